@@ -1,0 +1,341 @@
+//! The canonical hash of a logical response (PROTOCOL.md §4) and the payload
+//! a relay node signs over it (§5).
+//!
+//! Every string goes into SHA-256 decoded and in place, chunk by chunk;
+//! nothing is buffered, so a 1 MiB payload costs one pass of SHA-256.
+
+use core::cmp::Ordering;
+use core::fmt;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Expected, Malformed};
+use crate::json::Lexer;
+use crate::params::{
+    ByteString, CapabilityParams, EnclaveConfig, RequestParams, SecretsParams, MAX_CONFIG_BYTES,
+    MAX_CONFIG_SIGNERS, MAX_SECRET_IDS,
+};
+use crate::result::{self, CapabilityResult, EntrySpan, OverCapacity, Scratch, Span, Workspace};
+use crate::text::Text;
+
+const DOMAIN: &[u8] = b"CONFIDENTIAL_COMPUTE_PAYLOAD";
+const SECRETS_TAG: &[u8] = b"\nSecretsResponseResult\n";
+const CAPABILITY_TAG: &[u8] = b"\nCapabilityResponseResult\n";
+
+/// Length of the payload a relay node signs.
+pub const SIGNATURE_PAYLOAD_LEN: usize = 174;
+
+/// The SHA-256 canonical hash of one logical response.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct CanonicalHash([u8; 32]);
+
+impl CanonicalHash {
+    /// Wraps 32 bytes.
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        CanonicalHash(bytes)
+    }
+
+    /// The hash's bytes.
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The 174-byte message a relay node signs for this hash (PROTOCOL.md §5):
+    /// ragep2p's domain-separated "arbitrary message" framing.
+    pub fn signature_payload(&self) -> [u8; SIGNATURE_PAYLOAD_LEN] {
+        const CONTEXT: &[u8] = b"ragep2p arbitrary message signing";
+        const TAG: &[u8] = b"CONFIDENTIAL_RELAY_PAYLOAD_";
+        let mut out = [0u8; SIGNATURE_PAYLOAD_LEN];
+        let parts: [&[u8]; 8] = [
+            &[0x20; 64],
+            CONTEXT,
+            &[0x00],
+            &(TAG.len() as u64).to_be_bytes(),
+            TAG,
+            &[0x00], // short-message marker: the hash is under 1024 bytes
+            &32u64.to_be_bytes(),
+            &self.0,
+        ];
+        let mut at = 0usize;
+        for part in parts {
+            let end = at.saturating_add(part.len());
+            if let Some(dst) = out.get_mut(at..end) {
+                dst.copy_from_slice(part);
+            }
+            at = end;
+        }
+        debug_assert_eq!(at, SIGNATURE_PAYLOAD_LEN);
+        out
+    }
+}
+
+impl fmt::Display for CanonicalHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for CanonicalHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CanonicalHash({self})")
+    }
+}
+
+/// Computes the canonical hash of `result_json` (a logical result as JSON
+/// text) for a request with `params`, using a default workspace.
+///
+/// ```
+/// use relay_verifier::{canonical_hash, Method, RequestParams};
+/// let params = RequestParams::from_json(
+///     Method::CapabilityExecute,
+///     br#"{"workflow_id":"wf","owner":"0x1234567890abcdef1234567890ABCDEF12345678",
+///         "execution_id":"e","reference_id":"r","capability_id":"c","payload":"cA=="}"#,
+/// ).unwrap();
+/// let a = canonical_hash(&params, br#"{"payload":"b2s="}"#).unwrap();
+/// let b = canonical_hash(&params, br#"{ "error": "", "payload": "b2s\u003d" }"#).unwrap();
+/// assert_eq!(a, b); // same decoded strings, same hash
+/// ```
+pub fn canonical_hash(
+    params: &RequestParams<'_>,
+    result_json: &[u8],
+) -> Result<CanonicalHash, Error> {
+    canonical_hash_in(params, result_json, &mut Workspace::<64, 64>::new())
+}
+
+/// [`canonical_hash`] with a caller-sized workspace, for large results.
+pub fn canonical_hash_in<const E: usize, const S: usize>(
+    params: &RequestParams<'_>,
+    result_json: &[u8],
+    workspace: &mut Workspace<E, S>,
+) -> Result<CanonicalHash, Error> {
+    params.validate()?;
+    Lexer::document(result_json)?;
+    let mut lx = Lexer::new(result_json);
+    match hash_result_at(params, result_json, &mut lx, 0, &mut workspace.slices())? {
+        Ok(h) => Ok(h),
+        Err(OverCapacity) => Err(Error::Malformed(Malformed {
+            offset: 0,
+            expected: Expected::WithinCapacity,
+        })),
+    }
+}
+
+/// Reads the result at the cursor (or `null`, or nothing when `lx` is `None`)
+/// and hashes it. The outer error is a shape error; the inner one says the
+/// result did not fit the workspace.
+pub(crate) fn hash_result_at(
+    params: &RequestParams<'_>,
+    doc: &[u8],
+    lx: &mut Lexer<'_>,
+    depth: usize,
+    scratch: &mut Scratch<'_>,
+) -> Result<Result<CanonicalHash, OverCapacity>, Malformed> {
+    match params {
+        RequestParams::Secrets(p) => {
+            let max_shares = scratch.shares.len();
+            let n = match result::index_secrets(doc, lx, depth, scratch.entries, max_shares)? {
+                Ok(n) => n,
+                Err(e) => return Ok(Err(e)),
+            };
+            let entries = scratch.entries.get_mut(..n).unwrap_or_default();
+            Ok(Ok(secrets_hash(p, doc, entries, scratch.shares)))
+        }
+        RequestParams::Capability(p) => {
+            let r = result::read_capability(lx, depth)?;
+            Ok(Ok(capability_hash(p, &r)))
+        }
+    }
+}
+
+/// SHA-256 with the primitives of PROTOCOL.md §4.
+struct Writer(Sha256);
+
+impl Writer {
+    fn new(tag: &[u8]) -> Self {
+        let mut w = Writer(Sha256::new());
+        w.0.update(DOMAIN);
+        w.0.update(tag);
+        w
+    }
+
+    fn len(&mut self, n: usize) {
+        self.0.update((n as u64).to_be_bytes());
+    }
+
+    fn str(&mut self, s: &Text<'_>) {
+        self.len(s.len());
+        s.for_each_chunk(|c| self.0.update(c));
+    }
+
+    fn bytes(&mut self, b: &[u8]) {
+        self.len(b.len());
+        self.0.update(b);
+    }
+
+    fn config(&mut self, c: &EnclaveConfig<'_>) {
+        // Sort signer positions by decoded bytes; values were checked by
+        // `validate`, so a failed decode cannot happen and sorts as empty.
+        let n = c.signers.len().min(MAX_CONFIG_SIGNERS);
+        let mut order = [0u8; MAX_CONFIG_SIGNERS];
+        for (i, slot) in order.iter_mut().enumerate() {
+            *slot = i as u8;
+        }
+        let order = order.get_mut(..n).unwrap_or_default();
+        let decode = |s: Option<&ByteString<'_>>, buf: &mut [u8; MAX_CONFIG_BYTES]| -> usize {
+            s.and_then(|s| s.decode(buf)).map_or(0, <[u8]>::len)
+        };
+        order.sort_unstable_by(|&a, &b| {
+            let (mut x, mut y) = ([0u8; MAX_CONFIG_BYTES], [0u8; MAX_CONFIG_BYTES]);
+            let nx = decode(c.signers.get(usize::from(a)), &mut x);
+            let ny = decode(c.signers.get(usize::from(b)), &mut y);
+            x.get(..nx).cmp(&y.get(..ny))
+        });
+        self.len(n);
+        let mut buf = [0u8; MAX_CONFIG_BYTES];
+        for &i in order.iter() {
+            let k = decode(c.signers.get(usize::from(i)), &mut buf);
+            self.bytes(buf.get(..k).unwrap_or_default());
+        }
+        let k = decode(Some(&c.master_public_key), &mut buf);
+        self.bytes(buf.get(..k).unwrap_or_default());
+        self.0.update(c.t.to_be_bytes());
+        self.0.update(c.f.to_be_bytes());
+    }
+
+    fn finish(self) -> CanonicalHash {
+        CanonicalHash(self.0.finalize().into())
+    }
+}
+
+fn cmp_texts(a: &[Text<'_>], b: &[Text<'_>]) -> Ordering {
+    for (x, y) in a.iter().zip(b) {
+        match x.cmp_decoded(y) {
+            Ordering::Equal => continue,
+            other => return other,
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+/// The secrets hash over indexed result entries (sorted here, in place).
+fn secrets_hash(
+    p: &SecretsParams<'_>,
+    doc: &[u8],
+    entries: &mut [EntrySpan],
+    shares: &mut [Span],
+) -> CanonicalHash {
+    let mut w = Writer::new(SECRETS_TAG);
+    w.str(&p.workflow_id);
+    w.str(&p.owner);
+    w.str(&p.execution_id);
+    w.str(&p.org_id);
+
+    // Requested ids: sorted by (namespace, key), written key first.
+    let n = p.secrets.len().min(MAX_SECRET_IDS);
+    let mut order = [0u8; MAX_SECRET_IDS];
+    for (i, slot) in order.iter_mut().enumerate() {
+        *slot = i as u8;
+    }
+    let order = order.get_mut(..n).unwrap_or_default();
+    let id = |i: u8| p.secrets.get(usize::from(i)).copied().unwrap_or_default();
+    order.sort_unstable_by(|&a, &b| {
+        let (a, b) = (id(a), id(b));
+        cmp_texts(&[a.namespace, a.key], &[b.namespace, b.key])
+    });
+    w.len(n);
+    for &i in order.iter() {
+        let s = id(i);
+        w.str(&s.key);
+        w.str(&s.namespace);
+    }
+
+    w.str(&p.enclave_public_key);
+    if let Some(c) = &p.enclave_config {
+        w.config(c);
+    }
+
+    // Result entries: sorted by (namespace, key, ciphertext); ties keep
+    // document order so the hash never depends on the sort algorithm.
+    entries.sort_unstable_by(|a, b| {
+        let ta = [
+            a.namespace.text(doc),
+            a.key.text(doc),
+            a.ciphertext.text(doc),
+        ];
+        let tb = [
+            b.namespace.text(doc),
+            b.key.text(doc),
+            b.ciphertext.text(doc),
+        ];
+        cmp_texts(&ta, &tb).then(a.shares_at.cmp(&b.shares_at))
+    });
+    w.len(entries.len());
+    for e in entries.iter() {
+        w.str(&e.key.text(doc));
+        w.str(&e.namespace.text(doc));
+        w.str(&e.ciphertext.text(doc));
+        let k = result::index_shares(doc, e.shares_at, shares);
+        let shares = shares.get_mut(..k).unwrap_or_default();
+        shares.sort_unstable_by(|a, b| a.text(doc).cmp_decoded(&b.text(doc)));
+        w.len(k);
+        for s in shares.iter() {
+            w.str(&s.text(doc));
+        }
+    }
+    w.finish()
+}
+
+/// The capability hash of PROTOCOL.md §4.
+fn capability_hash(p: &CapabilityParams<'_>, r: &CapabilityResult<'_>) -> CanonicalHash {
+    let mut w = Writer::new(CAPABILITY_TAG);
+    for s in [
+        &p.workflow_id,
+        &p.owner,
+        &p.execution_id,
+        &p.org_id,
+        &p.reference_id,
+        &p.capability_id,
+        &p.payload,
+    ] {
+        w.str(s);
+    }
+    if let Some(c) = &p.enclave_config {
+        w.config(c);
+    }
+    w.str(&r.payload);
+    w.str(&r.error);
+    w.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_payload_layout() {
+        let h = CanonicalHash::from_bytes([0xAB; 32]);
+        let p = h.signature_payload();
+        assert_eq!(&p[..64], &[0x20; 64][..]);
+        assert_eq!(&p[64..97], b"ragep2p arbitrary message signing");
+        assert_eq!(p[97], 0);
+        assert_eq!(&p[98..106], &27u64.to_be_bytes());
+        assert_eq!(&p[106..133], b"CONFIDENTIAL_RELAY_PAYLOAD_");
+        assert_eq!(p[133], 0);
+        assert_eq!(&p[134..142], &32u64.to_be_bytes());
+        assert_eq!(&p[142..], &[0xAB; 32][..]);
+    }
+
+    #[test]
+    fn display_is_lowercase_hex() {
+        let mut b = [0u8; 32];
+        b[0] = 0xF9;
+        b[31] = 0x0A;
+        let h = CanonicalHash::from_bytes(b);
+        let mut s = heapless::String::<64>::new();
+        core::fmt::write(&mut s, format_args!("{h}")).unwrap();
+        assert!(s.starts_with("f900") && s.ends_with("000a"));
+    }
+}

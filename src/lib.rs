@@ -1,0 +1,49 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+mod config;
+mod envelope;
+mod error;
+mod hash;
+mod json;
+mod params;
+mod postcheck;
+mod quorum;
+mod result;
+mod text;
+mod verify;
+
+pub use crate::config::{Config, SignerSet, MAX_SIGNERS};
+pub use crate::error::{
+    ConfigError, Error, Expected, Malformed, MethodKind, NoQuorum, ParamsError,
+};
+pub use crate::hash::{canonical_hash, canonical_hash_in, CanonicalHash, SIGNATURE_PAYLOAD_LEN};
+pub use crate::json::MAX_DEPTH;
+pub use crate::params::{
+    ByteString, CapabilityParams, EnclaveConfig, Method, RequestParams, SecretId, SecretsParams,
+    MAX_CONFIG_BYTES, MAX_CONFIG_SIGNERS, MAX_SECRET_IDS,
+};
+pub use crate::postcheck::{OrderedSecret, PostCheckError, SecretsOrder};
+pub use crate::result::{CapabilityResult, SecretEntries, SecretEntry, Shares, Workspace};
+pub use crate::text::{DecodedBytes, Text};
+pub use crate::verify::{Skipped, Verdict, VerifiedResponse, Verifier, VerifyStats, MAX_BODY_LEN};

@@ -1,0 +1,614 @@
+//! Request parameters (PROTOCOL.md §2): read from JSON text or built in code,
+//! then validated rule by rule.
+//!
+//! The enclave builds these itself; they feed the canonical hash and are
+//! never read from a gateway's body.
+
+use base64::Engine as _;
+
+use crate::error::{Expected, Malformed, MethodKind, ParamsError};
+use crate::json::{Lexer, RawString, SeenKeys};
+use crate::text::Text;
+
+/// Most secret identifiers one secrets request may name.
+pub const MAX_SECRET_IDS: usize = 64;
+/// Most signers an `enclave_config` may list.
+pub const MAX_CONFIG_SIGNERS: usize = 32;
+/// Longest decoded byte string (config signer or master key) accepted.
+pub const MAX_CONFIG_BYTES: usize = 128;
+
+/// The two JSON-RPC methods of the relay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// `confidential.secrets.get`.
+    SecretsGet,
+    /// `confidential.capability.execute`.
+    CapabilityExecute,
+}
+
+impl Method {
+    /// The method's JSON-RPC name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Method::SecretsGet => "confidential.secrets.get",
+            Method::CapabilityExecute => "confidential.capability.execute",
+        }
+    }
+
+    /// The method with this JSON-RPC name.
+    pub fn from_name(name: &str) -> Result<Self, ParamsError> {
+        match name {
+            "confidential.secrets.get" => Ok(Method::SecretsGet),
+            "confidential.capability.execute" => Ok(Method::CapabilityExecute),
+            _ => Err(ParamsError::UnknownMethod),
+        }
+    }
+}
+
+/// A secret's identifier: `{"key", "namespace"}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct SecretId<'a> {
+    /// The secret's key.
+    pub key: Text<'a>,
+    /// The secret's namespace.
+    pub namespace: Text<'a>,
+}
+
+impl<'a> SecretId<'a> {
+    /// An identifier from two plain strings.
+    pub const fn new(key: &'a str, namespace: &'a str) -> Self {
+        SecretId {
+            key: Text::new(key),
+            namespace: Text::new(namespace),
+        }
+    }
+}
+
+/// A byte string of the request: raw bytes given in code, or the base64
+/// text it had in JSON (Go's encoding of `[]byte`).
+#[derive(Clone, Copy, Debug)]
+pub enum ByteString<'a> {
+    /// Bytes as they are.
+    Raw(&'a [u8]),
+    /// Standard padded base64 text, validated when parsed.
+    Base64(Text<'a>),
+}
+
+impl ByteString<'_> {
+    /// Decodes into `out`; `None` if the text is not base64 or too long.
+    pub(crate) fn decode<'o>(&self, out: &'o mut [u8; MAX_CONFIG_BYTES]) -> Option<&'o [u8]> {
+        match *self {
+            ByteString::Raw(b) => {
+                let dst = out.get_mut(..b.len())?;
+                dst.copy_from_slice(b);
+                Some(dst)
+            }
+            ByteString::Base64(t) => {
+                // 128 bytes take 172 base64 characters.
+                let mut text = [0u8; MAX_CONFIG_BYTES / 3 * 4 + 4];
+                let text = t.decode_into(&mut text)?;
+                let n = base64::engine::general_purpose::STANDARD
+                    .decode_slice(text, out)
+                    .ok()?;
+                out.get(..n)
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            ByteString::Raw(b) => b.is_empty(),
+            ByteString::Base64(t) => t.is_empty(),
+        }
+    }
+}
+
+/// `enclave_config`: the threshold-decryption DON the result is bound to.
+#[derive(Clone, Debug)]
+pub struct EnclaveConfig<'a> {
+    /// The DON's signer keys (hashed sorted bytewise).
+    pub signers: heapless::Vec<ByteString<'a>, MAX_CONFIG_SIGNERS>,
+    /// The DON's master public key.
+    pub master_public_key: ByteString<'a>,
+    /// Decryption threshold.
+    pub t: u32,
+    /// Fault bound of that DON.
+    pub f: u32,
+}
+
+/// Parameters of `confidential.secrets.get`.
+#[derive(Clone, Debug)]
+pub struct SecretsParams<'a> {
+    /// `workflow_id`, required.
+    pub workflow_id: Text<'a>,
+    /// `owner`, `0x` and 40 hex digits.
+    pub owner: Text<'a>,
+    /// `execution_id`, required.
+    pub execution_id: Text<'a>,
+    /// `org_id`, optional (empty when absent).
+    pub org_id: Text<'a>,
+    /// The requested secrets, in request order.
+    pub secrets: heapless::Vec<SecretId<'a>, MAX_SECRET_IDS>,
+    /// `enclave_public_key`, even-length hex.
+    pub enclave_public_key: Text<'a>,
+    /// `enclave_config`, optional.
+    pub enclave_config: Option<EnclaveConfig<'a>>,
+    /// `attestation`: never hashed.
+    pub attestation: Text<'a>,
+    /// `signed_compute_requests` as raw JSON: never hashed.
+    pub signed_compute_requests: Option<&'a [u8]>,
+}
+
+/// Parameters of `confidential.capability.execute`.
+#[derive(Clone, Debug)]
+pub struct CapabilityParams<'a> {
+    /// `workflow_id`, required.
+    pub workflow_id: Text<'a>,
+    /// `owner`, `0x` and 40 hex digits.
+    pub owner: Text<'a>,
+    /// `execution_id`, required.
+    pub execution_id: Text<'a>,
+    /// `org_id`, optional (empty when absent).
+    pub org_id: Text<'a>,
+    /// `reference_id`, required.
+    pub reference_id: Text<'a>,
+    /// `capability_id`, required.
+    pub capability_id: Text<'a>,
+    /// `payload`, required.
+    pub payload: Text<'a>,
+    /// `enclave_config`, optional.
+    pub enclave_config: Option<EnclaveConfig<'a>>,
+    /// `attestation`: never hashed.
+    pub attestation: Text<'a>,
+}
+
+/// The parameters of one request, for either method.
+#[derive(Clone, Debug)]
+pub enum RequestParams<'a> {
+    /// `confidential.secrets.get`.
+    Secrets(SecretsParams<'a>),
+    /// `confidential.capability.execute`.
+    Capability(CapabilityParams<'a>),
+}
+
+impl<'a> RequestParams<'a> {
+    /// Reads the parameters of `method` from JSON text and validates them.
+    ///
+    /// Any valid JSON is accepted (whitespace, key order, escapes, unknown
+    /// fields); a repeated known key or a wrong type is refused.
+    pub fn from_json(method: Method, json: &'a [u8]) -> Result<Self, ParamsError> {
+        Lexer::document(json).map_err(ParamsError::Json)?;
+        let mut lx = Lexer::new(json);
+        let params = match method {
+            Method::SecretsGet => RequestParams::Secrets(read_secrets(&mut lx, json)?),
+            Method::CapabilityExecute => RequestParams::Capability(read_capability(&mut lx)?),
+        };
+        lx.end().map_err(ParamsError::Json)?;
+        params.validate()?;
+        Ok(params)
+    }
+
+    /// The method these parameters belong to.
+    pub fn method(&self) -> Method {
+        match self {
+            RequestParams::Secrets(_) => Method::SecretsGet,
+            RequestParams::Capability(_) => Method::CapabilityExecute,
+        }
+    }
+
+    /// Checks every rule of PROTOCOL.md §2, in field order.
+    pub fn validate(&self) -> Result<(), ParamsError> {
+        match self {
+            RequestParams::Secrets(p) => p.validate(),
+            RequestParams::Capability(p) => p.validate(),
+        }
+    }
+}
+
+impl SecretsParams<'_> {
+    /// Checks every rule of PROTOCOL.md §2 for a secrets request.
+    pub fn validate(&self) -> Result<(), ParamsError> {
+        let m = MethodKind::Secrets;
+        required(m, "workflow_id", &self.workflow_id)?;
+        check_owner(m, &self.owner)?;
+        required(m, "execution_id", &self.execution_id)?;
+        if self.secrets.is_empty() {
+            return Err(ParamsError::SecretsEmpty);
+        }
+        for (index, id) in self.secrets.iter().enumerate() {
+            if id.key.is_empty() {
+                return Err(ParamsError::SecretKeyRequired { index });
+            }
+            if id.namespace.is_empty() {
+                return Err(ParamsError::SecretNamespaceRequired { index });
+            }
+        }
+        required(m, "enclave_public_key", &self.enclave_public_key)?;
+        let key = &self.enclave_public_key;
+        if key.len() % 2 != 0 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ParamsError::EnclaveKeyNotHex);
+        }
+        check_config(m, self.enclave_config.as_ref())
+    }
+}
+
+impl CapabilityParams<'_> {
+    /// Checks every rule of PROTOCOL.md §2 for a capability request.
+    pub fn validate(&self) -> Result<(), ParamsError> {
+        let m = MethodKind::Capability;
+        required(m, "workflow_id", &self.workflow_id)?;
+        check_owner(m, &self.owner)?;
+        required(m, "execution_id", &self.execution_id)?;
+        required(m, "reference_id", &self.reference_id)?;
+        required(m, "capability_id", &self.capability_id)?;
+        required(m, "payload", &self.payload)?;
+        check_config(m, self.enclave_config.as_ref())
+    }
+}
+
+fn required(method: MethodKind, field: &'static str, value: &Text<'_>) -> Result<(), ParamsError> {
+    if value.is_empty() {
+        Err(ParamsError::Required { method, field })
+    } else {
+        Ok(())
+    }
+}
+
+fn check_owner(method: MethodKind, owner: &Text<'_>) -> Result<(), ParamsError> {
+    required(method, "owner", owner)?;
+    let mut bytes = owner.bytes();
+    let prefixed = bytes.next() == Some(b'0') && bytes.next() == Some(b'x');
+    let mut digits = 0usize;
+    for b in bytes {
+        if !b.is_ascii_hexdigit() {
+            return Err(ParamsError::OwnerFormat(method));
+        }
+        digits = digits.saturating_add(1);
+    }
+    if prefixed && digits == 40 {
+        Ok(())
+    } else {
+        Err(ParamsError::OwnerFormat(method))
+    }
+}
+
+fn check_config(method: MethodKind, config: Option<&EnclaveConfig<'_>>) -> Result<(), ParamsError> {
+    let Some(c) = config else { return Ok(()) };
+    if c.signers.is_empty() {
+        return Err(ParamsError::ConfigSignersEmpty(method));
+    }
+    let mut buf = [0u8; MAX_CONFIG_BYTES];
+    for (index, s) in c.signers.iter().enumerate() {
+        if s.is_empty() {
+            return Err(ParamsError::ConfigSignerEmpty { method, index });
+        }
+        if s.decode(&mut buf).is_none() {
+            return Err(ParamsError::NotBase64 {
+                field: "enclave_config.signers",
+            });
+        }
+    }
+    if c.f == 0 {
+        return Err(ParamsError::ConfigFaultBoundZero(method));
+    }
+    if c.master_public_key.is_empty() {
+        return Err(ParamsError::ConfigMasterKeyEmpty(method));
+    }
+    if c.master_public_key.decode(&mut buf).is_none() {
+        return Err(ParamsError::NotBase64 {
+            field: "enclave_config.master_public_key",
+        });
+    }
+    Ok(())
+}
+
+type Read<T> = Result<T, ParamsError>;
+
+fn json<T>(r: Result<T, Malformed>) -> Read<T> {
+    r.map_err(ParamsError::Json)
+}
+
+/// A string field (`null` reads as empty, as Go does).
+fn text<'a>(lx: &mut Lexer<'a>) -> Read<Text<'a>> {
+    Ok(json(lx.string_or_null())?.map_or(Text::new(""), |s| s.text))
+}
+
+/// A `[]byte` field: base64 text or `null`.
+fn byte_string<'a>(lx: &mut Lexer<'a>, field: &'static str) -> Read<ByteString<'a>> {
+    let t = text(lx)?;
+    let b = ByteString::Base64(t);
+    let mut buf = [0u8; MAX_CONFIG_BYTES];
+    if !t.is_empty() && b.decode(&mut buf).is_none() {
+        return Err(ParamsError::NotBase64 { field });
+    }
+    Ok(b)
+}
+
+fn mark(seen: &mut SeenKeys, slot: u32, name: &'static str, key: &RawString<'_>) -> Read<()> {
+    json(seen.mark(slot, name, key))
+}
+
+/// The fields both requests share, read into a common shape.
+#[derive(Default)]
+struct Common<'a> {
+    workflow_id: Option<Text<'a>>,
+    owner: Option<Text<'a>>,
+    execution_id: Option<Text<'a>>,
+    org_id: Option<Text<'a>>,
+    attestation: Option<Text<'a>>,
+    enclave_config: Option<EnclaveConfig<'a>>,
+}
+
+impl<'a> Common<'a> {
+    /// Reads `key` if it is a shared field; `Ok(false)` if it is not.
+    fn read(&mut self, lx: &mut Lexer<'a>, seen: &mut SeenKeys, key: &RawString<'a>) -> Read<bool> {
+        let k = key.text;
+        let (slot, name) = if k == "workflow_id" {
+            (0, "workflow_id")
+        } else if k == "owner" {
+            (1, "owner")
+        } else if k == "execution_id" {
+            (2, "execution_id")
+        } else if k == "org_id" {
+            (3, "org_id")
+        } else if k == "attestation" {
+            (4, "attestation")
+        } else if k == "enclave_config" {
+            (5, "enclave_config")
+        } else {
+            return Ok(false);
+        };
+        mark(seen, slot, name, key)?;
+        match slot {
+            0 => self.workflow_id = Some(text(lx)?),
+            1 => self.owner = Some(text(lx)?),
+            2 => self.execution_id = Some(text(lx)?),
+            3 => self.org_id = Some(text(lx)?),
+            4 => self.attestation = Some(text(lx)?),
+            _ => self.enclave_config = read_config(lx)?,
+        }
+        Ok(true)
+    }
+}
+
+fn read_secrets<'a>(lx: &mut Lexer<'a>, src: &'a [u8]) -> Read<SecretsParams<'a>> {
+    json(lx.begin_object(Expected::Object))?;
+    let mut common = Common::default();
+    let mut seen = SeenKeys::new();
+    let mut secrets = heapless::Vec::new();
+    let mut enclave_public_key = Text::new("");
+    let mut signed_compute_requests = None;
+    let mut first = true;
+    while let Some(key) = json(lx.next_key(&mut first))? {
+        if common.read(lx, &mut seen, &key)? {
+            continue;
+        }
+        if key.text == "secrets" {
+            mark(&mut seen, 10, "secrets", &key)?;
+            secrets = read_secret_ids(lx)?;
+        } else if key.text == "enclave_public_key" {
+            mark(&mut seen, 11, "enclave_public_key", &key)?;
+            enclave_public_key = text(lx)?;
+        } else if key.text == "signed_compute_requests" {
+            mark(&mut seen, 12, "signed_compute_requests", &key)?;
+            let start = lx.peek().map(|_| lx.pos()).unwrap_or_default();
+            json(lx.skip_value(1))?;
+            signed_compute_requests = src.get(start..lx.pos());
+        } else {
+            json(lx.skip_value(1))?;
+        }
+    }
+    Ok(SecretsParams {
+        workflow_id: common.workflow_id.unwrap_or_default(),
+        owner: common.owner.unwrap_or_default(),
+        execution_id: common.execution_id.unwrap_or_default(),
+        org_id: common.org_id.unwrap_or_default(),
+        secrets,
+        enclave_public_key,
+        enclave_config: common.enclave_config,
+        attestation: common.attestation.unwrap_or_default(),
+        signed_compute_requests,
+    })
+}
+
+fn read_capability<'a>(lx: &mut Lexer<'a>) -> Read<CapabilityParams<'a>> {
+    json(lx.begin_object(Expected::Object))?;
+    let mut common = Common::default();
+    let mut seen = SeenKeys::new();
+    let [mut reference_id, mut capability_id, mut payload] = [Text::new(""); 3];
+    let mut first = true;
+    while let Some(key) = json(lx.next_key(&mut first))? {
+        if common.read(lx, &mut seen, &key)? {
+            continue;
+        }
+        if key.text == "reference_id" {
+            mark(&mut seen, 10, "reference_id", &key)?;
+            reference_id = text(lx)?;
+        } else if key.text == "capability_id" {
+            mark(&mut seen, 11, "capability_id", &key)?;
+            capability_id = text(lx)?;
+        } else if key.text == "payload" {
+            mark(&mut seen, 12, "payload", &key)?;
+            payload = text(lx)?;
+        } else {
+            json(lx.skip_value(1))?;
+        }
+    }
+    Ok(CapabilityParams {
+        workflow_id: common.workflow_id.unwrap_or_default(),
+        owner: common.owner.unwrap_or_default(),
+        execution_id: common.execution_id.unwrap_or_default(),
+        org_id: common.org_id.unwrap_or_default(),
+        reference_id,
+        capability_id,
+        payload,
+        enclave_config: common.enclave_config,
+        attestation: common.attestation.unwrap_or_default(),
+    })
+}
+
+fn read_secret_ids<'a>(lx: &mut Lexer<'a>) -> Read<heapless::Vec<SecretId<'a>, MAX_SECRET_IDS>> {
+    let mut ids = heapless::Vec::new();
+    if json(lx.null())? {
+        return Ok(ids);
+    }
+    json(lx.begin_array(Expected::ArrayOrNull))?;
+    let mut first = true;
+    while json(lx.next_element(&mut first))? {
+        let mut id = SecretId::new("", "");
+        if !json(lx.null())? {
+            json(lx.begin_object(Expected::ObjectOrNull))?;
+            let mut seen = SeenKeys::new();
+            let mut first_key = true;
+            while let Some(key) = json(lx.next_key(&mut first_key))? {
+                if key.text == "key" {
+                    mark(&mut seen, 0, "key", &key)?;
+                    id.key = text(lx)?;
+                } else if key.text == "namespace" {
+                    mark(&mut seen, 1, "namespace", &key)?;
+                    id.namespace = text(lx)?;
+                } else {
+                    json(lx.skip_value(3))?;
+                }
+            }
+        }
+        ids.push(id).map_err(|_| ParamsError::Capacity {
+            what: "secret identifiers",
+            max: MAX_SECRET_IDS,
+        })?;
+    }
+    Ok(ids)
+}
+
+fn read_config<'a>(lx: &mut Lexer<'a>) -> Read<Option<EnclaveConfig<'a>>> {
+    if json(lx.null())? {
+        return Ok(None);
+    }
+    json(lx.begin_object(Expected::ObjectOrNull))?;
+    let mut config = EnclaveConfig {
+        signers: heapless::Vec::new(),
+        master_public_key: ByteString::Raw(&[]),
+        t: 0,
+        f: 0,
+    };
+    let mut seen = SeenKeys::new();
+    let mut first = true;
+    while let Some(key) = json(lx.next_key(&mut first))? {
+        if key.text == "signers" {
+            mark(&mut seen, 0, "signers", &key)?;
+            if json(lx.null())? {
+                continue;
+            }
+            json(lx.begin_array(Expected::ArrayOrNull))?;
+            let mut first_signer = true;
+            while json(lx.next_element(&mut first_signer))? {
+                let s = byte_string(lx, "enclave_config.signers")?;
+                config.signers.push(s).map_err(|_| ParamsError::Capacity {
+                    what: "enclave_config signers",
+                    max: MAX_CONFIG_SIGNERS,
+                })?;
+            }
+        } else if key.text == "master_public_key" {
+            mark(&mut seen, 1, "master_public_key", &key)?;
+            config.master_public_key = byte_string(lx, "enclave_config.master_public_key")?;
+        } else if key.text == "t" {
+            mark(&mut seen, 2, "t", &key)?;
+            config.t = json(lx.u32())?;
+        } else if key.text == "f" {
+            mark(&mut seen, 3, "f", &key)?;
+            config.f = json(lx.u32())?;
+        } else {
+            json(lx.skip_value(2))?;
+        }
+    }
+    Ok(Some(config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OWNER: &str = "0x1234567890abcdef1234567890ABCDEF12345678";
+
+    fn secrets_json(extra: &str) -> heapless::String<1024> {
+        let mut s = heapless::String::new();
+        let _ = core::fmt::write(
+            &mut s,
+            format_args!(
+                "{{\"workflow_id\":\"wf\",\"owner\":\"{OWNER}\",\"execution_id\":\"e\",\
+                 \"secrets\":[{{\"key\":\"k\",\"namespace\":\"n\"}}],\
+                 \"enclave_public_key\":\"0a0B\"{extra}}}"
+            ),
+        );
+        s
+    }
+
+    #[test]
+    fn reads_any_valid_json_spelling() {
+        let doc = " {\"enclave_public_key\" : \"0a0B\", \"unknown\": {\"deep\": [1, {\"x\": null}]},\
+                   \"secrets\":[{\"namespace\":\"n\",\"key\":\"\\u006b\"}], \"execution_id\":\"e\",\
+                   \"owner\":\"0x1234567890abcdef1234567890ABCDEF12345678\", \"workflow_id\":\"w\\/f\"} ";
+        let p = RequestParams::from_json(Method::SecretsGet, doc.as_bytes()).expect("valid");
+        let RequestParams::Secrets(p) = p else {
+            panic!("secrets")
+        };
+        assert_eq!(p.workflow_id, "w/f");
+        assert_eq!(p.secrets[0], SecretId::new("k", "n"));
+    }
+
+    #[test]
+    fn each_rule_is_named() {
+        let cases: &[(&str, ParamsError)] = &[
+            (",\"workflow_id\":\"\"", ParamsError::Json(Malformed { offset: 0, expected: Expected::UniqueKey("workflow_id") })),
+            (",\"enclave_config\":{\"signers\":[],\"master_public_key\":\"AA==\",\"t\":1,\"f\":1}",
+             ParamsError::ConfigSignersEmpty(MethodKind::Secrets)),
+            (",\"enclave_config\":{\"signers\":[\"AA==\",\"\"],\"master_public_key\":\"AA==\",\"t\":1,\"f\":1}",
+             ParamsError::ConfigSignerEmpty { method: MethodKind::Secrets, index: 1 }),
+            (",\"enclave_config\":{\"signers\":[\"AA==\"],\"master_public_key\":\"AA==\",\"t\":1,\"f\":0}",
+             ParamsError::ConfigFaultBoundZero(MethodKind::Secrets)),
+            (",\"enclave_config\":{\"signers\":[\"AA==\"],\"master_public_key\":null,\"t\":1,\"f\":1}",
+             ParamsError::ConfigMasterKeyEmpty(MethodKind::Secrets)),
+            (",\"enclave_config\":{\"signers\":[\"A\"],\"master_public_key\":\"AA==\",\"t\":1,\"f\":1}",
+             ParamsError::NotBase64 { field: "enclave_config.signers" }),
+        ];
+        for (extra, want) in cases {
+            let doc = secrets_json(extra);
+            let got =
+                RequestParams::from_json(Method::SecretsGet, doc.as_bytes()).expect_err("invalid");
+            match (got, want) {
+                (ParamsError::Json(g), ParamsError::Json(w)) => assert_eq!(g.expected, w.expected),
+                (g, w) => assert_eq!(g, *w, "{extra}"),
+            }
+        }
+        assert!(RequestParams::from_json(
+            Method::SecretsGet,
+            secrets_json(",\"enclave_config\":null").as_bytes()
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn owner_and_key_formats() {
+        let m = MethodKind::Secrets;
+        assert_eq!(check_owner(m, &Text::new(OWNER)), Ok(()));
+        for bad in [
+            "0X1234567890abcdef1234567890ABCDEF12345678",
+            "1234567890abcdef1234567890ABCDEF1234567800",
+            "0x1234567890abcdef1234567890ABCDEF1234567",
+            "0x1234567890abcdef1234567890ABCDEF1234567g",
+        ] {
+            assert_eq!(
+                check_owner(m, &Text::new(bad)),
+                Err(ParamsError::OwnerFormat(m)),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            check_owner(m, &Text::new("")),
+            Err(ParamsError::Required {
+                method: m,
+                field: "owner"
+            })
+        );
+    }
+}

@@ -1,0 +1,393 @@
+//! Logical results (PROTOCOL.md §3), read in place from the body.
+//!
+//! Reading checks the shape (types, repeated keys) and records where each
+//! secrets entry's strings stand, in a caller-sized [`Workspace`], so that the
+//! hash can sort them without copying a byte of them.
+
+use crate::error::{Expected, Malformed};
+use crate::json::{Lexer, RawString, SeenKeys};
+use crate::params::SecretId;
+use crate::text::Text;
+
+type Result<T> = core::result::Result<T, Malformed>;
+
+/// Where a string stands in the document: enough to rebuild its [`Text`].
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Span {
+    start: u32,
+    end: u32,
+    escaped: bool,
+}
+
+impl Span {
+    /// Records `s`, which must borrow from `doc`. Documents over 4 GiB are
+    /// refused earlier ([`crate::MAX_BODY_LEN`]).
+    fn of(doc: &[u8], s: Text<'_>) -> Span {
+        if s.raw().is_empty() {
+            return Span::default();
+        }
+        let base = doc.as_ptr() as usize;
+        let start = (s.raw().as_ptr() as usize).saturating_sub(base);
+        let end = start.saturating_add(s.raw().len());
+        Span {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(end).unwrap_or(u32::MAX),
+            escaped: s.raw().contains(&b'\\'),
+        }
+    }
+
+    pub fn text<'a>(&self, doc: &'a [u8]) -> Text<'a> {
+        let raw = doc
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default();
+        Text::from_json(raw, self.escaped)
+    }
+}
+
+/// One secrets entry, as spans into the document.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct EntrySpan {
+    pub key: Span,
+    pub namespace: Span,
+    pub ciphertext: Span,
+    /// Offset of the `encrypted_shares` array; `u32::MAX` when null/absent.
+    pub shares_at: u32,
+}
+
+const NO_SHARES: u32 = u32::MAX;
+
+/// Scratch space for hashing a secrets result: an index of its entries and
+/// of one entry's shares. Sized by the caller; the default verifier uses
+/// `Workspace<64, 64>` (about 3.3 KiB of stack).
+///
+/// A response whose result has more entries (or an entry more shares) than
+/// the workspace holds cannot be hashed: its signatures are skipped and
+/// counted as `over_capacity`, and the body is not rejected for it.
+pub struct Workspace<const ENTRIES: usize = 64, const SHARES: usize = 64> {
+    pub(crate) entries: [EntrySpan; ENTRIES],
+    pub(crate) shares: [Span; SHARES],
+}
+
+impl<const ENTRIES: usize, const SHARES: usize> Workspace<ENTRIES, SHARES> {
+    /// An empty workspace.
+    pub fn new() -> Self {
+        Workspace {
+            entries: [EntrySpan::default(); ENTRIES],
+            shares: [Span::default(); SHARES],
+        }
+    }
+
+    pub(crate) fn slices(&mut self) -> Scratch<'_> {
+        Scratch {
+            entries: &mut self.entries,
+            shares: &mut self.shares,
+        }
+    }
+}
+
+impl<const E: usize, const S: usize> Default for Workspace<E, S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The workspace with its sizes erased.
+pub(crate) struct Scratch<'w> {
+    pub entries: &'w mut [EntrySpan],
+    pub shares: &'w mut [Span],
+}
+
+/// A result that parsed but does not fit the workspace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct OverCapacity;
+
+/// Reads a string field: a string or `null` (the empty string).
+fn string_field<'a>(lx: &mut Lexer<'a>) -> Result<Text<'a>> {
+    Ok(lx
+        .string_or_null()?
+        .map_or(Text::new(""), |s: RawString<'a>| s.text))
+}
+
+/// Reads the secrets result at the cursor, checks its shape, and indexes its
+/// entries into `out`. Returns how many entries there are, or
+/// `Ok(Err(OverCapacity))` when they (or one entry's shares) do not fit.
+pub(crate) fn index_secrets(
+    doc: &[u8],
+    lx: &mut Lexer<'_>,
+    depth: usize,
+    out: &mut [EntrySpan],
+    max_shares: usize,
+) -> Result<core::result::Result<usize, OverCapacity>> {
+    let mut count = 0usize;
+    let mut over = false;
+    if lx.null()? {
+        return Ok(Ok(0));
+    }
+    lx.begin_object(Expected::ObjectOrNull)?;
+    let mut seen = SeenKeys::new();
+    let mut first = true;
+    while let Some(key) = lx.next_key(&mut first)? {
+        if key.text != "secrets" {
+            lx.skip_value(depth + 1)?;
+            continue;
+        }
+        seen.mark(0, "secrets", &key)?;
+        count = 0;
+        if lx.null()? {
+            continue;
+        }
+        lx.begin_array(Expected::ArrayOrNull)?;
+        let mut first_entry = true;
+        while lx.next_element(&mut first_entry)? {
+            let (entry, shares) = read_entry(doc, lx, depth + 2)?;
+            match out.get_mut(count) {
+                Some(slot) if shares <= max_shares => *slot = entry,
+                _ => over = true,
+            }
+            count = count.saturating_add(1);
+        }
+    }
+    Ok(if over { Err(OverCapacity) } else { Ok(count) })
+}
+
+/// One entry object (or `null`); returns its spans and its number of shares.
+fn read_entry(doc: &[u8], lx: &mut Lexer<'_>, depth: usize) -> Result<(EntrySpan, usize)> {
+    let mut entry = EntrySpan {
+        shares_at: NO_SHARES,
+        ..EntrySpan::default()
+    };
+    let mut shares = 0usize;
+    if lx.null()? {
+        return Ok((entry, 0));
+    }
+    lx.begin_object(Expected::ObjectOrNull)?;
+    let mut seen = SeenKeys::new();
+    let mut first = true;
+    while let Some(key) = lx.next_key(&mut first)? {
+        if key.text == "id" {
+            seen.mark(0, "id", &key)?;
+            let id = read_id(lx, depth + 1)?;
+            entry.key = Span::of(doc, id.key);
+            entry.namespace = Span::of(doc, id.namespace);
+        } else if key.text == "ciphertext" {
+            seen.mark(1, "ciphertext", &key)?;
+            entry.ciphertext = Span::of(doc, string_field(lx)?);
+        } else if key.text == "encrypted_shares" {
+            seen.mark(2, "encrypted_shares", &key)?;
+            entry.shares_at = NO_SHARES;
+            shares = 0;
+            if lx.null()? {
+                continue;
+            }
+            lx.peek();
+            entry.shares_at = u32::try_from(lx.pos()).unwrap_or(NO_SHARES);
+            lx.begin_array(Expected::ArrayOrNull)?;
+            let mut first_share = true;
+            while lx.next_element(&mut first_share)? {
+                string_field(lx)?;
+                shares = shares.saturating_add(1);
+            }
+        } else {
+            lx.skip_value(depth + 1)?;
+        }
+    }
+    Ok((entry, shares))
+}
+
+/// `{"key", "namespace"}` or `null`.
+fn read_id<'a>(lx: &mut Lexer<'a>, depth: usize) -> Result<SecretId<'a>> {
+    let mut id = SecretId::new("", "");
+    if lx.null()? {
+        return Ok(id);
+    }
+    lx.begin_object(Expected::ObjectOrNull)?;
+    let mut seen = SeenKeys::new();
+    let mut first = true;
+    while let Some(key) = lx.next_key(&mut first)? {
+        if key.text == "key" {
+            seen.mark(0, "key", &key)?;
+            id.key = string_field(lx)?;
+        } else if key.text == "namespace" {
+            seen.mark(1, "namespace", &key)?;
+            id.namespace = string_field(lx)?;
+        } else {
+            lx.skip_value(depth + 1)?;
+        }
+    }
+    Ok(id)
+}
+
+/// Indexes the shares of the entry whose array starts at `at` into `out`.
+pub(crate) fn index_shares(doc: &[u8], at: u32, out: &mut [Span]) -> usize {
+    if at == NO_SHARES {
+        return 0;
+    }
+    let mut lx = Lexer::at(doc, at as usize);
+    let mut n = 0usize;
+    if lx.begin_array(Expected::ArrayOrNull).is_err() {
+        return 0;
+    }
+    let mut first = true;
+    while let Ok(true) = lx.next_element(&mut first) {
+        let Ok(t) = string_field(&mut lx) else { break };
+        if let Some(slot) = out.get_mut(n) {
+            *slot = Span::of(doc, t);
+            n += 1;
+        }
+    }
+    n
+}
+
+/// A capability result: `{"payload", "error"}` (or `null`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct CapabilityResult<'a> {
+    /// The capability's answer (base64 text, hashed as text).
+    pub payload: Text<'a>,
+    /// The capability's error text.
+    pub error: Text<'a>,
+}
+
+/// Reads a capability result at the cursor, checking its shape.
+pub(crate) fn read_capability<'a>(
+    lx: &mut Lexer<'a>,
+    depth: usize,
+) -> Result<CapabilityResult<'a>> {
+    let mut r = CapabilityResult::default();
+    if lx.null()? {
+        return Ok(r);
+    }
+    lx.begin_object(Expected::ObjectOrNull)?;
+    let mut seen = SeenKeys::new();
+    let mut first = true;
+    while let Some(key) = lx.next_key(&mut first)? {
+        if key.text == "payload" {
+            seen.mark(0, "payload", &key)?;
+            r.payload = string_field(lx)?;
+        } else if key.text == "error" {
+            seen.mark(1, "error", &key)?;
+            r.error = string_field(lx)?;
+        } else {
+            lx.skip_value(depth + 1)?;
+        }
+    }
+    Ok(r)
+}
+
+/// One entry of a verified secrets result.
+#[derive(Clone, Copy, Debug)]
+pub struct SecretEntry<'a> {
+    /// The secret's identifier.
+    pub id: SecretId<'a>,
+    /// Its ciphertext (base64 text).
+    pub ciphertext: Text<'a>,
+    doc: &'a [u8],
+    shares_at: u32,
+}
+
+impl<'a> SecretEntry<'a> {
+    /// The encrypted shares, in the order the result lists them.
+    pub fn encrypted_shares(&self) -> Shares<'a> {
+        let mut lx = Lexer::at(self.doc, self.shares_at as usize);
+        let open = self.shares_at != NO_SHARES && lx.begin_array(Expected::ArrayOrNull).is_ok();
+        Shares {
+            lx,
+            first: true,
+            done: !open,
+        }
+    }
+}
+
+/// Iterator over an entry's encrypted shares.
+#[derive(Clone, Debug)]
+pub struct Shares<'a> {
+    lx: Lexer<'a>,
+    first: bool,
+    done: bool,
+}
+
+impl<'a> Iterator for Shares<'a> {
+    type Item = Text<'a>;
+
+    fn next(&mut self) -> Option<Text<'a>> {
+        if self.done {
+            return None;
+        }
+        match self.lx.next_element(&mut self.first) {
+            Ok(true) => string_field(&mut self.lx).ok(),
+            _ => {
+                self.done = true;
+                None
+            }
+        }
+    }
+}
+
+/// The entries of a secrets result, in the order the result lists them.
+#[derive(Clone, Debug)]
+pub struct SecretEntries<'a> {
+    doc: &'a [u8],
+    lx: Lexer<'a>,
+    first: bool,
+    done: bool,
+}
+
+impl<'a> SecretEntries<'a> {
+    /// Entries of the secrets result that starts at `at` in `doc` (already
+    /// shape-checked), or none for `None`.
+    pub(crate) fn at(doc: &'a [u8], at: Option<usize>) -> Self {
+        let mut it = SecretEntries {
+            doc,
+            lx: Lexer::at(doc, at.unwrap_or(doc.len())),
+            first: true,
+            done: true,
+        };
+        if at.is_none() {
+            return it;
+        }
+        // Find the `secrets` array inside the result object.
+        if let Ok(false) = it.lx.null() {
+            if it.lx.begin_object(Expected::Object).is_ok() {
+                let mut first = true;
+                while let Ok(Some(key)) = it.lx.next_key(&mut first) {
+                    if key.text == "secrets" {
+                        if let Ok(false) = it.lx.null() {
+                            it.done = it.lx.begin_array(Expected::ArrayOrNull).is_err();
+                        }
+                        break;
+                    }
+                    if it.lx.skip_value(0).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        it
+    }
+}
+
+impl<'a> Iterator for SecretEntries<'a> {
+    type Item = SecretEntry<'a>;
+
+    fn next(&mut self) -> Option<SecretEntry<'a>> {
+        if self.done {
+            return None;
+        }
+        let entry = match self.lx.next_element(&mut self.first) {
+            Ok(true) => read_entry(self.doc, &mut self.lx, 0).ok(),
+            _ => None,
+        };
+        let Some((e, _)) = entry else {
+            self.done = true;
+            return None;
+        };
+        Some(SecretEntry {
+            id: SecretId {
+                key: e.key.text(self.doc),
+                namespace: e.namespace.text(self.doc),
+            },
+            ciphertext: e.ciphertext.text(self.doc),
+            doc: self.doc,
+            shares_at: e.shares_at,
+        })
+    }
+}

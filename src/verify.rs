@@ -1,0 +1,418 @@
+//! Verification of a gateway's body: parse, hash, check each candidate once,
+//! tally, decide. The decision itself is [`crate::quorum`].
+
+use core::fmt;
+
+use base64::Engine as _;
+use ed25519_compact::{PublicKey, Signature};
+
+use crate::config::{Config, SignerIndex, SignerSet};
+use crate::envelope::{self, Candidate, ResponseFields, Responses, Shape};
+use crate::error::{Error, Expected, Malformed, NoQuorum};
+use crate::hash::{self, CanonicalHash};
+use crate::json::Lexer;
+use crate::params::{Method, RequestParams};
+use crate::postcheck::{self, SecretsOrder};
+use crate::quorum::{Admission, QuorumTally, SignerMask};
+use crate::result::{self, CapabilityResult, OverCapacity, SecretEntries, Workspace};
+use crate::text::Text;
+
+/// Largest body accepted (offsets are kept in 32 bits).
+pub const MAX_BODY_LEN: usize = u32::MAX as usize;
+
+/// The outcome of verifying one body.
+#[must_use = "a verdict must be checked: only `Accept` carries a trusted result"]
+#[derive(Debug)]
+pub enum Verdict<'a> {
+    /// A result reached the threshold of distinct configured signers.
+    Accept(VerifiedResponse<'a>),
+    /// Refused, with the reason.
+    Reject(Error),
+}
+
+impl<'a> Verdict<'a> {
+    /// The verdict as a `Result`, for `?`.
+    pub fn into_result(self) -> Result<VerifiedResponse<'a>, Error> {
+        match self {
+            Verdict::Accept(v) => Ok(v),
+            Verdict::Reject(e) => Err(e),
+        }
+    }
+
+    /// Whether the body was accepted.
+    pub fn is_accept(&self) -> bool {
+        matches!(self, Verdict::Accept(_))
+    }
+}
+
+/// A result that at least `threshold` distinct configured signers signed.
+///
+/// Only the verifier constructs it; holding one is the proof.
+#[derive(Debug)]
+pub struct VerifiedResponse<'a> {
+    hash: CanonicalHash,
+    signers: SignerMask,
+    signer_set: &'a SignerSet,
+    index: Option<usize>,
+    method: Method,
+    body: &'a [u8],
+    result_at: Option<usize>,
+    stats: VerifyStats,
+}
+
+impl<'a> VerifiedResponse<'a> {
+    /// The winning canonical hash.
+    pub fn hash(&self) -> &CanonicalHash {
+        &self.hash
+    }
+
+    /// The signers counted for it, sorted bytewise.
+    pub fn signers(&self) -> impl Iterator<Item = &'a [u8; 32]> + '_ {
+        let set = self.signer_set;
+        self.signers.iter().filter_map(move |i| set.key(i))
+    }
+
+    /// How many signers were counted for it.
+    pub fn signer_count(&self) -> usize {
+        self.signers.count()
+    }
+
+    /// For a bundle, the index of the first response in the winning group
+    /// that carried a counted signature; `None` for a single response.
+    pub fn index(&self) -> Option<usize> {
+        self.index
+    }
+
+    /// What happened to every candidate signature.
+    pub fn stats(&self) -> &VerifyStats {
+        &self.stats
+    }
+
+    /// The verified secrets result, if the request was a secrets request.
+    pub fn secrets(&self) -> Option<SecretEntries<'a>> {
+        match self.method {
+            Method::SecretsGet => Some(SecretEntries::at(self.body, self.result_at)),
+            Method::CapabilityExecute => None,
+        }
+    }
+
+    /// The verified capability result, if the request was a capability request.
+    pub fn capability(&self) -> Option<CapabilityResult<'a>> {
+        match self.method {
+            Method::CapabilityExecute => Some(match self.result_at {
+                Some(at) => {
+                    result::read_capability(&mut Lexer::at(self.body, at), 0).unwrap_or_default()
+                }
+                None => CapabilityResult::default(),
+            }),
+            Method::SecretsGet => None,
+        }
+    }
+
+    /// PROTOCOL.md §9: checks the verified secrets against the request and
+    /// returns them in request order, missing ones marked.
+    pub fn secrets_in_request_order<'p>(
+        &self,
+        params: &'p crate::params::SecretsParams<'p>,
+    ) -> Result<SecretsOrder<'a, 'p>, postcheck::PostCheckError> {
+        postcheck::order(params, SecretEntries::at(self.body, self.result_at))
+    }
+}
+
+/// Counts of what happened to the candidate signatures of one body.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VerifyStats {
+    /// Responses read.
+    pub responses: usize,
+    /// Candidate signatures seen (`signature` plus `signatures` elements).
+    pub candidates: usize,
+    /// ed25519 verifications performed.
+    pub verifications: usize,
+    /// Candidates counted towards a hash.
+    pub counted: usize,
+    /// Candidates skipped, by cause.
+    pub skipped: Skipped,
+}
+
+/// Why candidates were skipped. None of these fails a body.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Skipped {
+    /// `signer` or `signature` absent or `null`, or the candidate `null`.
+    pub missing: usize,
+    /// Text that is not padded standard base64.
+    pub not_base64: usize,
+    /// A signer that is not 32 bytes or a signature that is not 64.
+    pub wrong_length: usize,
+    /// A signer outside the configured set (costs no verification).
+    pub unknown_signer: usize,
+    /// Signer already counted for this hash (costs no verification).
+    pub already_counted: usize,
+    /// Signer already counted on two other hashes (costs no verification).
+    pub equivocation: usize,
+    /// The signature did not verify under the key it names.
+    pub invalid_signature: usize,
+    /// The response's result did not fit the workspace, so had no hash.
+    pub over_capacity: usize,
+}
+
+impl fmt::Display for VerifyStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.skipped;
+        write!(
+            f,
+            "{} responses, {} candidates, {} verifications, {} counted; skipped: \
+             {} missing, {} not base64, {} wrong length, {} unknown signer, \
+             {} already counted, {} equivocation, {} invalid, {} over capacity",
+            self.responses,
+            self.candidates,
+            self.verifications,
+            self.counted,
+            s.missing,
+            s.not_base64,
+            s.wrong_length,
+            s.unknown_signer,
+            s.already_counted,
+            s.equivocation,
+            s.invalid_signature,
+            s.over_capacity
+        )
+    }
+}
+
+/// Decides, for one configuration, whether bodies carry a quorum.
+///
+/// ```
+/// use relay_verifier::{Config, SignerSet, Verifier};
+/// # let keys = [[0x97, 0xe4, 0xa2, 0x6f, 0x94, 0x41, 0x61, 0xa5, 0xf3, 0x34, 0xb7, 0xc0, 0x2c, 0xe1, 0x2d, 0x18,
+/// #   0x78, 0xd3, 0x2f, 0xa6, 0xfa, 0x2f, 0x92, 0x5f, 0xb0, 0x2a, 0xdc, 0x29, 0xdd, 0xb3, 0xbe, 0xec],
+/// #   [0x1f, 0x80, 0x29, 0x65, 0x6e, 0xca, 0x0f, 0xb3, 0x2b, 0xca, 0xb2, 0x2b, 0x5d, 0x9d, 0xc8, 0xda,
+/// #   0x7c, 0x76, 0xf4, 0xc5, 0x73, 0xbb, 0xa6, 0xa4, 0x69, 0x33, 0xce, 0xe7, 0xa0, 0xb8, 0x2d, 0x74]];
+/// let verifier = Verifier::new(Config::new(SignerSet::new(&keys)?, 1)?);
+/// # Ok::<(), relay_verifier::ConfigError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Verifier {
+    config: Config,
+}
+
+impl Verifier {
+    /// A verifier for a checked configuration.
+    pub fn new(config: Config) -> Self {
+        Verifier { config }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Verifies `body` for a request with `params`, with the default
+    /// workspace (64 entries per secrets result, 64 shares per entry).
+    pub fn verify<'a>(&'a self, params: &RequestParams<'_>, body: &'a [u8]) -> Verdict<'a> {
+        self.verify_in(params, body, &mut Workspace::<64, 64>::new())
+    }
+
+    /// [`Verifier::verify`] with a caller-sized workspace.
+    pub fn verify_in<'a, const E: usize, const S: usize>(
+        &'a self,
+        params: &RequestParams<'_>,
+        body: &'a [u8],
+        workspace: &mut Workspace<E, S>,
+    ) -> Verdict<'a> {
+        match self.run(params, body, workspace) {
+            Ok(v) => Verdict::Accept(v),
+            Err(e) => Verdict::Reject(e),
+        }
+    }
+
+    fn run<'a, const E: usize, const S: usize>(
+        &'a self,
+        params: &RequestParams<'_>,
+        body: &'a [u8],
+        workspace: &mut Workspace<E, S>,
+    ) -> Result<VerifiedResponse<'a>, Error> {
+        params.validate()?;
+        if body.len() > MAX_BODY_LEN {
+            return Err(Error::Malformed(Malformed {
+                offset: MAX_BODY_LEN,
+                expected: Expected::EndOfInput,
+            }));
+        }
+        // Strict syntax first: a malformed body costs no signature check.
+        Lexer::document(body)?;
+        let mut run = Run {
+            set: self.config.signers(),
+            params,
+            body,
+            tally: QuorumTally::new(),
+            stats: VerifyStats::default(),
+        };
+        let mut scratch = workspace.slices();
+        let bundle = match envelope::read_shape(body)? {
+            Shape::Bundle(at) => {
+                let mut responses = Responses::new(body, at)?;
+                let mut index = 0usize;
+                while let Some(fields) = responses.next_response()? {
+                    run.response(&fields, index, envelope::RESPONSE_DEPTH, &mut scratch)?;
+                    index = index.saturating_add(1);
+                }
+                true
+            }
+            Shape::Single(fields) => {
+                run.response(&fields, 0, 0, &mut scratch)?;
+                false
+            }
+        };
+        let threshold = self.config.threshold();
+        match run.tally.winner(threshold) {
+            Some(w) => Ok(VerifiedResponse {
+                hash: w.hash,
+                signers: w.signers,
+                signer_set: self.config.signers(),
+                index: bundle.then_some(w.first_response),
+                method: params.method(),
+                body,
+                result_at: w.result_at,
+                stats: run.stats,
+            }),
+            None => Err(Error::NoQuorum(NoQuorum {
+                threshold,
+                leaders: run.tally.leaders(),
+                distinct_hashes: run.tally.distinct_hashes(),
+                stats: run.stats,
+            })),
+        }
+    }
+}
+
+/// State of one verification.
+struct Run<'a, 'p> {
+    set: &'a SignerSet,
+    params: &'p RequestParams<'p>,
+    body: &'a [u8],
+    tally: QuorumTally,
+    stats: VerifyStats,
+}
+
+impl<'a> Run<'a, '_> {
+    /// PROTOCOL.md §7 rules 1 and 2 for one response at `depth`.
+    fn response(
+        &mut self,
+        fields: &ResponseFields,
+        index: usize,
+        depth: usize,
+        scratch: &mut result::Scratch<'_>,
+    ) -> Result<(), Malformed> {
+        self.stats.responses = self.stats.responses.saturating_add(1);
+        // Rule 1: this response's own hash, from our parameters.
+        let hash = match fields.result_at {
+            Some(at) => {
+                let mut lx = Lexer::at(self.body, at);
+                hash::hash_result_at(self.params, self.body, &mut lx, depth + 1, scratch)?
+            }
+            None => {
+                hash::hash_result_at(self.params, b"null", &mut Lexer::new(b"null"), 0, scratch)?
+            }
+        };
+        // Rule 2: every candidate, each checked at most once.
+        let body = self.body;
+        envelope::for_each_candidate(body, fields, depth, |c| {
+            self.stats.candidates = self.stats.candidates.saturating_add(1);
+            match hash {
+                Ok(h) => self.candidate(c, &h, index, fields.result_at),
+                Err(OverCapacity) => bump(&mut self.stats.skipped.over_capacity),
+            }
+        })
+    }
+
+    /// One candidate: label-driven, one verification at most.
+    fn candidate(
+        &mut self,
+        c: Candidate<'_>,
+        hash: &CanonicalHash,
+        index: usize,
+        result_at: Option<usize>,
+    ) {
+        let skipped = &mut self.stats.skipped;
+        let (Some(signer), Some(signature)) = (c.signer, c.signature) else {
+            return bump(&mut skipped.missing);
+        };
+        let signer: [u8; 32] = match decode_exact(&signer) {
+            Ok(k) => k,
+            Err(cause) => return bump(cause.of(skipped)),
+        };
+        let signature: [u8; 64] = match decode_exact(&signature) {
+            Ok(s) => s,
+            Err(cause) => return bump(cause.of(skipped)),
+        };
+        let Some(who) = self.set.index_of(&signer) else {
+            return bump(&mut skipped.unknown_signer);
+        };
+        match self.tally.admit(who, hash) {
+            Admission::Verify => {}
+            Admission::AlreadyCounted => return bump(&mut skipped.already_counted),
+            Admission::Equivocator => return bump(&mut skipped.equivocation),
+        }
+        bump(&mut self.stats.verifications);
+        if verify_one(&signer, &signature, hash) {
+            self.count(who, hash, index, result_at);
+        } else {
+            bump(&mut self.stats.skipped.invalid_signature);
+        }
+    }
+
+    fn count(
+        &mut self,
+        who: SignerIndex,
+        hash: &CanonicalHash,
+        index: usize,
+        result_at: Option<usize>,
+    ) {
+        if self.tally.count(who, hash, index, result_at) {
+            bump(&mut self.stats.counted);
+        }
+    }
+}
+
+fn bump(n: &mut usize) {
+    *n = n.saturating_add(1);
+}
+
+/// Why a label or signature could not be decoded.
+enum DecodeFailure {
+    NotBase64,
+    WrongLength,
+}
+
+impl DecodeFailure {
+    fn of(self, s: &mut Skipped) -> &mut usize {
+        match self {
+            DecodeFailure::NotBase64 => &mut s.not_base64,
+            DecodeFailure::WrongLength => &mut s.wrong_length,
+        }
+    }
+}
+
+/// Decodes padded base64 text into exactly `N` bytes.
+fn decode_exact<const N: usize>(text: &Text<'_>) -> Result<[u8; N], DecodeFailure> {
+    // 96 characters hold 72 bytes: room to tell "too long" from "not base64".
+    let mut chars = [0u8; 96];
+    let Some(chars) = text.decode_into(&mut chars) else {
+        return Err(DecodeFailure::WrongLength);
+    };
+    let mut bytes = [0u8; 72];
+    let n = base64::engine::general_purpose::STANDARD
+        .decode_slice(chars, &mut bytes)
+        .map_err(|_| DecodeFailure::NotBase64)?;
+    bytes
+        .get(..n)
+        .and_then(|b| <[u8; N]>::try_from(b).ok())
+        .ok_or(DecodeFailure::WrongLength)
+}
+
+/// One ed25519 verification of the §5 payload under `signer`.
+fn verify_one(signer: &[u8; 32], signature: &[u8; 64], hash: &CanonicalHash) -> bool {
+    PublicKey::new(*signer)
+        .verify(hash.signature_payload(), &Signature::new(*signature))
+        .is_ok()
+}

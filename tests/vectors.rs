@@ -1,0 +1,178 @@
+//! Every reference vector of `../shared/vectors`, through the library.
+
+use relay_verifier::{
+    canonical_hash, Config, Error, Method, RequestParams, SignerSet, Verdict, Verifier,
+};
+use serde_json::Value;
+
+fn load(name: &str) -> Value {
+    let path = format!("{}/../shared/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    serde_json::from_str(&text).expect("vector file is JSON")
+}
+
+fn s<'v>(v: &'v Value, key: &str) -> &'v str {
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} is not a string in {v}"))
+}
+
+#[test]
+fn hash_vectors() {
+    let file = load("hash.json");
+    let cases = file["hash_cases"].as_array().expect("hash_cases");
+    assert!(cases.len() >= 49, "expected all hash cases");
+    let mut failures = Vec::new();
+    for case in cases {
+        let name = s(case, "name");
+        let method = Method::from_name(s(case, "method")).expect("known method");
+        let params = RequestParams::from_json(method, s(case, "params_json").as_bytes());
+        match (case.get("error"), params) {
+            (Some(_), Err(_)) => continue,
+            (Some(e), Ok(_)) => failures.push(format!("{name}: accepted invalid params ({e})")),
+            (None, Err(e)) => failures.push(format!("{name}: refused valid params: {e}")),
+            (None, Ok(params)) => {
+                match canonical_hash(&params, s(case, "result_json").as_bytes()) {
+                    Ok(h) => {
+                        if h.to_string() != s(case, "hash") {
+                            failures.push(format!("{name}: hash {h} != {}", s(case, "hash")));
+                        }
+                        if hex::encode(h.signature_payload()) != s(case, "signature_payload") {
+                            failures.push(format!("{name}: signature payload differs"));
+                        }
+                    }
+                    Err(e) => failures.push(format!("{name}: {e}")),
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn verify_vectors() {
+    let file = load("verify.json");
+    let cases = file["verify_cases"].as_array().expect("verify_cases");
+    assert!(cases.len() >= 48, "expected all verify cases");
+    let mut failures = Vec::new();
+    for case in cases {
+        if let Err(why) = run_verify_case(case) {
+            failures.push(format!("{}: {why}", s(case, "name")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn run_verify_case(case: &Value) -> Result<(), String> {
+    let expect = &case["expect"];
+    let keys: Vec<Vec<u8>> = case["signers"]
+        .as_array()
+        .ok_or("signers")?
+        .iter()
+        .map(|k| hex::decode(k.as_str().unwrap_or_default()).expect("hex key"))
+        .collect();
+    let f = case["f"].as_u64().ok_or("f")? as usize;
+    // `malformed/empty-body` carries neither field: the body is empty.
+    let body: Vec<u8> = match (case.get("body_json"), case.get("body_base64")) {
+        (Some(b), _) => b.as_str().ok_or("body_json")?.as_bytes().to_vec(),
+        (None, Some(b)) => {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD
+                .decode(b.as_str().ok_or("body_base64")?)
+                .map_err(|e| e.to_string())?
+        }
+        (None, None) => Vec::new(),
+    };
+    let method = Method::from_name(s(case, "method")).map_err(|e| e.to_string())?;
+    let verdict = SignerSet::from_slices(keys.iter().map(Vec::as_slice))
+        .and_then(|set| Config::new(set, f))
+        .map_err(Error::from)
+        .and_then(|config| {
+            let params = RequestParams::from_json(method, s(case, "params_json").as_bytes())?;
+            Ok((Verifier::new(config), params))
+        });
+    let (verifier, params) = match verdict {
+        Ok(v) => v,
+        Err(e) => return check_reject(expect, &e),
+    };
+    match verifier.verify(&params, &body) {
+        Verdict::Reject(e) => check_reject(expect, &e),
+        Verdict::Accept(v) => {
+            if expect["accept"] != Value::Bool(true) {
+                return Err(format!("accepted, expected {}", expect["reason"]));
+            }
+            let hash = v.hash().to_string();
+            if hash != s(expect, "hash") {
+                return Err(format!("hash {hash} != {}", expect["hash"]));
+            }
+            let signers: Vec<String> = v.signers().map(hex::encode).collect();
+            let want: Vec<String> =
+                serde_json::from_value(expect["signers"].clone()).map_err(|e| e.to_string())?;
+            if signers != want {
+                return Err(format!("signers {signers:?} != {want:?}"));
+            }
+            let index = v
+                .index()
+                .map(|i| Value::from(i as u64))
+                .unwrap_or(Value::Null);
+            if index != expect["index"] {
+                return Err(format!("index {index} != {}", expect["index"]));
+            }
+            if let Some(post) = expect.get("post_check") {
+                let RequestParams::Secrets(p) = &params else {
+                    return Err("post_check on a capability case".into());
+                };
+                match (v.secrets_in_request_order(p), post.get("error")) {
+                    (Err(e), Some(want)) if want == e.name() => {}
+                    (Err(e), _) => return Err(format!("post-check failed: {e}, expected {post}")),
+                    (Ok(_), Some(want)) => {
+                        return Err(format!("post-check passed, expected {want}"))
+                    }
+                    (Ok(order), None) => {
+                        let got: Vec<Value> = order
+                            .iter()
+                            .map(|o| {
+                                serde_json::json!({
+                                    "key": o.id.key.to_string(),
+                                    "namespace": o.id.namespace.to_string(),
+                                    "present": o.entry.is_some(),
+                                })
+                            })
+                            .collect();
+                        if Value::Array(got.clone()) != post["order"] {
+                            return Err(format!("order {got:?} != {}", post["order"]));
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn check_reject(expect: &Value, e: &Error) -> Result<(), String> {
+    if expect["accept"] != Value::Bool(false) {
+        return Err(format!("rejected ({e}), expected accept"));
+    }
+    if expect["reason"] != e.reason() {
+        return Err(format!(
+            "reason {} ({e}) != {}",
+            e.reason(),
+            expect["reason"]
+        ));
+    }
+    if !expect["index"].is_null() {
+        return Err("a rejection has no index".into());
+    }
+    Ok(())
+}
