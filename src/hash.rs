@@ -69,12 +69,22 @@ impl CanonicalHash {
     }
 }
 
+impl CanonicalHash {
+    /// Parses 64 hex digits (either case).
+    pub fn from_hex(hex_digits: &str) -> Option<Self> {
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(hex_digits, &mut out).ok()?;
+        Some(CanonicalHash(out))
+    }
+}
+
 impl fmt::Display for CanonicalHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
+        let mut digits = [0u8; 64];
+        match hex::encode_to_slice(self.0, &mut digits) {
+            Ok(()) => f.write_str(core::str::from_utf8(&digits).map_err(|_| fmt::Error)?),
+            Err(_) => Err(fmt::Error),
         }
-        Ok(())
     }
 }
 
@@ -337,5 +347,7 @@ mod tests {
         let mut s = heapless::String::<64>::new();
         core::fmt::write(&mut s, format_args!("{h}")).unwrap();
         assert!(s.starts_with("f900") && s.ends_with("000a"));
+        assert_eq!(CanonicalHash::from_hex(&s), Some(h));
+        assert_eq!(CanonicalHash::from_hex("f9"), None);
     }
 }

@@ -48,7 +48,6 @@ impl<'a> Verdict<'a> {
 /// A result that at least `threshold` distinct configured signers signed.
 ///
 /// Only the verifier constructs it; holding one is the proof.
-#[derive(Debug)]
 pub struct VerifiedResponse<'a> {
     hash: CanonicalHash,
     signers: SignerMask,
@@ -116,6 +115,19 @@ impl<'a> VerifiedResponse<'a> {
         params: &'p crate::params::SecretsParams<'p>,
     ) -> Result<SecretsOrder<'a, 'p>, postcheck::PostCheckError> {
         postcheck::order(params, SecretEntries::at(self.body, self.result_at))
+    }
+}
+
+/// Leaves the body out: it carries ciphertexts.
+impl fmt::Debug for VerifiedResponse<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedResponse")
+            .field("hash", &self.hash)
+            .field("signers", &self.signer_count())
+            .field("index", &self.index)
+            .field("method", &self.method)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
     }
 }
 
