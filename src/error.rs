@@ -47,8 +47,18 @@ impl fmt::Display for Error {
     }
 }
 
+// `source()` stays `None`: `Display` already prints the detail, and a
+// reporter walking the chain would print it twice.
 #[cfg(feature = "std")]
 impl std::error::Error for Error {}
+#[cfg(feature = "std")]
+impl std::error::Error for ConfigError {}
+#[cfg(feature = "std")]
+impl std::error::Error for ParamsError {}
+#[cfg(feature = "std")]
+impl std::error::Error for Malformed {}
+#[cfg(feature = "std")]
+impl std::error::Error for NoQuorum {}
 
 impl From<ConfigError> for Error {
     fn from(e: ConfigError) -> Self {

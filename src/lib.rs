@@ -50,4 +50,7 @@ pub use crate::params::{
 pub use crate::postcheck::{OrderedSecret, PostCheckError, SecretsOrder};
 pub use crate::result::{CapabilityResult, SecretEntries, SecretEntry, Shares, Workspace};
 pub use crate::text::{DecodedBytes, Text};
-pub use crate::verify::{Skipped, Verdict, VerifiedResponse, Verifier, VerifyStats, MAX_BODY_LEN};
+pub use crate::verify::{
+    CandidateTrace, SkipCause, Skipped, Verdict, VerifiedResponse, Verifier, VerifyStats,
+    MAX_BODY_LEN,
+};

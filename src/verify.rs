@@ -6,7 +6,7 @@ use core::fmt;
 use base64::Engine as _;
 use ed25519_compact::{PublicKey, Signature};
 
-use crate::config::{Config, SignerIndex, SignerSet};
+use crate::config::{Config, SignerSet};
 use crate::envelope::{self, Candidate, ResponseFields, Responses, Shape};
 use crate::error::{Error, Expected, Malformed, NoQuorum};
 use crate::hash::{self, CanonicalHash};
@@ -231,17 +231,48 @@ impl Verifier {
         body: &'a [u8],
         workspace: &mut Workspace<E, S>,
     ) -> Verdict<'a> {
-        match self.run(params, body, workspace) {
+        self.verify_traced(params, body, workspace, |_| {})
+    }
+
+    /// [`Verifier::verify_in`], reporting what became of every candidate
+    /// signature, in body order: for diagnostics and test harnesses.
+    ///
+    /// ```
+    /// # use relay_verifier::{Config, SignerSet, Verifier, Method, RequestParams, Workspace};
+    /// # let keys = [[0x97, 0xe4, 0xa2, 0x6f, 0x94, 0x41, 0x61, 0xa5, 0xf3, 0x34, 0xb7, 0xc0, 0x2c, 0xe1, 0x2d, 0x18,
+    /// #   0x78, 0xd3, 0x2f, 0xa6, 0xfa, 0x2f, 0x92, 0x5f, 0xb0, 0x2a, 0xdc, 0x29, 0xdd, 0xb3, 0xbe, 0xec],
+    /// #   [0x1f, 0x80, 0x29, 0x65, 0x6e, 0xca, 0x0f, 0xb3, 0x2b, 0xca, 0xb2, 0x2b, 0x5d, 0x9d, 0xc8, 0xda,
+    /// #   0x7c, 0x76, 0xf4, 0xc5, 0x73, 0xbb, 0xa6, 0xa4, 0x69, 0x33, 0xce, 0xe7, 0xa0, 0xb8, 0x2d, 0x74]];
+    /// # let verifier = Verifier::new(Config::new(SignerSet::new(&keys)?, 1)?);
+    /// # let params = RequestParams::from_json(Method::CapabilityExecute,
+    /// #     br#"{"workflow_id":"w","owner":"0x1234567890abcdef1234567890ABCDEF12345678",
+    /// #          "execution_id":"e","reference_id":"r","capability_id":"c","payload":"cA=="}"#)?;
+    /// let body = br#"{"result":{},"signature":{"signer":"AAAA","signature":null}}"#;
+    /// let mut seen = Vec::new();
+    /// let verdict = verifier.verify_traced(&params, body, &mut Workspace::<64, 64>::new(), |t| seen.push(t));
+    /// assert!(!verdict.is_accept());
+    /// assert_eq!(seen.len(), 1);
+    /// # Ok::<(), relay_verifier::Error>(())
+    /// ```
+    pub fn verify_traced<'a, const E: usize, const S: usize>(
+        &'a self,
+        params: &RequestParams<'_>,
+        body: &'a [u8],
+        workspace: &mut Workspace<E, S>,
+        trace: impl FnMut(CandidateTrace),
+    ) -> Verdict<'a> {
+        match self.run(params, body, workspace, trace) {
             Ok(v) => Verdict::Accept(v),
             Err(e) => Verdict::Reject(e),
         }
     }
 
-    fn run<'a, const E: usize, const S: usize>(
+    fn run<'a, const E: usize, const S: usize, T: FnMut(CandidateTrace)>(
         &'a self,
         params: &RequestParams<'_>,
         body: &'a [u8],
         workspace: &mut Workspace<E, S>,
+        trace: T,
     ) -> Result<VerifiedResponse<'a>, Error> {
         params.validate()?;
         if body.len() > MAX_BODY_LEN {
@@ -258,6 +289,7 @@ impl Verifier {
             body,
             tally: QuorumTally::new(),
             stats: VerifyStats::default(),
+            trace,
         };
         let mut scratch = workspace.slices();
         let bundle = match envelope::read_shape(body)? {
@@ -298,15 +330,16 @@ impl Verifier {
 }
 
 /// State of one verification.
-struct Run<'a, 'p> {
+struct Run<'a, 'p, T> {
     set: &'a SignerSet,
     params: &'p RequestParams<'p>,
     body: &'a [u8],
     tally: QuorumTally,
     stats: VerifyStats,
+    trace: T,
 }
 
-impl<'a> Run<'a, '_> {
+impl<'a, T: FnMut(CandidateTrace)> Run<'a, '_, T> {
     /// PROTOCOL.md §7 rules 1 and 2 for one response at `depth`.
     fn response(
         &mut self,
@@ -330,59 +363,53 @@ impl<'a> Run<'a, '_> {
         let body = self.body;
         envelope::for_each_candidate(body, fields, depth, |c| {
             self.stats.candidates = self.stats.candidates.saturating_add(1);
-            match hash {
-                Ok(h) => self.candidate(c, &h, index, fields.result_at),
-                Err(OverCapacity) => bump(&mut self.stats.skipped.over_capacity),
+            let mut signer = None;
+            let outcome = match hash {
+                Ok(h) => self.candidate(c, &h, index, fields.result_at, &mut signer),
+                Err(OverCapacity) => Err(SkipCause::OverCapacity),
+            };
+            if let Err(cause) = outcome {
+                bump(cause.counter(&mut self.stats.skipped));
             }
+            (self.trace)(CandidateTrace {
+                response: index,
+                hash: hash.ok(),
+                signer,
+                outcome,
+            });
         })
     }
 
-    /// One candidate: label-driven, one verification at most.
+    /// One candidate: label-driven, one verification at most. `Ok` when it
+    /// counted; `label` receives the signer it names once that decodes.
     fn candidate(
         &mut self,
         c: Candidate<'_>,
         hash: &CanonicalHash,
         index: usize,
         result_at: Option<usize>,
-    ) {
-        let skipped = &mut self.stats.skipped;
+        label: &mut Option<[u8; 32]>,
+    ) -> Result<(), SkipCause> {
         let (Some(signer), Some(signature)) = (c.signer, c.signature) else {
-            return bump(&mut skipped.missing);
+            return Err(SkipCause::Missing);
         };
-        let signer: [u8; 32] = match decode_exact(&signer) {
-            Ok(k) => k,
-            Err(cause) => return bump(cause.of(skipped)),
-        };
-        let signature: [u8; 64] = match decode_exact(&signature) {
-            Ok(s) => s,
-            Err(cause) => return bump(cause.of(skipped)),
-        };
-        let Some(who) = self.set.index_of(&signer) else {
-            return bump(&mut skipped.unknown_signer);
-        };
+        let signer: [u8; 32] = decode_exact(&signer)?;
+        *label = Some(signer);
+        let signature: [u8; 64] = decode_exact(&signature)?;
+        let who = self.set.index_of(&signer).ok_or(SkipCause::UnknownSigner)?;
         match self.tally.admit(who, hash) {
             Admission::Verify => {}
-            Admission::AlreadyCounted => return bump(&mut skipped.already_counted),
-            Admission::Equivocator => return bump(&mut skipped.equivocation),
+            Admission::AlreadyCounted => return Err(SkipCause::AlreadyCounted),
+            Admission::Equivocator => return Err(SkipCause::Equivocation),
         }
         bump(&mut self.stats.verifications);
-        if verify_one(&signer, &signature, hash) {
-            self.count(who, hash, index, result_at);
-        } else {
-            bump(&mut self.stats.skipped.invalid_signature);
+        if !verify_one(&signer, &signature, hash) {
+            return Err(SkipCause::InvalidSignature);
         }
-    }
-
-    fn count(
-        &mut self,
-        who: SignerIndex,
-        hash: &CanonicalHash,
-        index: usize,
-        result_at: Option<usize>,
-    ) {
         if self.tally.count(who, hash, index, result_at) {
             bump(&mut self.stats.counted);
         }
+        Ok(())
     }
 }
 
@@ -390,36 +417,86 @@ fn bump(n: &mut usize) {
     *n = n.saturating_add(1);
 }
 
-/// Why a label or signature could not be decoded.
-enum DecodeFailure {
+/// Why a candidate signature did not count. None of these fails a body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SkipCause {
+    /// `signer` or `signature` absent or `null`, or the candidate `null`.
+    Missing,
+    /// Text that is not padded standard base64.
     NotBase64,
+    /// A signer that is not 32 bytes or a signature that is not 64.
     WrongLength,
+    /// A signer outside the configured set.
+    UnknownSigner,
+    /// The signer is already counted for this hash.
+    AlreadyCounted,
+    /// The signer is already counted on two other hashes.
+    Equivocation,
+    /// The signature did not verify under the key it names.
+    InvalidSignature,
+    /// The response's result did not fit the workspace.
+    OverCapacity,
 }
 
-impl DecodeFailure {
-    fn of(self, s: &mut Skipped) -> &mut usize {
+impl SkipCause {
+    fn counter(self, s: &mut Skipped) -> &mut usize {
         match self {
-            DecodeFailure::NotBase64 => &mut s.not_base64,
-            DecodeFailure::WrongLength => &mut s.wrong_length,
+            SkipCause::Missing => &mut s.missing,
+            SkipCause::NotBase64 => &mut s.not_base64,
+            SkipCause::WrongLength => &mut s.wrong_length,
+            SkipCause::UnknownSigner => &mut s.unknown_signer,
+            SkipCause::AlreadyCounted => &mut s.already_counted,
+            SkipCause::Equivocation => &mut s.equivocation,
+            SkipCause::InvalidSignature => &mut s.invalid_signature,
+            SkipCause::OverCapacity => &mut s.over_capacity,
         }
     }
 }
 
+impl fmt::Display for SkipCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SkipCause::Missing => "signer or signature missing",
+            SkipCause::NotBase64 => "not base64",
+            SkipCause::WrongLength => "wrong length",
+            SkipCause::UnknownSigner => "signer not in the configured set",
+            SkipCause::AlreadyCounted => "signer already counted for this result",
+            SkipCause::Equivocation => "signer already counted on two other results",
+            SkipCause::InvalidSignature => "signature invalid under the key it names",
+            SkipCause::OverCapacity => "result over the workspace's capacity",
+        })
+    }
+}
+
+/// What became of one candidate signature ([`Verifier::verify_traced`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CandidateTrace {
+    /// Index of the response carrying it (0 for a single response).
+    pub response: usize,
+    /// That response's canonical hash (`None` when over capacity).
+    pub hash: Option<CanonicalHash>,
+    /// The signer it names, when that decoded to 32 bytes.
+    pub signer: Option<[u8; 32]>,
+    /// Counted, or skipped and why.
+    pub outcome: Result<(), SkipCause>,
+}
+
 /// Decodes padded base64 text into exactly `N` bytes.
-fn decode_exact<const N: usize>(text: &Text<'_>) -> Result<[u8; N], DecodeFailure> {
+fn decode_exact<const N: usize>(text: &Text<'_>) -> Result<[u8; N], SkipCause> {
     // 96 characters hold 72 bytes: room to tell "too long" from "not base64".
     let mut chars = [0u8; 96];
     let Some(chars) = text.decode_into(&mut chars) else {
-        return Err(DecodeFailure::WrongLength);
+        return Err(SkipCause::WrongLength);
     };
     let mut bytes = [0u8; 72];
     let n = base64::engine::general_purpose::STANDARD
         .decode_slice(chars, &mut bytes)
-        .map_err(|_| DecodeFailure::NotBase64)?;
+        .map_err(|_| SkipCause::NotBase64)?;
     bytes
         .get(..n)
         .and_then(|b| <[u8; N]>::try_from(b).ok())
-        .ok_or(DecodeFailure::WrongLength)
+        .ok_or(SkipCause::WrongLength)
 }
 
 /// One ed25519 verification of the §5 payload under `signer`.
