@@ -34,6 +34,8 @@ mod params;
 mod postcheck;
 mod quorum;
 mod result;
+#[cfg(feature = "signing")]
+pub mod signing;
 mod text;
 mod verify;
 

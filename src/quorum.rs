@@ -6,21 +6,24 @@
 //!
 //! * rule 2 — [`QuorumTally::admit`] says whether a candidate needs its one
 //!   verification (never for a `(signer, hash)` pair already counted, nor
-//!   for a signer already on two other hashes);
+//!   for a signer already proven to equivocate);
 //! * rule 3 — [`QuorumTally::count`] records a verified signature: one vote
-//!   per signer per hash, at most two hashes per signer;
+//!   per signer per hash. A signer with valid signatures on a third distinct
+//!   hash is proven faulty and loses *all* its votes, so that the outcome,
+//!   the signers included, never depends on the order of the body;
 //! * rules 4 and 5 — [`QuorumTally::winner`]: at least `threshold` signers,
 //!   then most signers, then the bytewise-smallest hash; with the index of
-//!   the first response that carried a counted signature for it.
+//!   the first response that carried a still-counted signature for it.
 
 use crate::config::{SignerIndex, MAX_SIGNERS};
 use crate::hash::CanonicalHash;
 
-/// Hashes a signer may vote for before it is treated as an equivocator.
-pub const HASHES_PER_SIGNER: u8 = 2;
+/// Hashes a signer may vote for; a valid signature on one more proves it
+/// an equivocator (an honest node signs one result per request).
+pub const HASHES_PER_SIGNER: usize = 2;
 
 /// Distinct hashes a tally can hold: two per configured signer (rule 3).
-const SLOTS: usize = MAX_SIGNERS * HASHES_PER_SIGNER as usize;
+const SLOTS: usize = MAX_SIGNERS * HASHES_PER_SIGNER;
 
 /// Signers that voted for one hash, as a bit per signer position.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -39,6 +42,10 @@ impl SignerMask {
         self.0 |= Self::bit(signer);
     }
 
+    fn remove(&mut self, signer: SignerIndex) {
+        self.0 &= !Self::bit(signer);
+    }
+
     pub fn count(self) -> usize {
         self.0.count_ones() as usize
     }
@@ -49,9 +56,27 @@ impl SignerMask {
     }
 }
 
-/// The votes gathered for one hash.
+/// The signers counted for one hash.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Group {
+struct Group {
+    hash: CanonicalHash,
+    signers: SignerMask,
+}
+
+/// One counted vote of a signer: which group, carried by which response.
+#[derive(Clone, Copy, Debug)]
+struct Vote {
+    slot: u8,
+    response: u32,
+    /// Where that response's result stands in the body (`u32::MAX`: none).
+    result_at: u32,
+}
+
+const NO_RESULT: u32 = u32::MAX;
+
+/// The winning hash of rules 4 and 5.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Winner {
     pub hash: CanonicalHash,
     pub signers: SignerMask,
     /// Index of the first response that carried a counted signature for it.
@@ -63,19 +88,32 @@ pub(crate) struct Group {
 /// What rule 2 says of a candidate before its verification.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Admission {
-    /// Verify it: if valid, it counts.
+    /// Verify it: if valid, it counts (or proves its signer an equivocator).
     Verify,
     /// This signer is already counted for this hash.
     AlreadyCounted,
-    /// This signer is already counted for two other hashes.
+    /// This signer is a proven equivocator: nothing of it counts.
     Equivocator,
+}
+
+/// What became of a verified signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Counted {
+    /// A new vote.
+    Yes,
+    /// Not counted (already counted, or its signer already excluded).
+    No,
+    /// Its signer's third hash: the signer is excluded and this many of
+    /// its earlier votes are withdrawn.
+    Equivocation(usize),
 }
 
 /// Counted signers grouped by hash. Fixed size: bounded by rule 3.
 pub(crate) struct QuorumTally {
     groups: [Group; SLOTS],
     used: usize,
-    hashes_of: [u8; MAX_SIGNERS],
+    votes: [[Option<Vote>; HASHES_PER_SIGNER]; MAX_SIGNERS],
+    equivocators: SignerMask,
 }
 
 impl QuorumTally {
@@ -83,122 +121,160 @@ impl QuorumTally {
         QuorumTally {
             groups: [Group::default(); SLOTS],
             used: 0,
-            hashes_of: [0; MAX_SIGNERS],
+            votes: [[None; HASHES_PER_SIGNER]; MAX_SIGNERS],
+            equivocators: SignerMask::default(),
         }
     }
 
-    fn groups(&self) -> &[Group] {
-        self.groups.get(..self.used).unwrap_or_default()
+    fn groups(&self) -> impl Iterator<Item = (usize, &Group)> {
+        self.groups
+            .get(..self.used)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.signers.count() > 0)
     }
 
     fn find(&self, hash: &CanonicalHash) -> Option<usize> {
-        self.groups().iter().position(|g| g.hash == *hash)
+        self.groups
+            .get(..self.used)
+            .unwrap_or_default()
+            .iter()
+            .position(|g| g.hash == *hash)
     }
 
-    fn hashes_of(&self, signer: SignerIndex) -> u8 {
-        self.hashes_of
-            .get(usize::from(signer))
-            .copied()
-            .unwrap_or(u8::MAX)
-    }
-
-    /// Rule 2 and 3 before verification: does this candidate need its one check?
+    /// Rule 2 before verification: does this candidate need its one check?
     pub fn admit(&self, signer: SignerIndex, hash: &CanonicalHash) -> Admission {
-        match self.find(hash) {
-            Some(g)
-                if self
-                    .groups
-                    .get(g)
-                    .is_some_and(|g| g.signers.contains(signer)) =>
-            {
-                Admission::AlreadyCounted
-            }
-            _ if self.hashes_of(signer) >= HASHES_PER_SIGNER => Admission::Equivocator,
-            _ => Admission::Verify,
+        if self.equivocators.contains(signer) {
+            return Admission::Equivocator;
+        }
+        let counted = self
+            .find(hash)
+            .and_then(|g| self.groups.get(g))
+            .is_some_and(|g| g.signers.contains(signer));
+        if counted {
+            Admission::AlreadyCounted
+        } else {
+            Admission::Verify
         }
     }
 
     /// Rule 3: records a verified signature of `signer` over `hash`, carried
-    /// by response `response`. Returns whether it was counted.
+    /// by response `response` whose result stands at `result_at`.
     pub fn count(
         &mut self,
         signer: SignerIndex,
         hash: &CanonicalHash,
         response: usize,
         result_at: Option<usize>,
-    ) -> bool {
+    ) -> Counted {
         if self.admit(signer, hash) != Admission::Verify {
-            return false;
+            return Counted::No;
         }
+        let Some(votes) = self.votes.get_mut(usize::from(signer)) else {
+            return Counted::No;
+        };
+        let Some(free) = votes.iter().position(Option::is_none) else {
+            return Counted::Equivocation(self.exclude(signer));
+        };
         let slot = match self.find(hash) {
             Some(g) => g,
             None => {
+                // Cannot fail: each signer opens at most two groups.
                 let Some(g) = self.groups.get_mut(self.used) else {
-                    return false; // unreachable: two hashes per signer fit
+                    return Counted::No;
                 };
                 *g = Group {
                     hash: *hash,
                     signers: SignerMask::default(),
-                    first_response: response,
-                    result_at,
                 };
                 self.used += 1;
                 self.used - 1
             }
         };
-        let (Some(group), Some(n)) = (
+        let (Some(group), Some(vote)) = (
             self.groups.get_mut(slot),
-            self.hashes_of.get_mut(usize::from(signer)),
+            self.votes
+                .get_mut(usize::from(signer))
+                .and_then(|v| v.get_mut(free)),
         ) else {
-            return false;
+            return Counted::No;
         };
         group.signers.insert(signer);
-        *n = n.saturating_add(1);
-        true
+        *vote = Some(Vote {
+            slot: u8::try_from(slot).unwrap_or(u8::MAX),
+            response: u32::try_from(response).unwrap_or(u32::MAX),
+            result_at: result_at
+                .and_then(|a| u32::try_from(a).ok())
+                .unwrap_or(NO_RESULT),
+        });
+        Counted::Yes
     }
 
-    /// Rules 4 and 5: the winning group, if any reaches `threshold`.
-    pub fn winner(&self, threshold: usize) -> Option<&Group> {
-        self.groups()
+    /// Withdraws every vote of a proven equivocator; returns how many.
+    fn exclude(&mut self, signer: SignerIndex) -> usize {
+        self.equivocators.insert(signer);
+        let mut withdrawn = 0;
+        for group in self.groups.iter_mut() {
+            if group.signers.contains(signer) {
+                group.signers.remove(signer);
+                withdrawn += 1;
+            }
+        }
+        withdrawn
+    }
+
+    /// Rules 4 and 5: the winning hash, if any reaches `threshold`.
+    pub fn winner(&self, threshold: usize) -> Option<Winner> {
+        let (slot, group) = self
+            .groups()
+            .filter(|(_, g)| g.signers.count() >= threshold)
+            .min_by(|(_, a), (_, b)| rank(a, b))?;
+        // The earliest response among the votes that still count.
+        let first = group
+            .signers
             .iter()
-            .filter(|g| g.signers.count() >= threshold)
-            .min_by(|a, b| {
-                b.signers
-                    .count()
-                    .cmp(&a.signers.count())
-                    .then_with(|| a.hash.cmp(&b.hash))
-            })
+            .filter_map(|s| self.votes.get(usize::from(s)))
+            .flat_map(|v| v.iter().flatten())
+            .filter(|v| usize::from(v.slot) == slot)
+            .min_by_key(|v| v.response)?;
+        Some(Winner {
+            hash: group.hash,
+            signers: group.signers,
+            first_response: first.response as usize,
+            result_at: (first.result_at != NO_RESULT).then_some(first.result_at as usize),
+        })
     }
 
     /// How many distinct hashes have at least one counted signer.
     pub fn distinct_hashes(&self) -> usize {
-        self.used
+        self.groups().count()
     }
 
-    /// Up to four groups, most signers first, then smallest hash.
+    /// Up to four hashes with their signer counts, in winner order.
     pub fn leaders(&self) -> heapless::Vec<(CanonicalHash, usize), 4> {
-        let mut out = heapless::Vec::new();
-        let mut taken = [false; SLOTS];
+        let mut out: heapless::Vec<(CanonicalHash, usize), 4> = heapless::Vec::new();
+        let mut after: Option<&Group> = None;
         while !out.is_full() {
-            let best = self
+            let next = self
                 .groups()
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !taken.get(*i).copied().unwrap_or(true))
-                .min_by(|(_, a), (_, b)| {
-                    b.signers
-                        .count()
-                        .cmp(&a.signers.count())
-                        .then_with(|| a.hash.cmp(&b.hash))
-                });
-            let Some((i, g)) = best else { break };
-            if let Some(t) = taken.get_mut(i) {
-                *t = true;
-            }
+                .map(|(_, g)| g)
+                .filter(|g| after.map_or(true, |a| rank(a, g).is_lt()))
+                .min_by(|a, b| rank(a, b));
+            let Some(g) = next else { break };
             let _ = out.push((g.hash, g.signers.count()));
+            after = Some(g);
         }
         out
     }
+}
+
+/// Winner order: most signers first, then the bytewise-smallest hash.
+fn rank(a: &Group, b: &Group) -> core::cmp::Ordering {
+    b.signers
+        .count()
+        .cmp(&a.signers.count())
+        .then_with(|| a.hash.cmp(&b.hash))
 }
 
 #[cfg(test)]
@@ -212,23 +288,51 @@ mod tests {
     #[test]
     fn one_vote_per_signer_per_hash() {
         let mut t = QuorumTally::new();
-        assert!(t.count(0, &h(1), 0, None));
+        assert_eq!(t.count(0, &h(1), 0, None), Counted::Yes);
         assert_eq!(t.admit(0, &h(1)), Admission::AlreadyCounted);
-        assert!(!t.count(0, &h(1), 1, None));
+        assert_eq!(t.count(0, &h(1), 1, None), Counted::No);
         assert!(t.winner(2).is_none());
-        assert!(t.count(1, &h(1), 3, None));
+        assert_eq!(t.count(1, &h(1), 3, None), Counted::Yes);
         let w = t.winner(2).expect("quorum");
         assert_eq!((w.hash, w.signers.count(), w.first_response), (h(1), 2, 0));
     }
 
     #[test]
-    fn third_hash_of_a_signer_is_dropped() {
+    fn a_third_hash_withdraws_every_vote_of_its_signer() {
         let mut t = QuorumTally::new();
-        assert!(t.count(5, &h(1), 0, None));
-        assert!(t.count(5, &h(2), 1, None));
-        assert_eq!(t.admit(5, &h(3)), Admission::Equivocator);
-        assert!(!t.count(5, &h(3), 2, None));
-        assert_eq!(t.distinct_hashes(), 2);
+        assert_eq!(t.count(5, &h(1), 0, None), Counted::Yes);
+        assert_eq!(t.count(6, &h(1), 1, Some(40)), Counted::Yes);
+        assert_eq!(t.count(5, &h(2), 2, None), Counted::Yes);
+        assert_eq!(t.admit(5, &h(3)), Admission::Verify);
+        assert_eq!(t.count(5, &h(3), 3, None), Counted::Equivocation(2));
+        assert_eq!(t.admit(5, &h(1)), Admission::Equivocator);
+        assert_eq!(t.admit(5, &h(4)), Admission::Equivocator);
+        assert_eq!(t.distinct_hashes(), 1);
+        // The first response for h(1) now is signer 6's.
+        let w = t.winner(1).expect("signer 6 remains");
+        assert_eq!(
+            (w.signers.count(), w.first_response, w.result_at),
+            (1, 1, Some(40))
+        );
+    }
+
+    #[test]
+    fn equivocation_is_order_independent() {
+        let votes = [(5u8, 1u8), (5, 2), (5, 3), (6, 1), (7, 1)];
+        let mut orders = [votes, votes];
+        orders[1].reverse();
+        let results: std::vec::Vec<_> = orders
+            .iter()
+            .map(|order| {
+                let mut t = QuorumTally::new();
+                for (i, (s, hash)) in order.iter().enumerate() {
+                    let _ = t.count(*s, &h(*hash), i, None);
+                }
+                t.winner(2).map(|w| (w.hash, w.signers))
+            })
+            .collect();
+        assert_eq!(results[0], results[1]);
+        assert_eq!(results[0].map(|r| r.1.count()), Some(2));
     }
 
     #[test]
@@ -252,8 +356,8 @@ mod tests {
     fn capacity_holds_two_hashes_for_every_signer() {
         let mut t = QuorumTally::new();
         for s in 0..64u8 {
-            assert!(t.count(s, &h(s), 0, None));
-            assert!(t.count(s, &h(s + 100), 0, None));
+            assert_eq!(t.count(s, &h(s), 0, None), Counted::Yes);
+            assert_eq!(t.count(s, &h(s + 100), 0, None), Counted::Yes);
         }
         assert_eq!(t.distinct_hashes(), SLOTS);
     }

@@ -13,7 +13,7 @@ use crate::hash::{self, CanonicalHash};
 use crate::json::Lexer;
 use crate::params::{Method, RequestParams};
 use crate::postcheck::{self, SecretsOrder};
-use crate::quorum::{Admission, QuorumTally, SignerMask};
+use crate::quorum::{Admission, Counted, QuorumTally, SignerMask};
 use crate::result::{self, CapabilityResult, OverCapacity, SecretEntries, Workspace};
 use crate::text::Text;
 
@@ -406,10 +406,21 @@ impl<'a, T: FnMut(CandidateTrace)> Run<'a, '_, T> {
         if !verify_one(&signer, &signature, hash) {
             return Err(SkipCause::InvalidSignature);
         }
-        if self.tally.count(who, hash, index, result_at) {
-            bump(&mut self.stats.counted);
+        match self.tally.count(who, hash, index, result_at) {
+            Counted::Yes => {
+                bump(&mut self.stats.counted);
+                Ok(())
+            }
+            Counted::No => Err(SkipCause::AlreadyCounted),
+            Counted::Equivocation(withdrawn) => {
+                // Votes counted earlier move to `equivocation`, so that
+                // candidates = counted + skipped still holds.
+                self.stats.counted = self.stats.counted.saturating_sub(withdrawn);
+                let s = &mut self.stats.skipped.equivocation;
+                *s = s.saturating_add(withdrawn);
+                Err(SkipCause::Equivocation)
+            }
         }
-        Ok(())
     }
 }
 

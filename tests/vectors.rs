@@ -1,4 +1,5 @@
 //! Every reference vector of `../shared/vectors`, through the library.
+#![allow(clippy::result_large_err)] // the error is moved once per case
 
 use relay_verifier::{
     canonical_hash, Config, Error, Method, RequestParams, SignerSet, Verdict, Verifier,

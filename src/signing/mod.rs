@@ -1,0 +1,46 @@
+//! The signing side, for host tests and integrators (feature `signing`).
+//!
+//! Nothing here belongs in an enclave: it holds private keys and allocates.
+//! It produces what the verifier checks, byte for byte as the Go stack does:
+//!
+//! - [`RelayNode`]: signs a result's canonical hash and writes its response
+//!   exactly as a Go relay node does (PROTOCOL.md §5, §8);
+//! - [`go_params_json`] and [`attestation_user_data`]: the request side (§10);
+//! - [`gateway`]: today's bundler and the earlier merger (§6);
+//! - [`simulator`]: a deterministic Byzantine relay DON.
+//!
+//! ```
+//! use relay_verifier::signing::{gateway, LogicalResult, RelayNode};
+//! use relay_verifier::{Config, Method, RequestParams, SignerSet, Verifier};
+//!
+//! let nodes: Vec<RelayNode> = (1..=4u8).map(|i| RelayNode::from_seed([i; 32])).collect();
+//! let keys: Vec<[u8; 32]> = nodes.iter().map(RelayNode::public_key).collect();
+//! let params = RequestParams::from_json(
+//!     Method::CapabilityExecute,
+//!     br#"{"workflow_id":"wf","owner":"0x1234567890abcdef1234567890ABCDEF12345678",
+//!         "execution_id":"e","reference_id":"r","capability_id":"c","payload":"cA=="}"#,
+//! )?;
+//! let result = LogicalResult::Capability { payload: "b2s=".into(), error: String::new() };
+//! let responses = nodes[..2]
+//!     .iter()
+//!     .map(|n| n.respond(&params, &result))
+//!     .collect::<Result<Vec<_>, _>>()?;
+//! let body = gateway::bundle(&responses);
+//!
+//! let verifier = Verifier::new(Config::new(SignerSet::new(&keys)?, 1)?);
+//! let verified = verifier.verify(&params, body.as_bytes()).into_result()?;
+//! assert_eq!(verified.signer_count(), 2);
+//! # Ok::<(), relay_verifier::Error>(())
+//! ```
+
+pub mod gateway;
+mod gojson;
+mod model;
+mod node;
+mod request;
+pub mod simulator;
+
+pub use gojson::write_string as write_go_string;
+pub use model::{LogicalResult, SecretValue};
+pub use node::{hash_any_size, NodeResponse, RelayNode, ResponseShape, SignatureJson};
+pub use request::{attestation_user_data, go_params_json};

@@ -1,0 +1,152 @@
+//! Logical results as owned values (PROTOCOL.md §3), the way a Go node holds
+//! them: `None` is a nil slice and is written as `null`.
+
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use serde_json::Value;
+
+use super::gojson::{write_key, write_string};
+use crate::error::Error;
+use crate::params::Method;
+
+/// One secret in a secrets result.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SecretValue {
+    /// The secret's key.
+    pub key: String,
+    /// The secret's namespace.
+    pub namespace: String,
+    /// Base64 ciphertext, carried as text.
+    pub ciphertext: String,
+    /// Encrypted shares (`None` = nil slice).
+    pub encrypted_shares: Option<Vec<String>>,
+}
+
+/// The result a relay node computed for one request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogicalResult {
+    /// `{"secrets": […]}` (`None` = nil slice).
+    Secrets(Option<Vec<SecretValue>>),
+    /// `{"payload", "error"}`, each omitted when empty.
+    Capability {
+        /// The capability's answer.
+        payload: String,
+        /// The capability's error text.
+        error: String,
+    },
+}
+
+impl LogicalResult {
+    /// Reads a result for `method` from JSON, checking it as strictly as
+    /// the verifier does, then decoding it the way Go's `json.Unmarshal`
+    /// fills the struct (`null` leaves the zero value).
+    pub fn from_json(method: Method, json: &[u8]) -> Result<Self, Error> {
+        crate::json::Lexer::document(json)?;
+        let shape_error = |offset: usize| {
+            Error::Malformed(crate::error::Malformed {
+                offset,
+                expected: crate::error::Expected::ObjectOrNull,
+            })
+        };
+        let value: Value = serde_json::from_slice(json).map_err(|_| shape_error(0))?;
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();
+        match method {
+            Method::CapabilityExecute => Ok(LogicalResult::Capability {
+                payload: text(value.get("payload")),
+                error: text(value.get("error")),
+            }),
+            Method::SecretsGet => {
+                let secrets = value.get("secrets").and_then(Value::as_array).map(|list| {
+                    list.iter()
+                        .map(|e| SecretValue {
+                            key: text(e.pointer("/id/key")),
+                            namespace: text(e.pointer("/id/namespace")),
+                            ciphertext: text(e.get("ciphertext")),
+                            encrypted_shares: e
+                                .get("encrypted_shares")
+                                .and_then(Value::as_array)
+                                .map(|s| s.iter().map(|x| text(Some(x))).collect()),
+                        })
+                        .collect()
+                });
+                Ok(LogicalResult::Secrets(secrets))
+            }
+        }
+    }
+
+    /// The method this result answers.
+    pub fn method(&self) -> Method {
+        match self {
+            LogicalResult::Secrets(_) => Method::SecretsGet,
+            LogicalResult::Capability { .. } => Method::CapabilityExecute,
+        }
+    }
+
+    /// The result as Go writes it.
+    pub fn to_go_json(&self) -> String {
+        let mut out = String::new();
+        self.write_go(&mut out);
+        out
+    }
+
+    pub(crate) fn write_go(&self, out: &mut String) {
+        out.push('{');
+        let mut first = true;
+        match self {
+            LogicalResult::Secrets(secrets) => {
+                write_key(out, &mut first, "secrets");
+                match secrets {
+                    None => out.push_str("null"),
+                    Some(list) => {
+                        out.push('[');
+                        for (i, s) in list.iter().enumerate() {
+                            if i > 0 {
+                                out.push(',');
+                            }
+                            s.write_go(out);
+                        }
+                        out.push(']');
+                    }
+                }
+            }
+            LogicalResult::Capability { payload, error } => {
+                if !payload.is_empty() {
+                    write_key(out, &mut first, "payload");
+                    write_string(out, payload);
+                }
+                if !error.is_empty() {
+                    write_key(out, &mut first, "error");
+                    write_string(out, error);
+                }
+            }
+        }
+        out.push('}');
+    }
+}
+
+impl SecretValue {
+    fn write_go(&self, out: &mut String) {
+        out.push_str("{\"id\":{\"key\":");
+        write_string(out, &self.key);
+        out.push_str(",\"namespace\":");
+        write_string(out, &self.namespace);
+        out.push_str("},\"ciphertext\":");
+        write_string(out, &self.ciphertext);
+        out.push_str(",\"encrypted_shares\":");
+        match &self.encrypted_shares {
+            None => out.push_str("null"),
+            Some(shares) => {
+                out.push('[');
+                for (i, s) in shares.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_string(out, s);
+                }
+                out.push(']');
+            }
+        }
+        out.push('}');
+    }
+}

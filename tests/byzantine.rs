@@ -1,0 +1,333 @@
+//! The simulated Byzantine relay DON against the verifier: safety, liveness,
+//! determinism and round trips, for N in {4, 7, 16, 31} (F = ⌊(N−1)/3⌋).
+//!
+//! Each property runs `CASES` random scenarios per N (so 4 × CASES in all);
+//! scenarios combine every [`Fault`] kind on up to F nodes with a gateway
+//! that drops honest responses, duplicates, pads with junk and foreign
+//! forgeries, and shuffles.
+#![cfg(feature = "signing")]
+
+use proptest::prelude::*;
+use relay_verifier::signing::simulator::{Fault, GatewayFaults, RelayDon, Scenario};
+use relay_verifier::signing::{gateway, LogicalResult, RelayNode, ResponseShape, SecretValue};
+use relay_verifier::{Method, RequestParams, Verdict, Verifier};
+
+/// Random scenarios per N and per property.
+const CASES: u32 = 128;
+
+const SIZES: [usize; 4] = [4, 7, 16, 31];
+
+const SECRETS_PARAMS: &str = r#"{"workflow_id":"wf-1","owner":"0x1234567890abcdef1234567890ABCDEF12345678",
+  "execution_id":"ex-1","secrets":[{"key":"API_KEY","namespace":"main"},{"key":"DB_URL","namespace":"main"},
+  {"key":"TOKEN","namespace":"ops"}],"enclave_public_key":"04a1b2"}"#;
+const CAPABILITY_PARAMS: &str = r#"{"workflow_id":"wf-1","owner":"0x1234567890abcdef1234567890ABCDEF12345678",
+  "execution_id":"ex-1","reference_id":"step-1","capability_id":"http@1","payload":"cGluZw=="}"#;
+
+fn params(secrets: bool) -> RequestParams<'static> {
+    if secrets {
+        RequestParams::from_json(Method::SecretsGet, SECRETS_PARAMS.as_bytes()).unwrap()
+    } else {
+        RequestParams::from_json(Method::CapabilityExecute, CAPABILITY_PARAMS.as_bytes()).unwrap()
+    }
+}
+
+fn entry(key: &str, ns: &str, ct: &str, shares: Option<Vec<String>>) -> SecretValue {
+    SecretValue {
+        key: key.into(),
+        namespace: ns.into(),
+        ciphertext: ct.into(),
+        encrypted_shares: shares,
+    }
+}
+
+/// Honest results: arbitrary text (escapes, non-ASCII) in every string.
+fn honest_result(secrets: bool) -> impl Strategy<Value = LogicalResult> {
+    let text = "[a-zA-Z0-9+/=<>&\"\\\\\u{0}-\u{1f}é😀\u{2028}]{0,12}";
+    if secrets {
+        (
+            text,
+            text,
+            proptest::option::of(proptest::collection::vec(text, 0..4)),
+        )
+            .prop_map(|(a, b, shares)| {
+                LogicalResult::Secrets(Some(vec![
+                    entry("DB_URL", "main", &a, shares),
+                    entry("API_KEY", "main", &b, None),
+                ]))
+            })
+            .boxed()
+    } else {
+        (text, text)
+            .prop_map(|(payload, error)| LogicalResult::Capability { payload, error })
+            .boxed()
+    }
+}
+
+/// (N, F, faulty count, honest nodes the gateway may drop, seed, method).
+fn setup() -> impl Strategy<Value = (usize, usize, usize, usize, u64, bool)> {
+    (0..SIZES.len(), any::<u64>(), any::<bool>()).prop_flat_map(|(i, seed, secrets)| {
+        let n = SIZES[i];
+        let f = (n - 1) / 3;
+        (
+            Just(n),
+            Just(f),
+            0..=f,
+            0..=n - f,
+            Just(seed),
+            Just(secrets),
+        )
+    })
+}
+
+fn honest_nodes(don: &RelayDon, scenario: &Scenario) -> Vec<[u8; 32]> {
+    don.signer_keys()
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !scenario.faulty.contains_key(i))
+        .map(|(_, k)| k)
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(CASES * SIZES.len() as u32))]
+
+    /// With at most F faulty nodes, whatever they and the gateway do, an
+    /// accepted result is the honest one and an honest node signed it.
+    #[test]
+    fn safety((n, f, faulty, drop, seed, secrets) in setup(), honest in any::<bool>().prop_flat_map(honest_result)) {
+        let params = params(matches!(honest, LogicalResult::Secrets(_)));
+        let _ = secrets;
+        let don = RelayDon::new(n, f, seed);
+        let scenario = Scenario::random(n, faulty, drop, seed);
+        let sim = don.run(&params, &honest, &scenario).unwrap();
+        let verifier = Verifier::new(don.config().unwrap());
+        if let Verdict::Accept(v) = verifier.verify(&params, sim.body.as_bytes()) {
+            prop_assert_eq!(*v.hash(), sim.honest_hash);
+            let honest_keys = honest_nodes(&don, &scenario);
+            prop_assert!(v.signers().any(|k| honest_keys.contains(k)));
+            prop_assert!(v.signer_count() > f);
+        }
+    }
+
+    /// Whenever at least F+1 honest responses reach the body, the honest
+    /// result is accepted, whatever the faulty nodes add.
+    #[test]
+    fn liveness((n, f, faulty, drop, seed, secrets) in setup()) {
+        let params = params(secrets);
+        let honest = if secrets {
+            LogicalResult::Secrets(Some(vec![entry("TOKEN", "ops", "Y3Q=", Some(vec!["czE=".into()]))]))
+        } else {
+            LogicalResult::Capability { payload: "cG9uZw==".into(), error: String::new() }
+        };
+        let don = RelayDon::new(n, f, seed);
+        let scenario = Scenario::random(n, faulty, drop, seed);
+        let sim = don.run(&params, &honest, &scenario).unwrap();
+        let verifier = Verifier::new(don.config().unwrap());
+        let verdict = verifier.verify(&params, sim.body.as_bytes());
+        if sim.honest_in_body > f {
+            match verdict {
+                Verdict::Accept(v) => {
+                    prop_assert_eq!(*v.hash(), sim.honest_hash);
+                    prop_assert!(v.signer_count() >= sim.honest_in_body);
+                }
+                Verdict::Reject(e) => prop_assert!(false, "rejected {}: {e}", e.reason()),
+            }
+        }
+    }
+
+    /// Any order of the bundle gives the same verdict, hash and signers.
+    #[test]
+    fn determinism((n, f, faulty, drop, seed, secrets) in setup(), other_order in any::<u64>()) {
+        let params = params(secrets);
+        let honest = if secrets {
+            LogicalResult::Secrets(None)
+        } else {
+            LogicalResult::Capability { payload: String::new(), error: "boom".into() }
+        };
+        let don = RelayDon::new(n, f, seed);
+        let verifier = Verifier::new(don.config().unwrap());
+        let a = Scenario::random(n, faulty, drop, seed);
+        let mut b = a.clone();
+        b.gateway.shuffle = Some(other_order);
+        let (sa, sb) = (don.run(&params, &honest, &a).unwrap(), don.run(&params, &honest, &b).unwrap());
+        let summary = |body: &str| match verifier.verify(&params, body.as_bytes()) {
+            Verdict::Accept(v) => Ok((*v.hash(), v.signers().copied().collect::<Vec<_>>())),
+            Verdict::Reject(e) => Err(e.reason()),
+        };
+        prop_assert_eq!(summary(&sa.body), summary(&sb.body));
+    }
+
+    /// Every envelope shape the shim writes parses and verifies.
+    #[test]
+    fn round_trip(honest in any::<bool>().prop_flat_map(honest_result), shape in 0..3u8, seed in any::<u64>()) {
+        let params = params(matches!(honest, LogicalResult::Secrets(_)));
+        let don = RelayDon::new(4, 1, seed);
+        let verifier = Verifier::new(don.config().unwrap());
+        let shape = [ResponseShape::Current, ResponseShape::ArrayOnly, ResponseShape::SingleOnly][shape as usize];
+        let responses: Vec<_> = don.nodes()[..2].iter().map(|n| n.respond_as(&params, &honest, shape).unwrap()).collect();
+        let want = relay_verifier::signing::hash_any_size(&params, honest.to_go_json().as_bytes()).unwrap();
+        // A single node response carries one signer: below quorum, but it parses.
+        match verifier.verify(&params, responses[0].to_json().as_bytes()) {
+            Verdict::Reject(relay_verifier::Error::NoQuorum(q)) => prop_assert_eq!(q.stats.counted, 1),
+            other => prop_assert!(false, "single response: {other:?}"),
+        }
+        let bundle = gateway::bundle(&responses);
+        let v = verifier.verify(&params, bundle.as_bytes()).into_result().unwrap();
+        prop_assert_eq!(*v.hash(), want);
+        prop_assert_eq!(v.index(), Some(0));
+        let sigs = responses.iter().map(|r| r.signature.clone().or_else(|| r.signatures.as_ref().and_then(|s| s.first().cloned())).unwrap()).collect();
+        let merged = gateway::merge(&honest.to_go_json(), sigs);
+        let v = verifier.verify(&params, merged.as_bytes()).into_result().unwrap();
+        prop_assert_eq!(*v.hash(), want);
+        prop_assert_eq!(v.index(), None);
+    }
+}
+
+/// Every fault kind at once on F nodes of each size: the honest result wins.
+#[test]
+fn every_fault_kind_together() {
+    for n in SIZES {
+        let f = (n - 1) / 3;
+        let don = RelayDon::new(n, f, n as u64);
+        for secrets in [true, false] {
+            let params = params(secrets);
+            let honest = if secrets {
+                LogicalResult::Secrets(Some(vec![entry("API_KEY", "main", "Y3Q=", None)]))
+            } else {
+                LogicalResult::Capability {
+                    payload: "eA==".into(),
+                    error: String::new(),
+                }
+            };
+            let mut scenario = Scenario::honest().gateway(GatewayFaults {
+                shuffle: Some(7),
+                duplicate: 3,
+                junk: 3,
+                foreign: 2,
+                ..GatewayFaults::default()
+            });
+            for i in 0..f {
+                scenario = scenario.faulty(i, Fault::ALL.iter().copied().skip(i % 3));
+            }
+            let sim = don.run(&params, &honest, &scenario).unwrap();
+            let verifier = Verifier::new(don.config().unwrap());
+            let v = verifier
+                .verify(&params, sim.body.as_bytes())
+                .into_result()
+                .unwrap();
+            assert_eq!(*v.hash(), sim.honest_hash, "n = {n}");
+            assert_eq!(
+                v.signer_count(),
+                n - f,
+                "every honest node counted, n = {n}"
+            );
+            let stats = v.stats();
+            // Foreign, junk, truncated and duplicate candidates cost nothing.
+            assert!(stats.verifications <= stats.candidates - stats.skipped.unknown_signer);
+            assert!(stats.skipped.unknown_signer >= 2);
+        }
+    }
+}
+
+/// The merged envelope of the earlier gateway, from the simulator.
+#[test]
+fn merged_envelope_from_the_simulator() {
+    let don = RelayDon::new(7, 2, 1);
+    let params = params(false);
+    let honest = LogicalResult::Capability {
+        payload: "eA==".into(),
+        error: String::new(),
+    };
+    let scenario = Scenario::honest()
+        .faulty(3, [Fault::Forge(0)])
+        .gateway(GatewayFaults {
+            merge: true,
+            drop: vec![0, 1],
+            ..GatewayFaults::default()
+        });
+    let sim = don.run(&params, &honest, &scenario).unwrap();
+    let verifier = Verifier::new(don.config().unwrap());
+    let v = verifier
+        .verify(&params, sim.body.as_bytes())
+        .into_result()
+        .unwrap();
+    assert_eq!(*v.hash(), sim.honest_hash);
+    assert_eq!(v.signer_count(), 4);
+    assert_eq!(v.index(), None);
+}
+
+/// Honest results too large for the default workspace are skipped; a
+/// larger workspace accepts them.
+#[test]
+fn over_capacity_honest_result_needs_a_bigger_workspace() {
+    let don = RelayDon::new(4, 1, 9);
+    let params = params(true);
+    let honest = LogicalResult::Secrets(Some(
+        (0..70)
+            .map(|i| entry(&format!("k{i}"), "main", "eA==", None))
+            .collect(),
+    ));
+    let sim = don.run(&params, &honest, &Scenario::honest()).unwrap();
+    let verifier = Verifier::new(don.config().unwrap());
+    match verifier.verify(&params, sim.body.as_bytes()) {
+        Verdict::Reject(relay_verifier::Error::NoQuorum(q)) => {
+            assert_eq!(q.stats.skipped.over_capacity, 8);
+            assert_eq!(q.stats.verifications, 0);
+        }
+        other => panic!("expected no quorum, got {other:?}"),
+    }
+    let mut big = relay_verifier::Workspace::<128, 8>::new();
+    let v = verifier
+        .verify_in(&params, sim.body.as_bytes(), &mut big)
+        .into_result()
+        .unwrap();
+    assert_eq!(*v.hash(), sim.honest_hash);
+}
+
+/// Post-check (§9) on results with unexpected, duplicate and missing secrets.
+#[test]
+fn post_check_on_signed_results() {
+    let params = params(true);
+    let RequestParams::Secrets(sp) = &params else {
+        unreachable!()
+    };
+    let nodes: Vec<RelayNode> = (1..=4u8).map(|i| RelayNode::from_seed([i; 32])).collect();
+    let keys: Vec<[u8; 32]> = nodes.iter().map(RelayNode::public_key).collect();
+    let verifier = Verifier::new(
+        relay_verifier::Config::new(relay_verifier::SignerSet::new(&keys).unwrap(), 1).unwrap(),
+    );
+    let check = |result: LogicalResult| {
+        let responses: Vec<_> = nodes[1..3]
+            .iter()
+            .map(|n| n.respond(&params, &result).unwrap())
+            .collect();
+        let body = gateway::bundle(&responses);
+        let v = verifier
+            .verify(&params, body.as_bytes())
+            .into_result()
+            .unwrap();
+        v.secrets_in_request_order(sp)
+            .map(|o| {
+                o.iter()
+                    .map(|s| (s.id.key.to_string(), s.entry.is_some()))
+                    .collect::<Vec<_>>()
+            })
+            .map_err(|e| e.name())
+    };
+    let unexpected = LogicalResult::Secrets(Some(vec![entry("OTHER", "main", "eA==", None)]));
+    assert_eq!(check(unexpected), Err("unexpected_secret"));
+    let duplicate = LogicalResult::Secrets(Some(vec![
+        entry("TOKEN", "ops", "eA==", None),
+        entry("TOKEN", "ops", "eQ==", None),
+    ]));
+    assert_eq!(check(duplicate), Err("duplicate_secret"));
+    let partial = LogicalResult::Secrets(Some(vec![entry("TOKEN", "ops", "eA==", None)]));
+    assert_eq!(
+        check(partial),
+        Ok(vec![
+            ("API_KEY".into(), false),
+            ("DB_URL".into(), false),
+            ("TOKEN".into(), true)
+        ])
+    );
+}
