@@ -7,6 +7,9 @@
 //! cargo run --example relay_don --features signing
 //! ```
 
+// The error carries the no-quorum diagnosis inline (no heap): large by design.
+#![allow(clippy::result_large_err)]
+
 use relay_verifier::signing::simulator::{Fault, GatewayFaults, RelayDon, Scenario, Simulation};
 use relay_verifier::signing::{LogicalResult, SecretValue};
 use relay_verifier::{CandidateTrace, Method, RequestParams, Verdict, Verifier, Workspace};
