@@ -1,1 +1,66 @@
-fn main() {}
+//! `relay-verifier`: verify relay-DON responses, compute canonical hashes and
+//! run the reference vectors from the command line (feature `cli`).
+//!
+//! Exit codes: 0 accept (or success), 1 reject (or a failed vector, or an
+//! error the library reports), 2 usage or I/O error.
+#![forbid(unsafe_code)]
+#![deny(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+// The library's error is a few hundred bytes, moved once per run.
+#![allow(clippy::result_large_err)]
+
+mod relay_verifier_cli;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use relay_verifier_cli::{hash, vectors, verify, Outcome};
+
+/// Verifier for confidential-relay DON responses.
+#[derive(Debug, Parser)]
+#[command(name = "relay-verifier", version)]
+struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands; each has its own argument struct and `run` function.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Verify a gateway body against a signer set; prints the verdict as JSON
+    /// (exit 0 accept, 1 reject, 2 usage or I/O error).
+    Verify(verify::VerifyArgs),
+    /// Compute the canonical hash and signature payload of a logical result.
+    Hash(hash::HashArgs),
+    /// Run every hash and verify case of reference vector files.
+    Vectors(vectors::VectorsArgs),
+}
+
+impl Command {
+    /// Runs the subcommand.
+    fn run(self) -> Outcome {
+        match self {
+            Command::Verify(args) => verify::run(&args),
+            Command::Hash(args) => hash::run(&args),
+            Command::Vectors(args) => vectors::run(&args),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    // Clap exits with 2 on usage errors by itself.
+    match Cli::parse().command.run() {
+        Ok(status) => status.into(),
+        Err(e) => {
+            eprintln!("relay-verifier: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

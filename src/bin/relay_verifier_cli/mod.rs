@@ -1,0 +1,170 @@
+//! What the subcommands share: exit status, errors, input, output.
+
+pub mod hash;
+pub mod vectors;
+pub mod verify;
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use relay_verifier::{Config, Error, Method, SignerSet, VerifyStats};
+use serde_json::{json, Value};
+
+/// How a subcommand that ran to the end turned out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Accepted, computed, or every vector passed: exit 0.
+    Success,
+    /// Rejected, refused, or a vector failed: exit 1.
+    Failure,
+}
+
+impl From<Status> for ExitCode {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Success => ExitCode::SUCCESS,
+            Status::Failure => ExitCode::from(1),
+        }
+    }
+}
+
+/// A usage or I/O error: the subcommand could not run (exit 2).
+#[derive(Debug)]
+pub enum CliError {
+    /// An input file (or stdin) could not be read.
+    Read {
+        /// The path, or `-` for stdin.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// An input was readable but unusable (not hex, not JSON, conflicting options).
+    Input(String),
+    /// Stdout could not be written.
+    Write(io::Error),
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Read { path, source } => {
+                write!(f, "cannot read {}: {source}", path.display())
+            }
+            CliError::Input(why) => f.write_str(why),
+            CliError::Write(e) => write!(f, "cannot write output: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for CliError {}
+
+/// The result of one subcommand.
+pub type Outcome = Result<Status, CliError>;
+
+/// Whether `path` names stdin (`-`).
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Refuses more than one input read from stdin: the second would be empty.
+pub fn at_most_one_stdin<'p>(
+    inputs: impl IntoIterator<Item = (&'p str, &'p Path)>,
+) -> Result<(), CliError> {
+    let readers: Vec<&str> = inputs
+        .into_iter()
+        .filter(|(_, path)| is_stdin(path))
+        .map(|(flag, _)| flag)
+        .collect();
+    if readers.len() > 1 {
+        return Err(CliError::Input(format!(
+            "only one input can be read from stdin, not {}",
+            readers.join(" and ")
+        )));
+    }
+    Ok(())
+}
+
+/// Reads a whole file, or stdin for `-`.
+pub fn read_input(path: &Path) -> Result<Vec<u8>, CliError> {
+    let read = || -> io::Result<Vec<u8>> {
+        if is_stdin(path) {
+            let mut bytes = Vec::new();
+            io::stdin().lock().read_to_end(&mut bytes)?;
+            Ok(bytes)
+        } else {
+            std::fs::read(path)
+        }
+    };
+    read().map_err(|source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Parses a method: the JSON-RPC name or a short alias (`secrets`, `capability`).
+pub fn parse_method(name: &str) -> Result<Method, String> {
+    match name {
+        "secrets" | "secrets.get" => Ok(Method::SecretsGet),
+        "capability" | "capability.execute" => Ok(Method::CapabilityExecute),
+        _ => Method::from_name(name).map_err(|_| {
+            format!(
+                "unknown method `{name}` (expected {}, {}, secrets or capability)",
+                Method::SecretsGet.name(),
+                Method::CapabilityExecute.name()
+            )
+        }),
+    }
+}
+
+/// Decodes one hex public key (an optional `0x` prefix is allowed). Any
+/// length is passed on: the library reports a wrong one as `invalid_config`.
+pub fn decode_key(text: &str) -> Result<Vec<u8>, String> {
+    let digits = text
+        .strip_prefix("0x")
+        .or_else(|| text.strip_prefix("0X"))
+        .unwrap_or(text);
+    hex::decode(digits).map_err(|e| format!("`{text}` is not a hex key: {e}"))
+}
+
+/// The configuration, built as the reference vectors build it: signer set,
+/// then `F`, then the optional stricter threshold.
+pub fn configure(keys: &[Vec<u8>], f: usize, threshold: Option<usize>) -> Result<Config, Error> {
+    let set = SignerSet::from_slices(keys.iter().map(Vec::as_slice))?;
+    Ok(match threshold {
+        Some(t) => Config::with_threshold(set, f, t)?,
+        None => Config::new(set, f)?,
+    })
+}
+
+/// The verification counters as JSON.
+pub fn stats_json(stats: &VerifyStats) -> Value {
+    let s = &stats.skipped;
+    json!({
+        "responses": stats.responses,
+        "candidates": stats.candidates,
+        "verifications": stats.verifications,
+        "counted": stats.counted,
+        "skipped": {
+            "missing": s.missing,
+            "not_base64": s.not_base64,
+            "wrong_length": s.wrong_length,
+            "unknown_signer": s.unknown_signer,
+            "already_counted": s.already_counted,
+            "equivocation": s.equivocation,
+            "invalid_signature": s.invalid_signature,
+            "over_capacity": s.over_capacity,
+        },
+    })
+}
+
+/// Writes one JSON document and a newline to stdout.
+pub fn emit(value: &Value) -> Result<(), CliError> {
+    let mut out = io::stdout().lock();
+    serde_json::to_writer(&mut out, value)
+        .map_err(io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush())
+        .map_err(CliError::Write)
+}

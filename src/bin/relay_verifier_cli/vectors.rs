@@ -1,0 +1,265 @@
+//! `vectors`: the conformance runner over reference vector files
+//! (`../shared/vectors/README.md` has the schema). A case passes exactly
+//! when it passes in `tests/vectors.rs`.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use base64::Engine as _;
+use clap::Args;
+use relay_verifier::{canonical_hash, Error, Method, RequestParams, Verdict, Verifier};
+use serde_json::{json, Value};
+
+use super::{configure, read_input, CliError, Outcome, Status};
+
+/// Arguments of `vectors`.
+#[derive(Debug, Args)]
+pub struct VectorsArgs {
+    /// Vector files; each holds `hash_cases`, `verify_cases` or both.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Also print `ok <name>` for every case that passes.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+/// Which kind of case, and so how to run it.
+#[derive(Clone, Copy)]
+enum Kind {
+    Hash,
+    Verify,
+}
+
+impl Kind {
+    /// The key of the case array in a vector file.
+    fn key(self) -> &'static str {
+        match self {
+            Kind::Hash => "hash_cases",
+            Kind::Verify => "verify_cases",
+        }
+    }
+
+    fn run(self, case: &Value) -> Result<(), String> {
+        match self {
+            Kind::Hash => hash_case(case),
+            Kind::Verify => verify_case(case),
+        }
+    }
+}
+
+/// Runs every case of every file: `FAIL <name>: <why>` per failure, then
+/// `N passed, M failed`. Exit 1 on any failure; 2 when a file cannot be
+/// read or holds no cases, before any case runs.
+pub fn run(args: &VectorsArgs) -> Outcome {
+    let mut suites = Vec::new();
+    for path in &args.files {
+        let bad = |why: String| CliError::Input(format!("{}: {why}", path.display()));
+        let doc: Value = serde_json::from_slice(&read_input(path)?)
+            .map_err(|e| bad(format!("not JSON: {e}")))?;
+        let mut found = false;
+        for kind in [Kind::Hash, Kind::Verify] {
+            let Some(cases) = doc.get(kind.key()) else {
+                continue;
+            };
+            let cases = cases
+                .as_array()
+                .ok_or_else(|| bad(format!("{} is not an array", kind.key())))?;
+            found = true;
+            suites.push((path, kind, cases.clone()));
+        }
+        if !found {
+            return Err(bad("holds neither hash_cases nor verify_cases".into()));
+        }
+    }
+
+    let mut out = io::stdout().lock();
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for (path, kind, cases) in &suites {
+        for (i, case) in cases.iter().enumerate() {
+            let name = match case.get("name").and_then(Value::as_str) {
+                Some(name) => name.to_owned(),
+                None => format!("{}#{}[{i}]", path.display(), kind.key()),
+            };
+            match kind.run(case) {
+                Ok(()) => {
+                    passed += 1;
+                    if args.verbose {
+                        writeln!(out, "ok {name}").map_err(CliError::Write)?;
+                    }
+                }
+                Err(why) => {
+                    failed += 1;
+                    writeln!(out, "FAIL {name}: {why}").map_err(CliError::Write)?;
+                }
+            }
+        }
+    }
+    writeln!(out, "{passed} passed, {failed} failed").map_err(CliError::Write)?;
+    out.flush().map_err(CliError::Write)?;
+    Ok(if failed == 0 {
+        Status::Success
+    } else {
+        Status::Failure
+    })
+}
+
+/// A string field of a case.
+fn text<'v>(v: &'v Value, key: &str) -> Result<&'v str, String> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{key} is not a string"))
+}
+
+/// A case's method.
+fn method(case: &Value) -> Result<Method, String> {
+    let name = text(case, "method")?;
+    Method::from_name(name).map_err(|e| format!("method {name}: {e}"))
+}
+
+/// A hash case: invalid parameters refused (`error`), or the exact hash and
+/// signature payload.
+fn hash_case(case: &Value) -> Result<(), String> {
+    let params = RequestParams::from_json(method(case)?, text(case, "params_json")?.as_bytes());
+    match (case.get("error").filter(|e| !e.is_null()), params) {
+        (Some(_), Err(_)) => Ok(()),
+        (Some(e), Ok(_)) => Err(format!("accepted invalid params (expected {e})")),
+        (None, Err(e)) => Err(format!("refused valid params: {e}")),
+        (None, Ok(params)) => {
+            let h = canonical_hash(&params, text(case, "result_json")?.as_bytes())
+                .map_err(|e| e.to_string())?;
+            let want = text(case, "hash")?;
+            if h.to_string() != want {
+                return Err(format!("hash {h} != {want}"));
+            }
+            let payload = hex::encode(h.signature_payload());
+            let want = text(case, "signature_payload")?;
+            if payload != want {
+                return Err(format!("signature payload {payload} != {want}"));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The body of a verify case: `body_json`, else `body_base64`, else empty
+/// (`malformed/empty-body` carries neither).
+fn body(case: &Value) -> Result<Vec<u8>, String> {
+    match (case.get("body_json"), case.get("body_base64")) {
+        (Some(_), _) => Ok(text(case, "body_json")?.as_bytes().to_vec()),
+        (None, Some(_)) => base64::engine::general_purpose::STANDARD
+            .decode(text(case, "body_base64")?)
+            .map_err(|e| format!("body_base64: {e}")),
+        (None, None) => Ok(Vec::new()),
+    }
+}
+
+/// A verify case: configuration, parameters, then the body; the verdict,
+/// hash, signers, index and post-check must all be as expected.
+fn verify_case(case: &Value) -> Result<(), String> {
+    let expect = case.get("expect").ok_or("expect is missing")?;
+    let keys = case
+        .get("signers")
+        .and_then(Value::as_array)
+        .ok_or("signers is not an array")?
+        .iter()
+        .map(|k| {
+            let k = k.as_str().ok_or("a signer is not a string")?;
+            hex::decode(k).map_err(|e| format!("signer {k}: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let count = |key: &str| -> Result<Option<usize>, String> {
+        match case.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| usize::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| format!("{key} is not a count")),
+        }
+    };
+    let f = count("f")?.ok_or("f is missing")?;
+    // Not in today's vectors: a stricter threshold, when a case sets one.
+    let threshold = count("threshold")?;
+    let body = body(case)?;
+    let method = method(case)?;
+    let params_json = text(case, "params_json")?;
+
+    let config = match configure(&keys, f, threshold) {
+        Ok(c) => c,
+        Err(e) => return check_reject(expect, &e),
+    };
+    let params = match RequestParams::from_json(method, params_json.as_bytes()) {
+        Ok(p) => p,
+        Err(e) => return check_reject(expect, &Error::from(e)),
+    };
+    let verifier = Verifier::new(config);
+    let v = match verifier.verify(&params, &body) {
+        Verdict::Reject(e) => return check_reject(expect, &e),
+        Verdict::Accept(v) => v,
+    };
+    if expect.get("accept") != Some(&Value::Bool(true)) {
+        return Err(format!("accepted, expected {}", field(expect, "reason")));
+    }
+    let hash = v.hash().to_string();
+    let want = text(expect, "hash")?;
+    if hash != want {
+        return Err(format!("hash {hash} != {want}"));
+    }
+    let signers: Vec<Value> = v.signers().map(|k| hex::encode(k).into()).collect();
+    let signers = Value::Array(signers);
+    if signers != *field(expect, "signers") {
+        return Err(format!("signers {signers} != {}", field(expect, "signers")));
+    }
+    let index = v.index().map_or(Value::Null, Value::from);
+    if index != *field(expect, "index") {
+        return Err(format!("index {index} != {}", field(expect, "index")));
+    }
+    let Some(post) = expect.get("post_check") else {
+        return Ok(());
+    };
+    let RequestParams::Secrets(p) = &params else {
+        return Err("post_check on a capability case".into());
+    };
+    match (v.secrets_in_request_order(p), post.get("error")) {
+        (Err(e), Some(want)) if want == e.name() => Ok(()),
+        (Err(e), _) => Err(format!("post-check failed: {e}, expected {post}")),
+        (Ok(_), Some(want)) => Err(format!("post-check passed, expected {want}")),
+        (Ok(order), None) => {
+            let got: Vec<Value> = order
+                .iter()
+                .map(|o| {
+                    json!({
+                        "key": o.id.key.to_string(),
+                        "namespace": o.id.namespace.to_string(),
+                        "present": o.entry.is_some(),
+                    })
+                })
+                .collect();
+            let got = Value::Array(got);
+            if got != *field(post, "order") {
+                return Err(format!("order {got} != {}", field(post, "order")));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A field of an object, `null` when absent (as `expect` leaves `index` out).
+fn field<'v>(v: &'v Value, key: &str) -> &'v Value {
+    v.get(key).unwrap_or(&Value::Null)
+}
+
+/// A rejection must be expected, for the same reason, and carry no index.
+fn check_reject(expect: &Value, e: &Error) -> Result<(), String> {
+    if expect.get("accept") != Some(&Value::Bool(false)) {
+        return Err(format!("rejected ({e}), expected accept"));
+    }
+    let want = field(expect, "reason");
+    if want != e.reason() {
+        return Err(format!("reason {} ({e}) != {want}", e.reason()));
+    }
+    if !field(expect, "index").is_null() {
+        return Err("a rejection has no index".into());
+    }
+    Ok(())
+}

@@ -1,0 +1,443 @@
+//! The `relay-verifier` binary, run as a user would: exit codes, JSON output
+//! and the conformance runner over `../shared/vectors`.
+#![cfg(feature = "cli")]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_relay-verifier");
+
+fn vectors_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/vectors")
+        .join(name)
+}
+
+fn load(name: &str) -> Value {
+    let path = vectors_path(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path:?}: {e}"));
+    serde_json::from_str(&text).expect("vector file is JSON")
+}
+
+fn case<'v>(file: &'v Value, key: &str, name: &str) -> &'v Value {
+    file[key]
+        .as_array()
+        .expect("case array")
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no case {name}"))
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(label: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!(
+            "relay-verifier-cli-{}-{label}-{n}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        TempDir(dir)
+    }
+
+    fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, contents).expect("write temp file");
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn relay-verifier");
+    if let Some(bytes) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin pipe");
+        pipe.write_all(bytes).expect("write stdin");
+    }
+    child.wait_with_output().expect("wait for relay-verifier")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn json_out(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\nstderr: {}",
+            stdout(out),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("temp path is UTF-8")
+}
+
+/// A verify case's inputs as files: signers (one per line), params, body.
+struct VerifyFiles {
+    dir: TempDir,
+    signers: PathBuf,
+    params: PathBuf,
+    body: PathBuf,
+}
+
+fn verify_files(case: &Value) -> VerifyFiles {
+    let dir = TempDir::new("verify");
+    let keys: Vec<&str> = case["signers"]
+        .as_array()
+        .expect("signers")
+        .iter()
+        .map(|k| k.as_str().expect("hex key"))
+        .collect();
+    VerifyFiles {
+        signers: dir.write("signers.txt", keys.join("\n") + "\n"),
+        params: dir.write("params.json", case["params_json"].as_str().expect("params")),
+        body: dir.write("body.json", case["body_json"].as_str().expect("body_json")),
+        dir,
+    }
+}
+
+fn verify_args<'a>(case: &'a Value, files: &'a VerifyFiles, f: &'a str) -> Vec<&'a str> {
+    vec![
+        "verify",
+        "--signers-file",
+        p(&files.signers),
+        "--f",
+        f,
+        "--method",
+        case["method"].as_str().expect("method"),
+        "--params",
+        p(&files.params),
+        "--body",
+        p(&files.body),
+    ]
+}
+
+#[test]
+fn vectors_pass_over_the_shared_files() {
+    let total: usize = [("hash.json", "hash_cases"), ("verify.json", "verify_cases")]
+        .iter()
+        .map(|(file, key)| load(file)[*key].as_array().expect("cases").len())
+        .sum();
+    assert!(total >= 97, "expected every case, found {total}");
+    let out = run(
+        &[
+            "vectors",
+            p(&vectors_path("hash.json")),
+            p(&vectors_path("verify.json")),
+        ],
+        None,
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains("FAIL"), "{text}");
+    assert_eq!(
+        text.lines().last(),
+        Some(format!("{total} passed, 0 failed").as_str())
+    );
+}
+
+#[test]
+fn vectors_verbose_names_every_passing_case() {
+    let out = run(
+        &["vectors", "--verbose", p(&vectors_path("verify.json"))],
+        None,
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.lines().any(|l| l == "ok bundle/all-honest"), "{text}");
+}
+
+#[test]
+fn vectors_report_a_doctored_case() {
+    let hash = load("hash.json");
+    let verify = load("verify.json");
+    let mut wrong = case(&hash, "hash_cases", "secrets/basic").clone();
+    wrong["hash"] = json!("00".repeat(32));
+    let mut flipped = case(&verify, "verify_cases", "bundle/below-quorum").clone();
+    flipped["expect"] = json!({"accept": true, "hash": "00", "signers": [], "index": null});
+    let good = case(&verify, "verify_cases", "bundle/all-honest").clone();
+    let dir = TempDir::new("doctored");
+    let file = dir.write(
+        "doctored.json",
+        json!({"hash_cases": [wrong], "verify_cases": [flipped, good]}).to_string(),
+    );
+
+    let out = run(&["vectors", p(&file)], None);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("FAIL secrets/basic: hash "), "{text}");
+    assert!(
+        text.contains("FAIL bundle/below-quorum: rejected"),
+        "{text}"
+    );
+    assert!(!text.contains("FAIL bundle/all-honest"), "{text}");
+    assert_eq!(text.lines().last(), Some("1 passed, 2 failed"));
+}
+
+#[test]
+fn vectors_refuse_unreadable_files() {
+    let out = run(&["vectors", "/nonexistent/relay-vectors.json"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+
+    let dir = TempDir::new("not-vectors");
+    let not_json = dir.write("not.json", "{");
+    assert_eq!(run(&["vectors", p(&not_json)], None).status.code(), Some(2));
+    let no_cases = dir.write("empty.json", "{}");
+    assert_eq!(run(&["vectors", p(&no_cases)], None).status.code(), Some(2));
+    // No file at all is a usage error.
+    assert_eq!(run(&["vectors"], None).status.code(), Some(2));
+}
+
+#[test]
+fn verify_accepts_an_honest_bundle() {
+    let verify = load("verify.json");
+    let c = case(&verify, "verify_cases", "bundle/all-honest");
+    let files = verify_files(c);
+    let out = run(&verify_args(c, &files, "1"), None);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let v = json_out(&out);
+    assert_eq!(v["verdict"], "accept");
+    assert_eq!(v["hash"], c["expect"]["hash"]);
+    assert_eq!(v["signers"], c["expect"]["signers"]);
+    assert_eq!(v["index"], c["expect"]["index"]);
+    assert_eq!(v["stats"]["counted"], 4);
+    // Request order, as the post-check expects, and no ciphertext.
+    let order: Vec<Value> = v["secrets"]
+        .as_array()
+        .expect("secrets")
+        .iter()
+        .map(|s| json!({"key": s["key"], "namespace": s["namespace"], "present": s["present"]}))
+        .collect();
+    assert_eq!(Value::Array(order), c["expect"]["post_check"]["order"]);
+    assert!(!stdout(&out).contains("ciphertext"));
+}
+
+#[test]
+fn verify_rejects_below_quorum() {
+    let verify = load("verify.json");
+    let c = case(&verify, "verify_cases", "bundle/below-quorum");
+    let files = verify_files(c);
+    let out = run(&verify_args(c, &files, "1"), None);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let v = json_out(&out);
+    assert_eq!(v["verdict"], "reject");
+    assert_eq!(v["reason"], "no_quorum");
+    assert!(v["detail"]
+        .as_str()
+        .expect("detail")
+        .starts_with("no quorum"));
+}
+
+#[test]
+fn verify_rejects_a_result_for_another_request() {
+    let verify = load("verify.json");
+    let c = case(&verify, "verify_cases", "postcheck/unexpected-secret");
+    let files = verify_files(c);
+    let out = run(&verify_args(c, &files, "1"), None);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let v = json_out(&out);
+    assert_eq!(v["verdict"], "reject");
+    assert_eq!(v["reason"], "unexpected_secret");
+    assert_eq!(v["quorum"]["hash"], c["expect"]["hash"]);
+}
+
+#[test]
+fn verify_reports_library_config_errors_as_rejects() {
+    let verify = load("verify.json");
+    let c = case(&verify, "verify_cases", "bundle/all-honest");
+    let files = verify_files(c);
+    // F = 0, and a threshold above N.
+    for extra in [vec![], vec!["--threshold", "5"]] {
+        let f = if extra.is_empty() { "0" } else { "1" };
+        let mut args = verify_args(c, &files, f);
+        args.extend(extra);
+        let out = run(&args, None);
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+        assert_eq!(json_out(&out)["reason"], "invalid_config");
+    }
+    // A stricter threshold that the honest bundle still meets.
+    let mut args = verify_args(c, &files, "1");
+    args.extend(["--threshold", "3"]);
+    let out = run(&args, None);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(json_out(&out)["threshold"], 3);
+}
+
+#[test]
+fn verify_reads_the_body_from_stdin() {
+    let verify = load("verify.json");
+    let c = case(&verify, "verify_cases", "capability/all-honest");
+    let dir = TempDir::new("stdin");
+    // Signers as a JSON array this time, and the short method alias.
+    let signers = dir.write("signers.json", c["signers"].to_string());
+    let params = dir.write("params.json", c["params_json"].as_str().expect("params"));
+    let body = c["body_json"].as_str().expect("body").as_bytes();
+    let out = run(
+        &[
+            "verify",
+            "--signers-file",
+            p(&signers),
+            "--f",
+            "1",
+            "--method",
+            "capability",
+            "--params",
+            p(&params),
+        ],
+        Some(body),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let v = json_out(&out);
+    assert_eq!(v["verdict"], "accept");
+    assert_eq!(v["hash"], c["expect"]["hash"]);
+    assert_eq!(v["method"], "confidential.capability.execute");
+    assert!(v["capability"].is_object());
+}
+
+#[test]
+fn verify_takes_signers_on_the_command_line() {
+    let verify = load("verify.json");
+    let c = case(&verify, "verify_cases", "bundle/exactly-f-plus-1");
+    let dir = TempDir::new("flags");
+    let params = dir.write("params.json", c["params_json"].as_str().expect("params"));
+    let mut args = vec![
+        "verify",
+        "--f",
+        "1",
+        "--method",
+        "confidential.secrets.get",
+        "--params",
+        p(&params),
+        "--body",
+        "-",
+    ];
+    for key in c["signers"].as_array().expect("signers") {
+        args.extend(["--signer", key.as_str().expect("hex key")]);
+    }
+    let out = run(
+        &args,
+        Some(c["body_json"].as_str().expect("body").as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(json_out(&out)["signers"], c["expect"]["signers"]);
+}
+
+#[test]
+fn verify_usage_and_io_errors_exit_2() {
+    let verify = load("verify.json");
+    let c = case(&verify, "verify_cases", "bundle/all-honest");
+    let files = verify_files(c);
+    let missing = "/nonexistent/relay-body.json";
+
+    let mut args = verify_args(c, &files, "1");
+    let body_at = args.len() - 1;
+    args[body_at] = missing;
+    let out = run(&args, None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains(missing));
+
+    let bad_key = files.dir.write("bad-keys.txt", "not-hex\n");
+    let mut args = verify_args(c, &files, "1");
+    args[2] = p(&bad_key);
+    assert_eq!(run(&args, None).status.code(), Some(2));
+
+    let mut args = verify_args(c, &files, "1");
+    args[6] = "confidential.nothing";
+    assert_eq!(run(&args, None).status.code(), Some(2));
+
+    // No signers at all.
+    let out = run(
+        &[
+            "verify",
+            "--f",
+            "1",
+            "--method",
+            "secrets",
+            "--params",
+            p(&files.params),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn hash_matches_the_vectors() {
+    let hash = load("hash.json");
+    let dir = TempDir::new("hash");
+    for name in ["secrets/basic", "capability/basic"] {
+        let c = case(&hash, "hash_cases", name);
+        let params = dir.write("params.json", c["params_json"].as_str().expect("params"));
+        let result = dir.write("result.json", c["result_json"].as_str().expect("result"));
+        let out = run(
+            &[
+                "hash",
+                "--method",
+                c["method"].as_str().expect("method"),
+                "--params",
+                p(&params),
+                "--result",
+                p(&result),
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", stdout(&out));
+        let v = json_out(&out);
+        assert_eq!(v["hash"], c["hash"], "{name}");
+        assert_eq!(v["signature_payload"], c["signature_payload"], "{name}");
+    }
+}
+
+#[test]
+fn hash_refuses_invalid_params() {
+    let hash = load("hash.json");
+    let c = hash["hash_cases"]
+        .as_array()
+        .expect("hash_cases")
+        .iter()
+        .find(|c| c.get("error").is_some())
+        .expect("an invalid-params case");
+    let dir = TempDir::new("hash-invalid");
+    let params = dir.write("params.json", c["params_json"].as_str().expect("params"));
+    let out = run(
+        &[
+            "hash",
+            "--method",
+            c["method"].as_str().expect("method"),
+            "--params",
+            p(&params),
+            "--result",
+            "-",
+        ],
+        Some(c["result_json"].as_str().expect("result").as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(json_out(&out)["reason"], "invalid_params");
+}
