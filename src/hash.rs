@@ -122,9 +122,14 @@ pub fn canonical_hash_in<const E: usize, const S: usize>(
     workspace: &mut Workspace<E, S>,
 ) -> Result<CanonicalHash, Error> {
     params.validate()?;
-    Lexer::document(result_json)?;
+    // One strict pass: the reader checks everything `Lexer::document` does
+    // (no signature depends on it here), which keeps hashing a large
+    // payload close to the cost of SHA-256 itself.
+    Lexer::no_byte_order_mark(result_json)?;
     let mut lx = Lexer::new(result_json);
-    match hash_result_at(params, result_json, &mut lx, 0, &mut workspace.slices())? {
+    let hash = hash_result_at(params, result_json, &mut lx, 0, &mut workspace.slices())?;
+    lx.end()?;
+    match hash {
         Ok(h) => Ok(h),
         Err(OverCapacity) => Err(Error::Malformed(Malformed {
             offset: 0,

@@ -121,3 +121,76 @@ fn a_megabyte_of_brackets_is_a_clean_rejection() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Secrets and capability results with every shape the reader knows,
+/// as seeds for byte-level mutation.
+const RESULT_SEEDS: &[(&str, bool)] = &[
+    (
+        r#"{"secrets":[{"id":{"key":"API_KEY","namespace":"main"},"ciphertext":"Y3Q=","encrypted_shares":["czE=",null]},null],"x":[1,-2.5e3,{"y":true}]}"#,
+        true,
+    ),
+    (
+        r#"{"payload":"b2s\u003d","error":"","extra":{"deep":[[[{}]]]}}"#,
+        false,
+    ),
+    (r#"null"#, false),
+    (r#" {"secrets" : null } "#, true),
+];
+
+/// The single-pass strict read of `canonical_hash` refuses exactly what the
+/// verifier's validate-then-read refuses, on mutated results.
+fn same_acceptance(seed: usize, edits: Vec<(usize, u8)>, cut: usize) -> Result<(), TestCaseError> {
+    let (text, secrets) = RESULT_SEEDS[seed % RESULT_SEEDS.len()];
+    let mut result = text.as_bytes().to_vec();
+    for (at, byte) in edits {
+        if !result.is_empty() {
+            let i = at % result.len();
+            result[i] = byte;
+        }
+    }
+    result.truncate(result.len().saturating_sub(cut));
+    let params = if secrets {
+        RequestParams::from_json(
+            Method::SecretsGet,
+            br#"{"workflow_id":"w","owner":"0x1234567890abcdef1234567890ABCDEF12345678","execution_id":"e","secrets":[{"key":"k","namespace":"n"}],"enclave_public_key":"00"}"#,
+        )
+        .unwrap()
+    } else {
+        RequestParams::from_json(Method::CapabilityExecute, CAP_PARAMS.as_bytes()).unwrap()
+    };
+    let single = canonical_hash(&params, &result);
+    let mut body = b"{\"result\":".to_vec();
+    body.extend_from_slice(&result);
+    body.push(b'}');
+    let v = verifier();
+    let two_pass = v.verify(&params, &body);
+    let body_malformed = matches!(two_pass, Verdict::Reject(Error::Malformed(_)));
+    // A result that is only whitespace leaves the body `{"result":}`.
+    let blank = result.iter().all(u8::is_ascii_whitespace);
+    prop_assert_eq!(
+        single.is_err(),
+        body_malformed || blank,
+        "result {:?}: single pass {:?}, verify {:?}",
+        String::from_utf8_lossy(&result),
+        single,
+        two_pass
+    );
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    #[test]
+    fn single_pass_hash_is_as_strict_as_verify(
+        seed in 0usize..4,
+        edits in proptest::collection::vec((any::<usize>(), prop_oneof![
+            Just(b'"'), Just(b'\\'), Just(b'{'), Just(b'}'), Just(b'['), Just(b']'),
+            Just(b','), Just(b':'), Just(b' '), Just(0x01u8), Just(0xC3u8), Just(0xFFu8),
+            Just(b'u'), Just(b'n'), Just(b'0'), Just(b'e'), any::<u8>()
+        ]), 0..3),
+        cut in 0usize..3,
+    ) {
+        same_acceptance(seed, edits, cut)?;
+    }
+}
