@@ -130,7 +130,7 @@ pub enum ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            ConfigError::FaultBoundZero => f.write_str("F must be at least 1"),
+            ConfigError::FaultBoundZero => f.write_str("the fault bound f must be at least 1"),
             ConfigError::ThresholdUnreachable { threshold, signers } => write!(
                 f,
                 "threshold {threshold} can never be met by {signers} signers"

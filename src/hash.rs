@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Expected, Malformed};
 use crate::json::Lexer;
 use crate::params::{
-    ByteString, CapabilityParams, EnclaveConfig, RequestParams, SecretsParams, MAX_CONFIG_BYTES,
-    MAX_CONFIG_SIGNERS, MAX_SECRET_IDS,
+    ByteString, CapabilityParams, EnclaveConfig, RequestParams, SecretsParams, MAX_CONFIG_SIGNERS,
+    MAX_SECRET_IDS,
 };
 use crate::result::{self, CapabilityResult, EntrySpan, OverCapacity, Scratch, Span, Workspace};
 use crate::text::Text;
@@ -185,9 +185,23 @@ impl Writer {
         s.for_each_chunk(|c| self.0.update(c));
     }
 
-    fn bytes(&mut self, b: &[u8]) {
-        self.len(b.len());
-        self.0.update(b);
+    /// `bytes(b)`, streamed from the decoder (values were checked by
+    /// `validate`, so the length is always known).
+    fn byte_string(&mut self, b: &ByteString<'_>) {
+        self.len(b.decoded_len().unwrap_or(0));
+        let mut block = [0u8; 48];
+        let mut n = 0;
+        for byte in b.bytes() {
+            if let Some(slot) = block.get_mut(n) {
+                *slot = byte;
+                n += 1;
+            }
+            if n == block.len() {
+                self.0.update(block);
+                n = 0;
+            }
+        }
+        self.0.update(block.get(..n).unwrap_or_default());
     }
 
     fn config(&mut self, c: &EnclaveConfig<'_>) {
@@ -199,23 +213,18 @@ impl Writer {
             *slot = i as u8;
         }
         let order = order.get_mut(..n).unwrap_or_default();
-        let decode = |s: Option<&ByteString<'_>>, buf: &mut [u8; MAX_CONFIG_BYTES]| -> usize {
-            s.and_then(|s| s.decode(buf)).map_or(0, <[u8]>::len)
-        };
-        order.sort_unstable_by(|&a, &b| {
-            let (mut x, mut y) = ([0u8; MAX_CONFIG_BYTES], [0u8; MAX_CONFIG_BYTES]);
-            let nx = decode(c.signers.get(usize::from(a)), &mut x);
-            let ny = decode(c.signers.get(usize::from(b)), &mut y);
-            x.get(..nx).cmp(&y.get(..ny))
+        let signer = |i: u8| c.signers.get(usize::from(i));
+        order.sort_unstable_by(|&a, &b| match (signer(a), signer(b)) {
+            (Some(x), Some(y)) => x.bytes().cmp(y.bytes()),
+            _ => Ordering::Equal,
         });
         self.len(n);
-        let mut buf = [0u8; MAX_CONFIG_BYTES];
         for &i in order.iter() {
-            let k = decode(c.signers.get(usize::from(i)), &mut buf);
-            self.bytes(buf.get(..k).unwrap_or_default());
+            if let Some(s) = signer(i) {
+                self.byte_string(s);
+            }
         }
-        let k = decode(Some(&c.master_public_key), &mut buf);
-        self.bytes(buf.get(..k).unwrap_or_default());
+        self.byte_string(&c.master_public_key);
         self.0.update(c.t.to_be_bytes());
         self.0.update(c.f.to_be_bytes());
     }

@@ -47,7 +47,7 @@ pub use crate::hash::{canonical_hash, canonical_hash_in, CanonicalHash, SIGNATUR
 pub use crate::json::MAX_DEPTH;
 pub use crate::params::{
     ByteString, CapabilityParams, EnclaveConfig, Method, RequestParams, SecretId, SecretsParams,
-    MAX_CONFIG_BYTES, MAX_CONFIG_SIGNERS, MAX_SECRET_IDS,
+    MAX_CONFIG_SIGNERS, MAX_SECRET_IDS,
 };
 pub use crate::postcheck::{OrderedSecret, PostCheckError, SecretsOrder};
 pub use crate::result::{CapabilityResult, SecretEntries, SecretEntry, Shares, Workspace};

@@ -14,8 +14,6 @@ use crate::text::Text;
 pub const MAX_SECRET_IDS: usize = 64;
 /// Most signers an `enclave_config` may list.
 pub const MAX_CONFIG_SIGNERS: usize = 32;
-/// Longest decoded byte string (config signer or master key) accepted.
-pub const MAX_CONFIG_BYTES: usize = 128;
 
 /// The two JSON-RPC methods of the relay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,25 +72,33 @@ pub enum ByteString<'a> {
     Base64(Text<'a>),
 }
 
-impl ByteString<'_> {
-    /// Decodes into `out`; `None` if the text is not base64 or too long.
-    pub(crate) fn decode<'o>(&self, out: &'o mut [u8; MAX_CONFIG_BYTES]) -> Option<&'o [u8]> {
-        match *self {
-            ByteString::Raw(b) => {
-                let dst = out.get_mut(..b.len())?;
-                dst.copy_from_slice(b);
-                Some(dst)
-            }
-            ByteString::Base64(t) => {
-                // 128 bytes take 172 base64 characters.
-                let mut text = [0u8; MAX_CONFIG_BYTES / 3 * 4 + 4];
-                let text = t.decode_into(&mut text)?;
-                let n = base64::engine::general_purpose::STANDARD
-                    .decode_slice(text, out)
-                    .ok()?;
-                out.get(..n)
-            }
+impl<'a> ByteString<'a> {
+    /// The decoded bytes, streamed: no length limit and no buffer beyond
+    /// one 48-byte block. Stops early on text that is not base64 (which
+    /// [`ByteString::decoded_len`] reports).
+    pub(crate) fn bytes(&self) -> ByteStream<'a> {
+        ByteStream {
+            source: match *self {
+                ByteString::Raw(b) => Source::Raw(b),
+                ByteString::Base64(t) => Source::Base64(t.bytes()),
+            },
+            block: [0; 48],
+            len: 0,
+            at: 0,
+            invalid: false,
         }
+    }
+
+    /// The decoded length, or `None` if the text is not padded standard
+    /// base64. Runs the whole decoder once.
+    pub(crate) fn decoded_len(&self) -> Option<usize> {
+        let mut stream = self.bytes();
+        let mut n = 0usize;
+        while stream.refill() {
+            n = n.saturating_add(usize::from(stream.len));
+            stream.at = stream.len;
+        }
+        (!stream.invalid).then_some(n)
     }
 
     fn is_empty(&self) -> bool {
@@ -100,6 +106,85 @@ impl ByteString<'_> {
             ByteString::Raw(b) => b.is_empty(),
             ByteString::Base64(t) => t.is_empty(),
         }
+    }
+}
+
+/// Decoded bytes of a [`ByteString`], one block at a time.
+///
+/// The `base64` crate decodes slices; this feeds it 64 characters (16
+/// quanta, 48 bytes) at a time so a key of any size needs no buffer for
+/// its whole text. Padding is accepted only in the last block.
+#[derive(Clone)]
+pub(crate) struct ByteStream<'a> {
+    source: Source<'a>,
+    block: [u8; 48],
+    len: u8,
+    at: u8,
+    invalid: bool,
+}
+
+#[derive(Clone)]
+enum Source<'a> {
+    Raw(&'a [u8]),
+    Base64(crate::text::DecodedBytes<'a>),
+}
+
+impl ByteStream<'_> {
+    /// Loads the next block; `false` at the end or on invalid text.
+    fn refill(&mut self) -> bool {
+        self.at = 0;
+        self.len = 0;
+        if self.invalid {
+            return false;
+        }
+        match &mut self.source {
+            Source::Raw(rest) => {
+                let n = rest.len().min(self.block.len());
+                let (head, tail) = rest.split_at(n);
+                if let Some(dst) = self.block.get_mut(..n) {
+                    dst.copy_from_slice(head);
+                }
+                *rest = tail;
+                self.len = n as u8;
+            }
+            Source::Base64(chars) => {
+                let mut text = [0u8; 64];
+                let mut n = 0usize;
+                for slot in text.iter_mut() {
+                    let Some(c) = chars.next() else { break };
+                    *slot = c;
+                    n += 1;
+                }
+                let text = text.get(..n).unwrap_or_default();
+                if text.is_empty() {
+                    return false;
+                }
+                let padded = text.last() == Some(&b'=');
+                let last = chars.clone().next().is_none();
+                match base64::engine::general_purpose::STANDARD.decode_slice(text, &mut self.block)
+                {
+                    Ok(k) if last || !padded => self.len = k as u8,
+                    _ => {
+                        self.invalid = true;
+                        return false;
+                    }
+                }
+            }
+        }
+        self.len > 0
+    }
+}
+
+impl Iterator for ByteStream<'_> {
+    type Item = u8;
+
+    fn next(&mut self) -> Option<u8> {
+        if self.at >= self.len && !self.refill() {
+            return None;
+        }
+        let b = self.block.get(usize::from(self.at)).copied();
+        self.at = self.at.saturating_add(1);
+        b
     }
 }
 
@@ -277,12 +362,11 @@ fn check_config(method: MethodKind, config: Option<&EnclaveConfig<'_>>) -> Resul
     if c.signers.is_empty() {
         return Err(ParamsError::ConfigSignersEmpty(method));
     }
-    let mut buf = [0u8; MAX_CONFIG_BYTES];
     for (index, s) in c.signers.iter().enumerate() {
         if s.is_empty() {
             return Err(ParamsError::ConfigSignerEmpty { method, index });
         }
-        if s.decode(&mut buf).is_none() {
+        if s.decoded_len().is_none() {
             return Err(ParamsError::NotBase64 {
                 field: "enclave_config.signers",
             });
@@ -294,7 +378,7 @@ fn check_config(method: MethodKind, config: Option<&EnclaveConfig<'_>>) -> Resul
     if c.master_public_key.is_empty() {
         return Err(ParamsError::ConfigMasterKeyEmpty(method));
     }
-    if c.master_public_key.decode(&mut buf).is_none() {
+    if c.master_public_key.decoded_len().is_none() {
         return Err(ParamsError::NotBase64 {
             field: "enclave_config.master_public_key",
         });
@@ -317,8 +401,7 @@ fn text<'a>(lx: &mut Lexer<'a>) -> Read<Text<'a>> {
 fn byte_string<'a>(lx: &mut Lexer<'a>, field: &'static str) -> Read<ByteString<'a>> {
     let t = text(lx)?;
     let b = ByteString::Base64(t);
-    let mut buf = [0u8; MAX_CONFIG_BYTES];
-    if !t.is_empty() && b.decode(&mut buf).is_none() {
+    if !t.is_empty() && b.decoded_len().is_none() {
         return Err(ParamsError::NotBase64 { field });
     }
     Ok(b)
@@ -610,5 +693,34 @@ mod tests {
                 field: "owner"
             })
         );
+    }
+
+    #[test]
+    fn byte_strings_stream_without_a_length_limit() {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        for len in [0usize, 1, 47, 48, 49, 200, 1000] {
+            let bytes: std::vec::Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+            let text = b64.encode(&bytes);
+            let b = ByteString::Base64(Text::new(&text));
+            assert_eq!(b.decoded_len(), Some(len));
+            assert_eq!(b.bytes().collect::<std::vec::Vec<_>>(), bytes);
+            assert_eq!(ByteString::Raw(&bytes).bytes().count(), len);
+        }
+    }
+
+    #[test]
+    fn padding_only_at_the_very_end() {
+        // 64 characters ending in "==" form a whole block, then more text.
+        let early = std::format!("{}AA==AAAA", "A".repeat(60));
+        assert_eq!(ByteString::Base64(Text::new(&early)).decoded_len(), None);
+        for bad in ["A", "AA=", "A===", "AB=C", "@AAA", "AAAA AAAA"] {
+            assert_eq!(
+                ByteString::Base64(Text::new(bad)).decoded_len(),
+                None,
+                "{bad}"
+            );
+        }
+        assert_eq!(ByteString::Base64(Text::new("AA==")).decoded_len(), Some(1));
     }
 }

@@ -274,7 +274,7 @@ pub(crate) fn read_capability<'a>(
 }
 
 /// One entry of a verified secrets result.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct SecretEntry<'a> {
     /// The secret's identifier.
     pub id: SecretId<'a>,
@@ -298,7 +298,7 @@ impl<'a> SecretEntry<'a> {
 }
 
 /// Iterator over an entry's encrypted shares.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Shares<'a> {
     lx: Lexer<'a>,
     first: bool,
@@ -323,7 +323,7 @@ impl<'a> Iterator for Shares<'a> {
 }
 
 /// The entries of a secrets result, in the order the result lists them.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SecretEntries<'a> {
     doc: &'a [u8],
     lx: Lexer<'a>,
@@ -389,5 +389,27 @@ impl<'a> Iterator for SecretEntries<'a> {
             doc: self.doc,
             shares_at: e.shares_at,
         })
+    }
+}
+
+// Debug output names entries, never the body they borrow (ciphertexts).
+impl core::fmt::Debug for SecretEntry<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SecretEntry")
+            .field("id", &self.id)
+            .field("ciphertext_len", &self.ciphertext.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl core::fmt::Debug for Shares<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Shares").finish_non_exhaustive()
+    }
+}
+
+impl core::fmt::Debug for SecretEntries<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SecretEntries").finish_non_exhaustive()
     }
 }

@@ -338,7 +338,10 @@ fn config_refuses_more_than_max_signers() {
 #[test]
 fn config_error_messages() {
     let cases: [(ConfigError, &str); 8] = [
-        (ConfigError::FaultBoundZero, "F must be at least 1"),
+        (
+            ConfigError::FaultBoundZero,
+            "the fault bound f must be at least 1",
+        ),
         (
             ConfigError::ThresholdUnreachable {
                 threshold: 5,
@@ -729,7 +732,6 @@ fn params_enclave_config_is_hashed_sorted_and_decoded() {
 }
 
 #[test]
-#[ignore = "library bug: enclave_config byte strings over 128 decoded bytes are refused as NotBase64"]
 fn params_enclave_config_accepts_long_byte_strings() {
     // §2 sets no length limit on `master_public_key` or a config signer (a
     // threshold-decryption master key can be hundreds of bytes): valid
@@ -2194,7 +2196,7 @@ fn error_display_per_reason() {
         (
             Error::from(Config::new(signer_set(1..=4), 0).unwrap_err()),
             "invalid_config",
-            "invalid configuration: F must be at least 1",
+            "invalid configuration: the fault bound f must be at least 1",
         ),
         (
             Error::from(

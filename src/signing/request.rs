@@ -6,9 +6,7 @@ use std::string::{String, ToString};
 use sha2::{Digest, Sha256};
 
 use super::gojson::{write_bytes, write_key, write_raw_value, write_string};
-use crate::params::{
-    ByteString, CapabilityParams, EnclaveConfig, RequestParams, SecretsParams, MAX_CONFIG_BYTES,
-};
+use crate::params::{ByteString, CapabilityParams, EnclaveConfig, RequestParams, SecretsParams};
 use crate::text::Text;
 
 /// The parameters as Go's `encoding/json` writes the request struct: fields
@@ -150,9 +148,6 @@ fn write_config(out: &mut String, first: &mut bool, config: Option<&EnclaveConfi
 /// Go decodes `[]byte` from base64 and writes it back in canonical form;
 /// an empty one stays `""` unless it was nil.
 fn write_byte_string(out: &mut String, b: &ByteString<'_>) {
-    let mut buf = [0u8; MAX_CONFIG_BYTES];
-    match b {
-        ByteString::Base64(t) if t.raw().is_empty() => write_bytes(out, Some(&[])),
-        _ => write_bytes(out, Some(b.decode(&mut buf).unwrap_or_default())),
-    }
+    let bytes: std::vec::Vec<u8> = b.bytes().collect();
+    write_bytes(out, Some(&bytes));
 }

@@ -6,7 +6,7 @@ use clap::Args;
 use relay_verifier::{canonical_hash, CanonicalHash, Error, Method, RequestParams};
 use serde_json::json;
 
-use super::{at_most_one_stdin, emit, parse_method, read_input, Outcome, Status};
+use super::{at_most_one_stdin, emit, parse_method, read_input, refusal, Outcome, Status};
 
 /// Arguments of `hash`.
 #[derive(Debug, Args)]
@@ -40,10 +40,7 @@ pub fn run(args: &HashArgs) -> Outcome {
             }))?;
             Ok(Status::Success)
         }
-        Err(e) => {
-            emit(&json!({ "reason": e.reason(), "detail": e.to_string() }))?;
-            Ok(Status::Failure)
-        }
+        Err(e) => refusal(&e),
     }
 }
 

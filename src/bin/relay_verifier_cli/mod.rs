@@ -1,6 +1,8 @@
 //! What the subcommands share: exit status, errors, input, output.
 
 pub mod hash;
+pub mod sign;
+pub mod simulate;
 pub mod vectors;
 pub mod verify;
 
@@ -44,6 +46,13 @@ pub enum CliError {
     Input(String),
     /// Stdout could not be written.
     Write(io::Error),
+    /// An output file could not be written.
+    WriteFile {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
 }
 
 impl fmt::Display for CliError {
@@ -54,6 +63,9 @@ impl fmt::Display for CliError {
             }
             CliError::Input(why) => f.write_str(why),
             CliError::Write(e) => write!(f, "cannot write output: {e}"),
+            CliError::WriteFile { path, source } => {
+                write!(f, "cannot write {}: {source}", path.display())
+            }
         }
     }
 }
@@ -157,6 +169,30 @@ pub fn stats_json(stats: &VerifyStats) -> Value {
             "over_capacity": s.over_capacity,
         },
     })
+}
+
+/// Writes `bytes` to the file at `path`, or to stdout for `None` or `-`.
+pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
+    match path {
+        Some(path) if !is_stdin(path) => {
+            std::fs::write(path, bytes).map_err(|source| CliError::WriteFile {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+        _ => {
+            let mut out = io::stdout().lock();
+            out.write_all(bytes)
+                .and_then(|()| out.flush())
+                .map_err(CliError::Write)
+        }
+    }
+}
+
+/// Prints the library's refusal as `{"reason", "detail"}`: exit 1.
+pub fn refusal(e: &Error) -> Outcome {
+    emit(&json!({ "reason": e.reason(), "detail": e.to_string() }))?;
+    Ok(Status::Failure)
 }
 
 /// Writes one JSON document and a newline to stdout.
