@@ -137,13 +137,36 @@ fn verify_args<'a>(case: &'a Value, files: &'a VerifyFiles, f: &'a str) -> Vec<&
     ]
 }
 
-#[test]
-fn vectors_pass_over_the_shared_files() {
-    let total: usize = [("hash.json", "hash_cases"), ("verify.json", "verify_cases")]
+/// How many checks `vectors` runs over `hash.json` and `verify.json`: every
+/// case, plus each valid hash case's signed response and attestation data.
+fn expected_checks() -> (usize, usize) {
+    let cases: usize = [("hash.json", "hash_cases"), ("verify.json", "verify_cases")]
         .iter()
         .map(|(file, key)| load(file)[*key].as_array().expect("cases").len())
         .sum();
-    assert!(total >= 97, "expected every case, found {total}");
+    let hash = load("hash.json");
+    let valid: Vec<&Value> = hash["hash_cases"]
+        .as_array()
+        .expect("hash_cases")
+        .iter()
+        .filter(|c| c.get("error").map_or(true, Value::is_null))
+        .collect();
+    let signing: usize = ["signed_response_json", "attestation_user_data"]
+        .iter()
+        .map(|key| valid.iter().filter(|c| c.get(*key).is_some()).count())
+        .sum();
+    (cases, signing)
+}
+
+#[test]
+fn vectors_pass_over_the_shared_files() {
+    let (cases, signing) = expected_checks();
+    assert!(cases >= 97, "expected every case, found {cases}");
+    assert!(
+        signing >= 48,
+        "expected the signing fields, found {signing}"
+    );
+    let total = cases + signing;
     let out = run(
         &[
             "vectors",
@@ -170,6 +193,52 @@ fn vectors_verbose_names_every_passing_case() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.lines().any(|l| l == "ok bundle/all-honest"), "{text}");
+
+    let out = run(
+        &["vectors", "--verbose", p(&vectors_path("hash.json"))],
+        None,
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    for line in [
+        "ok secrets/basic",
+        "ok secrets/basic#signed_response",
+        "ok secrets/basic#attestation",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line}: {text}");
+    }
+    assert!(!text.contains("invalid/owner-empty#"), "{text}");
+}
+
+#[test]
+fn vectors_check_signed_responses_byte_for_byte() {
+    let hash = load("hash.json");
+    let mut doctored = case(&hash, "hash_cases", "capability/basic").clone();
+    let response = doctored["signed_response_json"]
+        .as_str()
+        .expect("signed_response_json")
+        .replacen("\"signatures\"", "\"signatures\" ", 1);
+    doctored["signed_response_json"] = json!(response);
+    doctored["attestation_user_data"] = json!("00".repeat(32));
+    let dir = TempDir::new("doctored-signing");
+    let file = dir.write(
+        "doctored.json",
+        json!({ "hash_cases": [doctored] }).to_string(),
+    );
+
+    let out = run(&["vectors", p(&file)], None);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("FAIL capability/basic#signed_response: signed response differs from byte"),
+        "{text}"
+    );
+    assert!(
+        text.contains("FAIL capability/basic#attestation: attestation user data"),
+        "{text}"
+    );
+    assert!(!text.contains("FAIL capability/basic:"), "{text}");
+    assert_eq!(text.lines().last(), Some("1 passed, 2 failed"));
 }
 
 #[test]
@@ -196,7 +265,9 @@ fn vectors_report_a_doctored_case() {
         "{text}"
     );
     assert!(!text.contains("FAIL bundle/all-honest"), "{text}");
-    assert_eq!(text.lines().last(), Some("1 passed, 2 failed"));
+    // The doctored hash case still signs and attests as Go does.
+    assert!(!text.contains("FAIL secrets/basic#"), "{text}");
+    assert_eq!(text.lines().last(), Some("3 passed, 2 failed"));
 }
 
 #[test]
@@ -440,4 +511,347 @@ fn hash_refuses_invalid_params() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert_eq!(json_out(&out)["reason"], "invalid_params");
+}
+
+/// A hash case's request and result as files, for `sign` and `simulate`.
+struct RequestFiles {
+    dir: TempDir,
+    method: String,
+    params: PathBuf,
+    result: PathBuf,
+}
+
+fn request_files(name: &str) -> RequestFiles {
+    let hash = load("hash.json");
+    let c = case(&hash, "hash_cases", name);
+    let dir = TempDir::new("request");
+    RequestFiles {
+        method: c["method"].as_str().expect("method").to_owned(),
+        params: dir.write("params.json", c["params_json"].as_str().expect("params")),
+        result: dir.write("result.json", c["result_json"].as_str().expect("result")),
+        dir,
+    }
+}
+
+#[test]
+fn sign_matches_the_vectors_byte_for_byte() {
+    let hash = load("hash.json");
+    for name in ["secrets/basic", "capability/basic"] {
+        let c = case(&hash, "hash_cases", name);
+        let files = request_files(name);
+        let out = run(
+            &[
+                "sign",
+                "--seed",
+                c["node_seed"].as_str().expect("node_seed"),
+                "--method",
+                &files.method,
+                "--params",
+                p(&files.params),
+                "--result",
+                p(&files.result),
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", stdout(&out));
+        let want = c["signed_response_json"]
+            .as_str()
+            .expect("signed_response_json");
+        assert_eq!(stdout(&out), format!("{want}\n"), "{name}");
+    }
+}
+
+#[test]
+fn sign_writes_the_older_shapes() {
+    let hash = load("hash.json");
+    let c = case(&hash, "hash_cases", "capability/basic");
+    let files = request_files("capability/basic");
+    let seed = c["node_seed"].as_str().expect("node_seed");
+    let shape = |shape: &str| {
+        let out = run(
+            &[
+                "sign",
+                "--seed",
+                seed,
+                "--method",
+                "capability",
+                "--params",
+                p(&files.params),
+                "--result",
+                "-",
+                "--shape",
+                shape,
+            ],
+            Some(c["result_json"].as_str().expect("result").as_bytes()),
+        );
+        assert_eq!(out.status.code(), Some(0), "{shape}: {}", stdout(&out));
+        json_out(&out)
+    };
+    let current = shape("current");
+    let array = shape("array-only");
+    let single = shape("single-only");
+    assert_eq!(array["signatures"], current["signatures"]);
+    assert!(array.get("signature").is_none());
+    assert_eq!(single["signature"], current["signature"]);
+    assert!(single.get("signatures").is_none());
+}
+
+#[test]
+fn sign_errors() {
+    let files = request_files("secrets/basic");
+    let empty = files.dir.write("empty-params.json", "{}");
+    let seed = "11".repeat(32);
+    let call = |seed: &str, params: &Path| {
+        run(
+            &[
+                "sign",
+                "--seed",
+                seed,
+                "--method",
+                &files.method,
+                "--params",
+                p(params),
+                "--result",
+                p(&files.result),
+            ],
+            None,
+        )
+    };
+    // A seed that is not hex, or not 32 bytes, is a usage error.
+    for bad in ["zz", "0011", &"11".repeat(33)] {
+        let out = call(bad, &files.params);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(out.stdout.is_empty());
+    }
+    // The same seed with a 0x prefix is fine.
+    let out = call(&format!("0x{seed}"), &files.params);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // Parameters the library refuses are exit 1, with the reason.
+    let out = call(&seed, &empty);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(json_out(&out)["reason"], "invalid_params");
+    // An unreadable file is an I/O error.
+    let out = call(&seed, Path::new("/nonexistent/relay-params.json"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
+
+/// Runs `simulate` with `extra` flags, then `verify` on what it wrote.
+fn simulate_then_verify(files: &RequestFiles, n: &str, f: &str, extra: &[&str]) -> Output {
+    let dir = TempDir::new("simulate");
+    let body = dir.0.join("body.json");
+    let keys = dir.0.join("signers.txt");
+    let mut args = vec![
+        "simulate",
+        "--n",
+        n,
+        "--f",
+        f,
+        "--method",
+        &files.method,
+        "--params",
+        p(&files.params),
+        "--result",
+        p(&files.result),
+        "--signers-out",
+        p(&keys),
+        "--out",
+        p(&body),
+    ];
+    args.extend(extra);
+    let out = run(&args, None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}{}",
+        stdout(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty(), "the body went to --out");
+    run(
+        &[
+            "verify",
+            "--signers-file",
+            p(&keys),
+            "--f",
+            f,
+            "--method",
+            &files.method,
+            "--params",
+            p(&files.params),
+            "--body",
+            p(&body),
+        ],
+        None,
+    )
+}
+
+#[test]
+fn simulate_then_verify_accepts_up_to_f_random_faults() {
+    let hash = load("hash.json");
+    for name in ["secrets/basic", "capability/basic"] {
+        let want = case(&hash, "hash_cases", name)["hash"].clone();
+        let files = request_files(name);
+        for seed in 0..12u64 {
+            // Up to F faulty nodes, with whatever faults the seed draws.
+            let k = (seed % 4).to_string();
+            let seed = seed.to_string();
+            for (n, f, k) in [("4", "1", "1"), ("7", "2", "2"), ("10", "3", k.as_str())] {
+                let out =
+                    simulate_then_verify(&files, n, f, &["--seed", &seed, "--random-faults", k]);
+                assert_eq!(
+                    out.status.code(),
+                    Some(0),
+                    "{name} N={n} F={f} K={k} seed {seed}: {}",
+                    stdout(&out)
+                );
+                let v = json_out(&out);
+                assert_eq!(v["verdict"], "accept");
+                assert_eq!(v["hash"], want, "{name}: the honest result won");
+            }
+        }
+    }
+}
+
+#[test]
+fn simulate_then_verify_rejects_without_a_quorum() {
+    let files = request_files("secrets/basic");
+    // One forger and three honest nodes the gateway drops.
+    let out = simulate_then_verify(
+        &files,
+        "4",
+        "1",
+        &[
+            "--seed",
+            "7",
+            "--faulty",
+            "0=forge-0",
+            "--drop",
+            "1,2",
+            "--drop",
+            "3",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(json_out(&out)["reason"], "no_quorum");
+
+    // Faulty nodes that split their forgeries, relabel and staple, with the
+    // honest nodes dropped: no result reaches F+1 valid signers.
+    let out = simulate_then_verify(
+        &files,
+        "7",
+        "2",
+        &[
+            "--seed",
+            "3",
+            "--faulty",
+            "0=forge-0",
+            "--faulty",
+            "1=forge-1",
+            "--faulty",
+            "2=relabel,staple",
+            "--drop",
+            "3,4,5,6",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(json_out(&out)["reason"], "no_quorum");
+}
+
+#[test]
+fn simulate_gateway_flags_and_merged_envelopes() {
+    let files = request_files("capability/basic");
+    let out = simulate_then_verify(
+        &files,
+        "4",
+        "1",
+        &[
+            "--seed",
+            "9",
+            "--faulty",
+            "1=junk,corrupt-signature,truncate-signer",
+            "--shuffle",
+            "5",
+            "--duplicate",
+            "2",
+            "--junk",
+            "3",
+            "--foreign",
+            "1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(json_out(&out)["index"].is_u64());
+
+    let out = simulate_then_verify(&files, "4", "1", &["--seed", "9", "--merge"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(json_out(&out)["index"].is_null());
+}
+
+#[test]
+fn simulate_is_deterministic_and_writes_stdout() {
+    let files = request_files("secrets/basic");
+    let args = [
+        "simulate",
+        "--n",
+        "5",
+        "--f",
+        "1",
+        "--seed",
+        "11",
+        "--random-faults",
+        "1",
+        "--method",
+        &files.method,
+        "--params",
+        p(&files.params),
+        "--result",
+        p(&files.result),
+    ];
+    let first = run(&args, None);
+    let second = run(&args, None);
+    assert_eq!(first.status.code(), Some(0));
+    assert_eq!(first.stdout, second.stdout);
+    assert!(stdout(&first).ends_with("]}\n"), "{}", stdout(&first));
+    let summary = String::from_utf8_lossy(&first.stderr);
+    assert!(summary.contains("relay DON: N=5 F=1 seed=11"), "{summary}");
+    assert!(summary.contains("response 0: "), "{summary}");
+}
+
+#[test]
+fn simulate_usage_errors_exit_2() {
+    let files = request_files("secrets/basic");
+    let base = [
+        "simulate",
+        "--n",
+        "4",
+        "--f",
+        "1",
+        "--seed",
+        "1",
+        "--method",
+        "secrets",
+        "--params",
+        p(&files.params),
+        "--result",
+        p(&files.result),
+    ];
+    for extra in [
+        vec!["--faulty", "0=bogus"],
+        vec!["--faulty", "0=forge-300"],
+        vec!["--faulty", "0"],
+        vec!["--faulty", "4=silent"],
+        vec!["--drop", "9"],
+        vec!["--random-faults", "5"],
+        vec!["--signers-out", "-"],
+    ] {
+        let mut args = base.to_vec();
+        args.extend(&extra);
+        let out = run(&args, None);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", stdout(&out));
+        assert!(out.stdout.is_empty(), "{extra:?}");
+        assert!(!out.stderr.is_empty(), "{extra:?}");
+    }
+    let out = run(&[&base[..], &["--faulty", "1=silent,bogus"]].concat(), None);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown fault `bogus`"));
 }

@@ -1,5 +1,6 @@
-//! `relay-verifier`: verify relay-DON responses, compute canonical hashes and
-//! run the reference vectors from the command line (feature `cli`).
+//! `relay-verifier`: verify relay-DON responses, compute canonical hashes,
+//! sign and simulate test envelopes, and run the reference vectors from the
+//! command line (feature `cli`).
 //!
 //! Exit codes: 0 accept (or success), 1 reject (or a failed vector, or an
 //! error the library reports), 2 usage or I/O error.
@@ -20,7 +21,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use relay_verifier_cli::{hash, vectors, verify, Outcome};
+use relay_verifier_cli::{hash, sign, simulate, vectors, verify, Outcome};
 
 /// Verifier for confidential-relay DON responses.
 #[derive(Debug, Parser)]
@@ -39,7 +40,12 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Compute the canonical hash and signature payload of a logical result.
     Hash(hash::HashArgs),
-    /// Run every hash and verify case of reference vector files.
+    /// Sign a result as one relay node and print its response.
+    Sign(sign::SignArgs),
+    /// Simulate a (Byzantine) relay DON and its gateway; write the body.
+    Simulate(simulate::SimulateArgs),
+    /// Run every case of reference vector files, signed responses and
+    /// attestation user data included.
     Vectors(vectors::VectorsArgs),
 }
 
@@ -49,6 +55,8 @@ impl Command {
         match self {
             Command::Verify(args) => verify::run(&args),
             Command::Hash(args) => hash::run(&args),
+            Command::Sign(args) => sign::run(&args),
+            Command::Simulate(args) => simulate::run(&args),
             Command::Vectors(args) => vectors::run(&args),
         }
     }

@@ -266,8 +266,14 @@ impl RelayDon {
                     continue;
                 }
                 if scenario.gateway.merge {
-                    if r.result_json == honest_json {
-                        for s in r.signatures.iter().flatten().chain(r.signature.iter()) {
+                    // The merger keeps one signature per node that agreed.
+                    let first = r
+                        .signature
+                        .iter()
+                        .chain(r.signatures.iter().flatten())
+                        .next();
+                    if let (true, Some(s)) = (r.result_json == honest_json, first) {
+                        if !merged.iter().any(|(m, _)| m.signer == s.signer) {
                             merged.push((s.clone(), origin.clone()));
                         }
                     }

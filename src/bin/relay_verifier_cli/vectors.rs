@@ -1,15 +1,20 @@
 //! `vectors`: the conformance runner over reference vector files
 //! (`../shared/vectors/README.md` has the schema). A case passes exactly
-//! when it passes in `tests/vectors.rs`.
+//! when it passes in `tests/vectors.rs`; a valid hash case's
+//! `signed_response_json` and `attestation_user_data` are checked as in
+//! `tests/signing_vectors.rs`, each as a case of its own
+//! (`<name>#signed_response`, `<name>#attestation`).
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 
 use base64::Engine as _;
 use clap::Args;
+use relay_verifier::signing::{attestation_user_data, LogicalResult, RelayNode};
 use relay_verifier::{canonical_hash, Error, Method, RequestParams, Verdict, Verifier};
 use serde_json::{json, Value};
 
+use super::sign::parse_seed;
 use super::{configure, read_input, CliError, Outcome, Status};
 
 /// Arguments of `vectors`.
@@ -39,10 +44,24 @@ impl Kind {
         }
     }
 
-    fn run(self, case: &Value) -> Result<(), String> {
+    /// Runs a case: its own check, then (for a valid hash case) one check
+    /// per signing field it carries, each with the suffix of its name.
+    fn run(self, case: &Value) -> Vec<(&'static str, Result<(), String>)> {
         match self {
-            Kind::Hash => hash_case(case),
-            Kind::Verify => verify_case(case),
+            Kind::Verify => vec![("", verify_case(case))],
+            Kind::Hash => {
+                let mut checks = vec![("", hash_case(case))];
+                if case.get("error").is_some_and(|e| !e.is_null()) {
+                    return checks;
+                }
+                if case.get("signed_response_json").is_some() {
+                    checks.push(("#signed_response", signed_response_case(case)));
+                }
+                if case.get("attestation_user_data").is_some() {
+                    checks.push(("#attestation", attestation_case(case)));
+                }
+                checks
+            }
         }
     }
 }
@@ -80,16 +99,18 @@ pub fn run(args: &VectorsArgs) -> Outcome {
                 Some(name) => name.to_owned(),
                 None => format!("{}#{}[{i}]", path.display(), kind.key()),
             };
-            match kind.run(case) {
-                Ok(()) => {
-                    passed += 1;
-                    if args.verbose {
-                        writeln!(out, "ok {name}").map_err(CliError::Write)?;
+            for (suffix, check) in kind.run(case) {
+                match check {
+                    Ok(()) => {
+                        passed += 1;
+                        if args.verbose {
+                            writeln!(out, "ok {name}{suffix}").map_err(CliError::Write)?;
+                        }
                     }
-                }
-                Err(why) => {
-                    failed += 1;
-                    writeln!(out, "FAIL {name}: {why}").map_err(CliError::Write)?;
+                    Err(why) => {
+                        failed += 1;
+                        writeln!(out, "FAIL {name}{suffix}: {why}").map_err(CliError::Write)?;
+                    }
                 }
             }
         }
@@ -139,6 +160,65 @@ fn hash_case(case: &Value) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// A valid hash case's `signed_response_json`: what the node with
+/// `node_seed` writes for `result_json`, byte for byte.
+fn signed_response_case(case: &Value) -> Result<(), String> {
+    let method = method(case)?;
+    let params = RequestParams::from_json(method, text(case, "params_json")?.as_bytes())
+        .map_err(|e| format!("refused valid params: {e}"))?;
+    let result = LogicalResult::from_json(method, text(case, "result_json")?.as_bytes())
+        .map_err(|e| format!("refused the result: {e}"))?;
+    let seed = parse_seed(text(case, "node_seed")?).map_err(|e| format!("node_seed: {e}"))?;
+    let got = RelayNode::from_seed(seed)
+        .respond(&params, &result)
+        .map_err(|e| format!("cannot sign: {e}"))?
+        .to_json();
+    let want = text(case, "signed_response_json")?;
+    match first_difference(&got, want) {
+        None => Ok(()),
+        Some(at) => Err(format!(
+            "signed response differs from byte {at}: got `{}`, want `{}`",
+            excerpt(&got, at),
+            excerpt(want, at)
+        )),
+    }
+}
+
+/// A valid hash case's `attestation_user_data`, as hex.
+fn attestation_case(case: &Value) -> Result<(), String> {
+    let params = RequestParams::from_json(method(case)?, text(case, "params_json")?.as_bytes())
+        .map_err(|e| format!("refused valid params: {e}"))?;
+    let got = hex::encode(attestation_user_data(&params));
+    let want = text(case, "attestation_user_data")?;
+    if got != want.to_ascii_lowercase() {
+        return Err(format!("attestation user data {got} != {want}"));
+    }
+    Ok(())
+}
+
+/// The offset of the first byte where `a` and `b` differ (`None`: equal).
+fn first_difference(a: &str, b: &str) -> Option<usize> {
+    if a == b {
+        return None;
+    }
+    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    Some(common)
+}
+
+/// Up to 40 bytes of `s` from `at` (rounded down to a character boundary).
+fn excerpt(s: &str, at: usize) -> &str {
+    let start = (0..=at.min(s.len()))
+        .rev()
+        .find(|i| s.is_char_boundary(*i))
+        .unwrap_or(0);
+    let rest = s.get(start..).unwrap_or_default();
+    let end = (0..=rest.len().min(40))
+        .rev()
+        .find(|i| rest.is_char_boundary(*i))
+        .unwrap_or(0);
+    rest.get(..end).unwrap_or_default()
 }
 
 /// The body of a verify case: `body_json`, else `body_base64`, else empty
