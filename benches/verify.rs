@@ -89,13 +89,15 @@ fn baseline(c: &mut Criterion) {
     let pk = PublicKey::new(node.public_key());
     let sig = Signature::new(node.sign_hash(&hash));
     let payload = hash.signature_payload();
-    c.bench_function("raw/ed25519_verify_174", |b| {
+    let mut g = c.benchmark_group("raw");
+    g.bench_function("ed25519_verify_174", |b| {
         b.iter(|| {
             black_box(&pk)
                 .verify(black_box(&payload), black_box(&sig))
                 .is_ok()
         })
     });
+    g.finish();
 }
 
 fn honest(c: &mut Criterion, counts: &mut Counts) {
