@@ -36,6 +36,18 @@ for name, c in sorted(counts.items(), key=lambda kv: (kv[0].split("/")[0], len(k
     worst[name] = (by_v, by_c, v <= named)
     print(f"| {name} | {t / 1000:.1f} µs | {v} | {n} | {named} | {by_v:.3f} | {by_c:.3f} |")
 
+batched = []
+for n in (4, 7, 16, 31):
+    if os.path.exists(os.path.join(root, "honest", "batched", str(n), "new", "estimates.json")):
+        t = mean_ns("honest", os.path.join("batched", str(n)))
+        v = counts[f"honest/{n}"]["verifications"]
+        batched.append(f"| honest/{n}, batched | {t / 1000:.1f} µs | {v} | {t / (v * raw):.3f} |")
+if batched:
+    print("\nBatch backend (feature `batch`), same bodies:\n")
+    print("| case | time | signatures | time ÷ (signatures × raw single) |")
+    print("|---|---|---|---|")
+    print("\n".join(batched))
+print()
 cap = mean_ns("hash", "capability_1mib") / mean_ns("hash", "raw_sha256_1mib")
 sec = mean_ns("hash", "secrets_256") / mean_ns("hash", "raw_sha256_secrets_256")
 print()

@@ -117,6 +117,14 @@ fn honest(c: &mut Criterion, counts: &mut Counts) {
                     .is_accept()
             })
         });
+        #[cfg(feature = "batch")]
+        g.bench_with_input(BenchmarkId::new("batched", n), &sim.body, |b, body| {
+            b.iter(|| {
+                verifier
+                    .verify_batched(&params, black_box(body.as_bytes()))
+                    .is_accept()
+            })
+        });
     }
     g.finish();
 }

@@ -25,6 +25,8 @@
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+#[cfg(feature = "batch")]
+mod batch;
 mod config;
 mod envelope;
 mod error;

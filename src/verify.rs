@@ -261,19 +261,37 @@ impl Verifier {
         workspace: &mut Workspace<E, S>,
         trace: impl FnMut(CandidateTrace),
     ) -> Verdict<'a> {
-        match self.run(params, body, workspace, trace) {
+        self.verify_with(params, body, workspace, trace, verify_one)
+    }
+
+    /// The one pass behind every `verify*` method; `check` is the signature
+    /// check (one ed25519 verification, or a batch collector).
+    pub(crate) fn verify_with<'a, const E: usize, const S: usize>(
+        &'a self,
+        params: &RequestParams<'_>,
+        body: &'a [u8],
+        workspace: &mut Workspace<E, S>,
+        trace: impl FnMut(CandidateTrace),
+        check: impl FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,
+    ) -> Verdict<'a> {
+        match self.run(params, body, workspace, trace, check) {
             Ok(v) => Verdict::Accept(v),
             Err(e) => Verdict::Reject(e),
         }
     }
 
-    fn run<'a, const E: usize, const S: usize, T: FnMut(CandidateTrace)>(
+    fn run<'a, const E: usize, const S: usize, T, C>(
         &'a self,
         params: &RequestParams<'_>,
         body: &'a [u8],
         workspace: &mut Workspace<E, S>,
         trace: T,
-    ) -> Result<VerifiedResponse<'a>, Error> {
+        check: C,
+    ) -> Result<VerifiedResponse<'a>, Error>
+    where
+        T: FnMut(CandidateTrace),
+        C: FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,
+    {
         params.validate()?;
         if body.len() > MAX_BODY_LEN {
             return Err(Error::Malformed(Malformed {
@@ -290,6 +308,7 @@ impl Verifier {
             tally: QuorumTally::new(),
             stats: VerifyStats::default(),
             trace,
+            check,
         };
         let mut scratch = workspace.slices();
         let bundle = match envelope::read_shape(body)? {
@@ -330,16 +349,21 @@ impl Verifier {
 }
 
 /// State of one verification.
-struct Run<'a, 'p, T> {
+struct Run<'a, 'p, T, C> {
     set: &'a SignerSet,
     params: &'p RequestParams<'p>,
     body: &'a [u8],
     tally: QuorumTally,
     stats: VerifyStats,
     trace: T,
+    check: C,
 }
 
-impl<'a, T: FnMut(CandidateTrace)> Run<'a, '_, T> {
+impl<'a, T, C> Run<'a, '_, T, C>
+where
+    T: FnMut(CandidateTrace),
+    C: FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,
+{
     /// PROTOCOL.md §7 rules 1 and 2 for one response at `depth`.
     fn response(
         &mut self,
@@ -403,7 +427,7 @@ impl<'a, T: FnMut(CandidateTrace)> Run<'a, '_, T> {
             Admission::Equivocator => return Err(SkipCause::Equivocation),
         }
         bump(&mut self.stats.verifications);
-        if !verify_one(&signer, &signature, hash) {
+        if !(self.check)(&signer, &signature, hash) {
             return Err(SkipCause::InvalidSignature);
         }
         match self.tally.count(who, hash, index, result_at) {
