@@ -47,7 +47,7 @@ impl SignerSet {
             set.push(bytes)
                 .map_err(|_| ConfigError::TooManySigners { max: MAX_SIGNERS })?;
         }
-        set.sort_unstable();
+        crate::sort::sort_by(&mut set, |a, b| a.cmp(b));
         Ok(SignerSet { keys: set })
     }
 

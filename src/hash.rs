@@ -214,7 +214,7 @@ impl Writer {
         }
         let order = order.get_mut(..n).unwrap_or_default();
         let signer = |i: u8| c.signers.get(usize::from(i));
-        order.sort_unstable_by(|&a, &b| match (signer(a), signer(b)) {
+        crate::sort::sort_by(order, |&a, &b| match (signer(a), signer(b)) {
             (Some(x), Some(y)) => x.bytes().cmp(y.bytes()),
             _ => Ordering::Equal,
         });
@@ -265,7 +265,7 @@ fn secrets_hash(
     }
     let order = order.get_mut(..n).unwrap_or_default();
     let id = |i: u8| p.secrets.get(usize::from(i)).copied().unwrap_or_default();
-    order.sort_unstable_by(|&a, &b| {
+    crate::sort::sort_by(order, |&a, &b| {
         let (a, b) = (id(a), id(b));
         cmp_texts(&[a.namespace, a.key], &[b.namespace, b.key])
     });
@@ -283,7 +283,7 @@ fn secrets_hash(
 
     // Result entries: sorted by (namespace, key, ciphertext); ties keep
     // document order so the hash never depends on the sort algorithm.
-    entries.sort_unstable_by(|a, b| {
+    crate::sort::sort_by(entries, |a, b| {
         let ta = [
             a.namespace.text(doc),
             a.key.text(doc),
@@ -303,7 +303,7 @@ fn secrets_hash(
         w.str(&e.ciphertext.text(doc));
         let k = result::index_shares(doc, e.shares_at, shares);
         let shares = shares.get_mut(..k).unwrap_or_default();
-        shares.sort_unstable_by(|a, b| a.text(doc).cmp_decoded(&b.text(doc)));
+        crate::sort::sort_by(shares, |a, b| a.text(doc).cmp_decoded(&b.text(doc)));
         w.len(k);
         for s in shares.iter() {
             w.str(&s.text(doc));

@@ -38,6 +38,7 @@ mod quorum;
 mod result;
 #[cfg(feature = "signing")]
 pub mod signing;
+mod sort;
 mod text;
 mod verify;
 
