@@ -138,9 +138,9 @@ pub fn canonical_hash_in<const E: usize, const S: usize>(
     }
 }
 
-/// Reads the result at the cursor (or `null`, or nothing when `lx` is `None`)
-/// and hashes it. The outer error is a shape error; the inner one says the
-/// result did not fit the workspace.
+/// Reads the result at the cursor (or `null`) and hashes it. The outer
+/// error is a shape error; the inner one says the result did not fit the
+/// workspace.
 pub(crate) fn hash_result_at(
     params: &RequestParams<'_>,
     doc: &[u8],
@@ -148,20 +148,59 @@ pub(crate) fn hash_result_at(
     depth: usize,
     scratch: &mut Scratch<'_>,
 ) -> Result<Result<CanonicalHash, OverCapacity>, Malformed> {
+    Ok(read_result_at(params, doc, lx, depth, scratch)?
+        .map(|read| hash_read(params, doc, &read, scratch)))
+}
+
+/// A result read and shape-checked, not yet hashed: the verifier hashes
+/// only responses that carry a candidate from a configured signer.
+#[derive(Clone, Copy)]
+pub(crate) enum ReadResult<'a> {
+    /// A secrets result whose entries are indexed in the scratch.
+    Secrets(usize),
+    /// A capability result.
+    Capability(CapabilityResult<'a>),
+}
+
+/// Reads the result at the cursor, checking its shape (and indexing a
+/// secrets result's entries into `scratch`).
+pub(crate) fn read_result_at<'a>(
+    params: &RequestParams<'_>,
+    doc: &[u8],
+    lx: &mut Lexer<'a>,
+    depth: usize,
+    scratch: &mut Scratch<'_>,
+) -> Result<Result<ReadResult<'a>, OverCapacity>, Malformed> {
     match params {
-        RequestParams::Secrets(p) => {
+        RequestParams::Secrets(_) => {
             let max_shares = scratch.shares.len();
-            let n = match result::index_secrets(doc, lx, depth, scratch.entries, max_shares)? {
-                Ok(n) => n,
-                Err(e) => return Ok(Err(e)),
-            };
-            let entries = scratch.entries.get_mut(..n).unwrap_or_default();
-            Ok(Ok(secrets_hash(p, doc, entries, scratch.shares)))
+            Ok(
+                result::index_secrets(doc, lx, depth, scratch.entries, max_shares)?
+                    .map(ReadResult::Secrets),
+            )
         }
-        RequestParams::Capability(p) => {
-            let r = result::read_capability(lx, depth)?;
-            Ok(Ok(capability_hash(p, &r)))
+        RequestParams::Capability(_) => Ok(Ok(ReadResult::Capability(result::read_capability(
+            lx, depth,
+        )?))),
+    }
+}
+
+/// The canonical hash of a result read by [`read_result_at`] from `doc`.
+pub(crate) fn hash_read(
+    params: &RequestParams<'_>,
+    doc: &[u8],
+    read: &ReadResult<'_>,
+    scratch: &mut Scratch<'_>,
+) -> CanonicalHash {
+    match (params, read) {
+        (RequestParams::Secrets(p), ReadResult::Secrets(n)) => {
+            let entries = scratch.entries.get_mut(..*n).unwrap_or_default();
+            secrets_hash(p, doc, entries, scratch.shares)
         }
+        (RequestParams::Capability(p), ReadResult::Capability(r)) => capability_hash(p, r),
+        // Unreachable: a result is read with the same parameters.
+        (RequestParams::Secrets(p), _) => secrets_hash(p, doc, &mut [], scratch.shares),
+        (RequestParams::Capability(p), _) => capability_hash(p, &CapabilityResult::default()),
     }
 }
 

@@ -373,31 +373,48 @@ where
         scratch: &mut result::Scratch<'_>,
     ) -> Result<(), Malformed> {
         self.stats.responses = self.stats.responses.saturating_add(1);
-        // Rule 1: this response's own hash, from our parameters.
-        let hash = match fields.result_at {
+        // Rule 1 reads (and shape-checks) every result; the hash itself is
+        // computed on demand, so junk from unknown keys costs no SHA-256.
+        let (doc, read) = match fields.result_at {
             Some(at) => {
                 let mut lx = Lexer::at(self.body, at);
-                hash::hash_result_at(self.params, self.body, &mut lx, depth + 1, scratch)?
+                let read =
+                    hash::read_result_at(self.params, self.body, &mut lx, depth + 1, scratch)?;
+                (self.body, read)
             }
             None => {
-                hash::hash_result_at(self.params, b"null", &mut Lexer::new(b"null"), 0, scratch)?
+                let null: &'static [u8] = b"null";
+                let mut lx = Lexer::new(null);
+                (
+                    null,
+                    hash::read_result_at(self.params, null, &mut lx, 0, scratch)?,
+                )
             }
         };
+        let mut hash: Option<CanonicalHash> = None;
+        let params = self.params;
         // Rule 2: every candidate, each checked at most once.
         let body = self.body;
         envelope::for_each_candidate(body, fields, depth, |c| {
             self.stats.candidates = self.stats.candidates.saturating_add(1);
             let mut signer = None;
-            let outcome = match hash {
-                Ok(h) => self.candidate(c, &h, index, fields.result_at, &mut signer),
+            let mut hash_of_response = || match read {
+                Ok(r) => Ok(*hash.get_or_insert_with(|| hash::hash_read(params, doc, &r, scratch))),
                 Err(OverCapacity) => Err(SkipCause::OverCapacity),
             };
+            let outcome = self.candidate(
+                c,
+                &mut hash_of_response,
+                index,
+                fields.result_at,
+                &mut signer,
+            );
             if let Err(cause) = outcome {
                 bump(cause.counter(&mut self.stats.skipped));
             }
             (self.trace)(CandidateTrace {
                 response: index,
-                hash: hash.ok(),
+                hash,
                 signer,
                 outcome,
             });
@@ -409,7 +426,7 @@ where
     fn candidate(
         &mut self,
         c: Candidate<'_>,
-        hash: &CanonicalHash,
+        hash_of_response: &mut impl FnMut() -> Result<CanonicalHash, SkipCause>,
         index: usize,
         result_at: Option<usize>,
         label: &mut Option<[u8; 32]>,
@@ -421,6 +438,7 @@ where
         *label = Some(signer);
         let signature: [u8; 64] = decode_exact(&signature)?;
         let who = self.set.index_of(&signer).ok_or(SkipCause::UnknownSigner)?;
+        let hash = &hash_of_response()?;
         match self.tally.admit(who, hash) {
             Admission::Verify => {}
             Admission::AlreadyCounted => return Err(SkipCause::AlreadyCounted),
@@ -509,7 +527,9 @@ impl fmt::Display for SkipCause {
 pub struct CandidateTrace {
     /// Index of the response carrying it (0 for a single response).
     pub response: usize,
-    /// That response's canonical hash (`None` when over capacity).
+    /// That response's canonical hash, once a candidate needed it (a
+    /// response with only unknown or undecodable signers is never hashed;
+    /// `None` also when over capacity).
     pub hash: Option<CanonicalHash>,
     /// The signer it names, when that decoded to 32 bytes.
     pub signer: Option<[u8; 32]>,
