@@ -321,7 +321,9 @@ fn secrets_hash(
     }
 
     // Result entries: sorted by (namespace, key, ciphertext); ties keep
-    // document order so the hash never depends on the sort algorithm.
+    // document order (the order Go's sort leaves short slices in), so the
+    // hash never depends on the sort algorithm. The fuzzer found that an
+    // earlier tie-break on share positions put `null` shares last.
     crate::sort::sort_by(entries, |a, b| {
         let ta = [
             a.namespace.text(doc),
@@ -333,7 +335,7 @@ fn secrets_hash(
             b.key.text(doc),
             b.ciphertext.text(doc),
         ];
-        cmp_texts(&ta, &tb).then(a.shares_at.cmp(&b.shares_at))
+        cmp_texts(&ta, &tb).then(a.seq.cmp(&b.seq))
     });
     w.len(entries.len());
     for e in entries.iter() {

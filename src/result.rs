@@ -52,13 +52,15 @@ pub(crate) struct EntrySpan {
     pub ciphertext: Span,
     /// Offset of the `encrypted_shares` array; `u32::MAX` when null/absent.
     pub shares_at: u32,
+    /// Position in the result's array: ties in the sort keep this order.
+    pub seq: u32,
 }
 
 const NO_SHARES: u32 = u32::MAX;
 
 /// Scratch space for hashing a secrets result: an index of its entries and
 /// of one entry's shares. Sized by the caller; the default verifier uses
-/// `Workspace<64, 64>` (about 3.3 KiB of stack).
+/// `Workspace<64, 64>` (3.5 KiB of stack).
 ///
 /// A response whose result has more entries (or an entry more shares) than
 /// the workspace holds cannot be hashed: its signatures are skipped and
@@ -141,7 +143,12 @@ pub(crate) fn index_secrets(
         while lx.next_element(&mut first_entry)? {
             let (entry, shares) = read_entry(doc, lx, depth + 2)?;
             match out.get_mut(count) {
-                Some(slot) if shares <= max_shares => *slot = entry,
+                Some(slot) if shares <= max_shares => {
+                    *slot = EntrySpan {
+                        seq: u32::try_from(count).unwrap_or(u32::MAX),
+                        ..entry
+                    }
+                }
                 _ => over = true,
             }
             count = count.saturating_add(1);
@@ -411,5 +418,15 @@ impl core::fmt::Debug for Shares<'_> {
 impl core::fmt::Debug for SecretEntries<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("SecretEntries").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_workspace_is_three_and_a_half_kib() {
+        assert_eq!(core::mem::size_of::<Workspace<64, 64>>(), 3584);
     }
 }
