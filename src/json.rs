@@ -367,6 +367,16 @@ impl<'a> Lexer<'a> {
     ///
     /// `depth` is the number of containers already open around the value.
     pub fn skip_value(&mut self, depth: usize) -> Result<()> {
+        self.walk_value(depth, &mut |_, _| {})
+    }
+
+    /// [`Lexer::skip_value`], handing every key and string value to `seen`
+    /// in document order (for the differential fuzz target).
+    pub fn walk_value(
+        &mut self,
+        depth: usize,
+        seen: &mut impl FnMut(bool, Text<'a>),
+    ) -> Result<()> {
         // Bit i set: the container opened at local level i is an object.
         let mut kinds: u128 = 0;
         let mut level: usize = 0;
@@ -387,7 +397,7 @@ impl<'a> Lexer<'a> {
                     level = level.saturating_add(1);
                     if is_object {
                         if !self.eat(b'}') {
-                            self.key_and_colon()?;
+                            self.key_and_colon(seen)?;
                             continue 'value;
                         }
                     } else if !self.eat(b']') {
@@ -396,7 +406,8 @@ impl<'a> Lexer<'a> {
                     level = level.saturating_sub(1);
                 }
                 Some(b'"') => {
-                    self.string()?;
+                    let s = self.string()?;
+                    seen(false, s.text);
                 }
                 Some(b't') => self.literal(b"true")?,
                 Some(b'f') => self.literal(b"false")?,
@@ -414,7 +425,7 @@ impl<'a> Lexer<'a> {
                 let is_object = (kinds >> top) & 1 == 1;
                 if self.eat(b',') {
                     if is_object {
-                        self.key_and_colon()?;
+                        self.key_and_colon(seen)?;
                     }
                     continue 'value;
                 }
@@ -432,11 +443,12 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn key_and_colon(&mut self) -> Result<()> {
+    fn key_and_colon(&mut self, seen: &mut impl FnMut(bool, Text<'a>)) -> Result<()> {
         if self.peek() != Some(b'"') {
             return self.fail(Expected::Key);
         }
-        self.string()?;
+        let key = self.string()?;
+        seen(true, key.text);
         if !self.eat(b':') {
             return self.fail(Expected::Colon);
         }

@@ -25,6 +25,10 @@
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[path = "fuzzing.rs"]
+pub mod __fuzz;
 #[cfg(feature = "batch")]
 mod batch;
 mod config;

@@ -1,0 +1,36 @@
+//! Entry points for the differential fuzz target (feature `fuzzing`,
+//! hidden): the strict validator, and the strings it decodes.
+//!
+//! Not part of the supported API: names and shapes may change.
+
+use crate::error::Malformed;
+use crate::json::Lexer;
+use crate::text::Text;
+
+/// Where a string stood in the document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// An object key.
+    Key,
+    /// A string value.
+    Value,
+}
+
+/// The verifier's own whole-document check (what `verify` runs first).
+pub fn validate(doc: &[u8]) -> Result<(), Malformed> {
+    Lexer::document(doc)
+}
+
+/// Validates `doc` as [`validate`] does, handing every key and string
+/// value to `seen` in document order.
+pub fn for_each_string<'a>(
+    doc: &'a [u8],
+    mut seen: impl FnMut(Role, Text<'a>),
+) -> Result<(), Malformed> {
+    Lexer::no_byte_order_mark(doc)?;
+    let mut lx = Lexer::new(doc);
+    lx.walk_value(0, &mut |key, t| {
+        seen(if key { Role::Key } else { Role::Value }, t)
+    })?;
+    lx.end()
+}
