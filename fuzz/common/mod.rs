@@ -1,0 +1,30 @@
+//! The fuzz targets' code, shared with the stable replay: each cargo-fuzz
+//! target in `fuzz_targets/` is one call into here, and `tests/replay.rs`
+//! includes this module by path to run every corpus and regression file
+//! through the same functions without nightly.
+
+pub mod bundle;
+pub mod check;
+#[cfg(feature = "fuzzing")]
+pub mod differential;
+pub mod envelope;
+pub mod fixtures;
+pub mod params;
+pub mod reference;
+pub mod seeds;
+
+/// Every target: name (as in `fuzz/Cargo.toml` and `fuzz/corpus/`) and entry.
+pub fn targets() -> Vec<(&'static str, fn(&[u8]))> {
+    let t: Vec<(&'static str, fn(&[u8]))> = vec![
+        ("envelope", envelope::run),
+        ("verify", bundle::run),
+        ("params", params::run),
+    ];
+    #[cfg(feature = "fuzzing")]
+    let t = {
+        let mut t = t;
+        t.push(("json_differential", differential::run as fn(&[u8])));
+        t
+    };
+    t
+}

@@ -1,0 +1,547 @@
+//! Resource bounds of verification, measured rather than claimed:
+//!
+//! * no heap: every vector, hostile body and fuzz corpus body is verified
+//!   (configuration, parameters, verification, reading the result) with a
+//!   counting allocator that must count zero;
+//! * bounded stack: verification runs on a thread whose stack is a fixed
+//!   size ([`VERIFY_STACK`]), parsing and hashing on one of
+//!   [`PARSE_STACK`]; overflowing either aborts this test binary.
+//!
+//! FUZZING.md has the measurements behind the chosen sizes.
+//!
+//! The library forbids `unsafe`; this test needs it once, for the
+//! `GlobalAlloc` wrapper (the only way to observe heap use from outside).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::path::Path;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use ed25519_compact::{KeyPair, Seed};
+use relay_verifier::{
+    canonical_hash, canonical_hash_in, Config, Method, RequestParams, SignerSet, Verdict, Verifier,
+    Workspace,
+};
+use serde_json::Value;
+
+// Thread stack sizes, from measurements (FUZZING.md, "Stack"): the need
+// below the caller, plus about 5 KiB that glibc and std take at the top of
+// every thread stack (static TLS, `struct pthread`, start-up frames), plus
+// a margin. Linux raises any request to glibc's minimum (28 KiB here).
+
+/// `Verifier::verify` and reading its result, with configuration and
+/// parameters built beforehand. Measured need: 27.0 KB optimised (LTO),
+/// 35.1 KB unoptimised.
+pub const VERIFY_STACK: usize = if cfg!(debug_assertions) {
+    48 * 1024
+} else {
+    40 * 1024
+};
+
+/// `RequestParams::from_json` and `canonical_hash`. Measured need: 26.2 KB
+/// optimised, 69.1 KB unoptimised.
+pub const PARSE_STACK: usize = if cfg!(debug_assertions) {
+    96 * 1024
+} else {
+    40 * 1024
+};
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Counts allocations made by the current thread while it is counting, so
+/// that the test harness's other threads never add to the count.
+struct Counting;
+
+fn count_one() {
+    // `try_with`: never touch a thread-local being torn down.
+    let counting = COUNTING.try_with(Cell::get).unwrap_or(false);
+    if counting {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to `System`; counting touches
+// only const-initialised thread-locals, which never allocate.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count_one();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Runs `f`, returning its value and how many allocations it made.
+pub fn allocations<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    ALLOCATIONS.with(|n| n.set(0));
+    COUNTING.with(|c| c.set(true));
+    let value = f();
+    COUNTING.with(|c| c.set(false));
+    (value, ALLOCATIONS.with(Cell::get))
+}
+
+/// One verification, with everything it needs prepared on the heap first.
+pub struct Case {
+    pub name: String,
+    pub keys: Vec<Vec<u8>>,
+    pub f: usize,
+    pub method: Method,
+    pub params: String,
+    pub body: Vec<u8>,
+    /// The vector's verdict (`None` for hostile and fuzz bodies).
+    pub accept: Option<bool>,
+}
+
+/// What a case came to; `Copy`, so that reporting it allocates nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub accept: bool,
+    pub reason: &'static str,
+    /// Decoded bytes of the accepted result's strings, read back.
+    pub result_bytes: usize,
+}
+
+fn rejected(reason: &'static str) -> Outcome {
+    Outcome {
+        accept: false,
+        reason,
+        result_bytes: 0,
+    }
+}
+
+/// Reads the verdict back as an enclave would: every string of an
+/// accepted result, and the secrets in request order.
+fn read(verdict: Verdict<'_>, params: &RequestParams<'_>) -> Outcome {
+    let a = match verdict {
+        Verdict::Accept(a) => a,
+        Verdict::Reject(e) => return rejected(e.reason()),
+    };
+    let mut bytes = a.hash().as_bytes().len() + a.signers().count();
+    if let Some(r) = a.capability() {
+        bytes += r.payload.len() + r.error.len();
+    }
+    if let (Some(entries), RequestParams::Secrets(p)) = (a.secrets(), params) {
+        for e in entries {
+            bytes += e.id.key.len() + e.ciphertext.len();
+            bytes += e.encrypted_shares().map(|s| s.len()).sum::<usize>();
+        }
+        if let Ok(order) = a.secrets_in_request_order(p) {
+            bytes += order.iter().filter(|s| s.entry.is_some()).count();
+        }
+    }
+    Outcome {
+        accept: true,
+        reason: "",
+        result_bytes: bytes,
+    }
+}
+
+/// The library calls an enclave makes for one body: configuration,
+/// parameters, verification, reading the verified result.
+pub fn run_case(case: &Case) -> Outcome {
+    let Ok(set) = SignerSet::from_slices(case.keys.iter().map(Vec::as_slice)) else {
+        return rejected("invalid_config");
+    };
+    let Ok(config) = Config::new(set, case.f) else {
+        return rejected("invalid_config");
+    };
+    let Ok(params) = RequestParams::from_json(case.method, case.params.as_bytes()) else {
+        return rejected("invalid_params");
+    };
+    read(Verifier::new(config).verify(&params, &case.body), &params)
+}
+
+/// A case with its configuration and parameters already built.
+pub struct Prepared<'a> {
+    pub verifier: Verifier,
+    pub params: RequestParams<'a>,
+    pub body: &'a [u8],
+}
+
+/// The cases whose configuration and parameters are valid, prepared.
+pub fn prepare(cases: &[Case]) -> Vec<Prepared<'_>> {
+    cases
+        .iter()
+        .filter_map(|c| {
+            let set = SignerSet::from_slices(c.keys.iter().map(Vec::as_slice)).ok()?;
+            Some(Prepared {
+                verifier: Verifier::new(Config::new(set, c.f).ok()?),
+                params: RequestParams::from_json(c.method, c.params.as_bytes()).ok()?,
+                body: &c.body,
+            })
+        })
+        .collect()
+}
+
+/// Verification alone, and reading its result.
+pub fn run_prepared(p: &Prepared<'_>) -> Outcome {
+    read(p.verifier.verify(&p.params, p.body), &p.params)
+}
+
+/// One canonical hash: parameters and result text.
+pub struct HashCase {
+    pub method: Method,
+    pub params: String,
+    pub result: Vec<u8>,
+}
+
+/// Parses the parameters and hashes the result; `true` when both succeed.
+pub fn run_hash(case: &HashCase) -> bool {
+    RequestParams::from_json(case.method, case.params.as_bytes())
+        .is_ok_and(|p| canonical_hash(&p, &case.result).is_ok())
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn load(name: &str) -> Value {
+    let path = root().join("../shared/vectors").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    serde_json::from_str(&text).expect("vector file is JSON")
+}
+
+fn str_of<'v>(v: &'v Value, key: &str) -> &'v str {
+    v[key].as_str().unwrap_or_default()
+}
+
+fn method_of(v: &Value) -> Method {
+    Method::from_name(str_of(v, "method")).expect("known method")
+}
+
+fn vector_cases() -> Vec<Case> {
+    let file = load("verify.json");
+    file["verify_cases"]
+        .as_array()
+        .expect("verify_cases")
+        .iter()
+        .map(|c| Case {
+            name: str_of(c, "name").to_owned(),
+            keys: c["signers"]
+                .as_array()
+                .expect("signers")
+                .iter()
+                .map(|k| hex::decode(k.as_str().unwrap_or_default()).expect("hex key"))
+                .collect(),
+            f: c["f"].as_u64().expect("f") as usize,
+            method: method_of(c),
+            params: str_of(c, "params_json").to_owned(),
+            body: match c["body_base64"].as_str() {
+                Some(b) => STANDARD.decode(b).expect("base64 body"),
+                None => str_of(c, "body_json").as_bytes().to_vec(),
+            },
+            accept: c["expect"]["accept"].as_bool(),
+        })
+        .collect()
+}
+
+pub fn hash_cases() -> Vec<HashCase> {
+    let file = load("hash.json");
+    let mut cases: Vec<HashCase> = file["hash_cases"]
+        .as_array()
+        .expect("hash_cases")
+        .iter()
+        .map(|c| HashCase {
+            method: method_of(c),
+            params: str_of(c, "params_json").to_owned(),
+            result: str_of(c, "result_json").as_bytes().to_vec(),
+        })
+        .collect();
+    // Every capacity at its limit: 64 ids, a 32-signer enclave config of
+    // 128-byte keys (sorted on the stack), 64 entries of 64 shares.
+    let ids: Vec<String> = (0..64)
+        .map(|i| format!(r#"{{"key":"k{i:02}","namespace":"n{}"}}"#, 63 - i))
+        .collect();
+    let signers: Vec<String> = (0..32u8)
+        .map(|i| format!("\"{}\"", STANDARD.encode([255 - i; 128])))
+        .collect();
+    cases.push(HashCase {
+        method: Method::SecretsGet,
+        params: format!(
+            r#"{{"workflow_id":"w","owner":"0x1234567890abcdef1234567890ABCDEF12345678","execution_id":"e",
+                "secrets":[{}],"enclave_public_key":"0a","enclave_config":{{"signers":[{}],
+                "master_public_key":"{}","t":1,"f":1}}}}"#,
+            ids.join(","),
+            signers.join(","),
+            STANDARD.encode([7u8; 128])
+        ),
+        result: big_secrets_result(64).into_bytes(),
+    });
+    cases
+}
+
+/// A secrets result of `entries` entries with 64 shares each, listed in
+/// reverse order so that sorting them is real work.
+fn big_secrets_result(entries: usize) -> String {
+    let shares: Vec<String> = (0..64).rev().map(|j| format!("\"czE{j:02}\"")).collect();
+    let entries: Vec<String> = (0..entries)
+        .rev()
+        .map(|i| {
+            format!(
+                r#"{{"id":{{"key":"k{i:02}","namespace":"n"}},"ciphertext":"Y3Q\u003d{i}","encrypted_shares":[{}]}}"#,
+                shares.join(",")
+            )
+        })
+        .collect();
+    format!(r#"{{"secrets":[{}]}}"#, entries.join(","))
+}
+
+fn key_pairs(n: u8) -> Vec<KeyPair> {
+    (1..=n)
+        .map(|i| KeyPair::from_seed(Seed::new([i; 32])))
+        .collect()
+}
+
+const CAP_PARAMS: &str = r#"{"workflow_id":"w","owner":"0x1234567890abcdef1234567890ABCDEF12345678","execution_id":"e","reference_id":"r","capability_id":"c","payload":"cA=="}"#;
+const SECRETS_PARAMS: &str = r#"{"workflow_id":"w","owner":"0x1234567890abcdef1234567890ABCDEF12345678","execution_id":"e","secrets":[{"key":"k00","namespace":"n"}],"enclave_public_key":"0a"}"#;
+
+/// A bundle in which node `signer` returns `result`, signed.
+fn signed_response(method: Method, params: &str, signer: &KeyPair, result: &str) -> String {
+    let params = RequestParams::from_json(method, params.as_bytes()).expect("params");
+    // Room for the over-capacity result, which honest nodes still sign.
+    let mut room = Workspace::<128, 128>::new();
+    let hash = canonical_hash_in(&params, result.as_bytes(), &mut room).expect("result hashes");
+    let sig = signer.sk.sign(hash.signature_payload(), None);
+    format!(
+        r#"{{"result":{result},"signature":{{"signer":"{}","signature":"{}"}}}}"#,
+        STANDARD.encode(&signer.pk[..]),
+        STANDARD.encode(&sig[..])
+    )
+}
+
+fn bundle(responses: &[String]) -> Vec<u8> {
+    format!(r#"{{"responses":[{}]}}"#, responses.join(",")).into_bytes()
+}
+
+/// Bodies built to stress each bound: nesting, count, size, capacity.
+fn hostile_cases() -> Vec<Case> {
+    let keys = key_pairs(64);
+    let public: Vec<Vec<u8>> = keys.iter().map(|k| k.pk.to_vec()).collect();
+    let case = |name: &str, method: Method, f: usize, body: Vec<u8>| Case {
+        name: name.to_owned(),
+        keys: public.clone(),
+        f,
+        method,
+        params: if method == Method::SecretsGet {
+            SECRETS_PARAMS
+        } else {
+            CAP_PARAMS
+        }
+        .to_owned(),
+        body,
+        accept: None,
+    };
+    let cap = Method::CapabilityExecute;
+    let mut deep_in_bundle = br#"{"responses":[{"result":"#.to_vec();
+    deep_in_bundle.resize(1 << 20, b'[');
+    let junk =
+        r#"{"result":null,"signature":{"signer":"AAAA","signature":null},"signatures":[null,{}]}"#;
+    // Every signer on one result: the largest quorum.
+    let all: Vec<String> = keys
+        .iter()
+        .map(|k| signed_response(cap, CAP_PARAMS, k, r#"{"payload":"b2s="}"#))
+        .collect();
+    // Every signer on three results of its own: 128 groups, then all excluded.
+    let storm: Vec<String> = (0..3)
+        .flat_map(|round| {
+            keys.iter().enumerate().map(move |(i, k)| {
+                let result = format!(r#"{{"payload":"{i}-{round}"}}"#);
+                signed_response(cap, CAP_PARAMS, k, &result)
+            })
+        })
+        .collect();
+    let big = big_secrets_result(64);
+    let over = big_secrets_result(65);
+    let secrets = |result: &str| -> Vec<String> {
+        keys[..22]
+            .iter()
+            .map(|k| signed_response(Method::SecretsGet, SECRETS_PARAMS, k, result))
+            .collect()
+    };
+    vec![
+        case("deep-1MiB", cap, 21, vec![b'['; 1 << 20]),
+        case("deep-1MiB-in-bundle", cap, 21, deep_in_bundle),
+        case(
+            "20000-junk-responses",
+            cap,
+            21,
+            bundle(&vec![junk.to_owned(); 20_000]),
+        ),
+        case("64-signers-agree", cap, 21, bundle(&all)),
+        case("64-signers-equivocate", cap, 21, bundle(&storm)),
+        case(
+            "64x64-secrets",
+            Method::SecretsGet,
+            21,
+            bundle(&secrets(&big)),
+        ),
+        case(
+            "over-capacity-secrets",
+            Method::SecretsGet,
+            21,
+            bundle(&secrets(&over)),
+        ),
+    ]
+}
+
+/// The envelope fuzz corpus and its regressions, under the vectors' keys.
+fn fuzz_cases() -> Vec<Case> {
+    let verify = load("verify.json");
+    let first = |method: &str| {
+        verify["verify_cases"]
+            .as_array()
+            .expect("verify_cases")
+            .iter()
+            .find(|c| c["method"] == method && c["expect"]["accept"] == true)
+            .map(|c| str_of(c, "params_json").to_owned())
+            .expect("an accepted case per method")
+    };
+    let hash = load("hash.json");
+    let keys: Vec<Vec<u8>> = (0..7)
+        .map(|i| {
+            let name = format!("relay-node-{i}");
+            let key = hash["keys"]
+                .as_array()
+                .expect("keys")
+                .iter()
+                .find(|k| k["name"] == name.as_str())
+                .expect("relay key");
+            hex::decode(str_of(key, "public")).expect("hex key")
+        })
+        .collect();
+    let mut cases = Vec::new();
+    for dir in ["corpus", "regressions"] {
+        let Ok(entries) = std::fs::read_dir(root().join("fuzz").join(dir).join("envelope")) else {
+            continue;
+        };
+        for e in entries {
+            let path = e.expect("directory entry").path();
+            let body = std::fs::read(&path).expect("readable corpus file");
+            for method in [Method::SecretsGet, Method::CapabilityExecute] {
+                cases.push(Case {
+                    name: path.display().to_string(),
+                    keys: keys.clone(),
+                    f: 1,
+                    method,
+                    params: first(method.name()),
+                    body: body.clone(),
+                    accept: None,
+                });
+            }
+        }
+    }
+    cases
+}
+
+pub fn all_cases() -> Vec<Case> {
+    let mut cases = vector_cases();
+    cases.extend(hostile_cases());
+    cases.extend(fuzz_cases());
+    cases
+}
+
+#[test]
+fn verification_allocates_nothing() {
+    let cases = all_cases();
+    let mut failures = Vec::new();
+    for case in &cases {
+        let (outcome, n) = allocations(|| run_case(case));
+        if n != 0 {
+            failures.push(format!("{}: {n} allocations", case.name));
+        }
+        if let Some(accept) = case.accept {
+            assert_eq!(outcome.accept, accept, "{}: {outcome:?}", case.name);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The measurement sees allocations at all.
+    let (_, n) = allocations(|| vec![0u8; 1].len());
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn hashing_allocates_nothing() {
+    for case in hash_cases() {
+        let (_, n) = allocations(|| run_hash(&case));
+        assert_eq!(n, 0, "{}", case.params);
+    }
+}
+
+#[test]
+fn hostile_bodies_get_their_verdicts() {
+    let got: Vec<(String, Outcome)> = hostile_cases()
+        .iter()
+        .map(|c| (c.name.clone(), run_case(c)))
+        .collect();
+    let verdict = |name: &str| got.iter().find(|(n, _)| n == name).expect("case").1;
+    assert_eq!(verdict("deep-1MiB").reason, "malformed");
+    assert_eq!(verdict("deep-1MiB-in-bundle").reason, "malformed");
+    assert_eq!(verdict("20000-junk-responses").reason, "no_quorum");
+    assert!(verdict("64-signers-agree").accept);
+    assert_eq!(verdict("64-signers-equivocate").reason, "no_quorum");
+    assert!(verdict("64x64-secrets").accept);
+    assert_eq!(verdict("over-capacity-secrets").reason, "no_quorum");
+}
+
+/// Runs `f` on a thread with a `bytes` stack; an overflow aborts the
+/// test binary ("thread 'small-stack' has overflowed its stack").
+fn on_small_stack<T: Send>(bytes: usize, f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("small-stack".into())
+            .stack_size(bytes)
+            .spawn_scoped(s, f)
+            .expect("thread spawns")
+            .join()
+            .expect("no panic on the small stack")
+    })
+}
+
+#[test]
+fn verification_fits_in_a_fixed_stack() {
+    let cases = all_cases();
+    let prepared = prepare(&cases);
+    let want: Vec<Outcome> = prepared.iter().map(run_prepared).collect();
+    // Only library calls and plain loops run on the small stack: no
+    // formatting, no panics (a failure there would need more stack).
+    let same = on_small_stack(VERIFY_STACK, || {
+        prepared
+            .iter()
+            .zip(&want)
+            .all(|(p, o)| run_prepared(p) == *o)
+    });
+    assert!(same, "verdicts differ on the small stack");
+}
+
+#[test]
+fn parsing_and_hashing_fit_in_a_fixed_stack() {
+    let cases = all_cases();
+    let hashes = hash_cases();
+    let hashed = on_small_stack(PARSE_STACK, || {
+        let params = cases
+            .iter()
+            .filter(|c| RequestParams::from_json(c.method, c.params.as_bytes()).is_ok())
+            .count();
+        params + hashes.iter().filter(|h| run_hash(h)).count()
+    });
+    assert!(hashed > cases.len());
+}

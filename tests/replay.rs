@@ -1,0 +1,57 @@
+//! Stable replay of the fuzz targets: every committed corpus file and every
+//! regression (an input that once crashed a target, kept after the fix)
+//! runs through the same entry functions the cargo-fuzz targets call, so CI
+//! without nightly still guards them. The seeds derived from the reference
+//! vectors run too, so a fresh checkout exercises every target.
+//!
+//! Needs the hidden `fuzzing` feature for the differential target; the
+//! batch comparison inside the verify target runs when `batch` is on.
+#![cfg(feature = "fuzzing")]
+
+#[path = "../fuzz/common/mod.rs"]
+// Harness code: tables of entry points and reference data, not API.
+#[allow(dead_code, clippy::type_complexity)]
+mod common;
+
+use std::path::Path;
+
+fn files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+#[test]
+fn every_corpus_and_regression_file_replays() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut total = 0;
+    for (name, run) in common::targets() {
+        let mut n = 0;
+        for kind in ["corpus", "regressions"] {
+            for path in files(&root.join(kind).join(name)) {
+                let bytes = std::fs::read(&path).expect("readable fuzz input");
+                run(&bytes);
+                n += 1;
+            }
+        }
+        assert!(n > 0, "no committed inputs for target {name}");
+        total += n;
+    }
+    assert!(total > 100, "only {total} inputs replayed");
+}
+
+#[test]
+fn seeds_from_the_vectors_replay() {
+    let targets = common::targets();
+    for (name, seeds) in common::seeds::all() {
+        let Some((_, run)) = targets.iter().find(|(t, _)| *t == name) else {
+            continue;
+        };
+        assert!(!seeds.is_empty(), "no seeds for {name}");
+        for seed in seeds {
+            run(&seed);
+        }
+    }
+}
