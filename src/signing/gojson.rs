@@ -46,6 +46,26 @@ pub fn write_bytes(out: &mut String, bytes: Option<&[u8]>) {
     }
 }
 
+/// Appends a Go slice: `null` for nil, else `[` items `]` comma-separated.
+pub fn write_array<T>(
+    out: &mut String,
+    items: Option<&[T]>,
+    mut item: impl FnMut(&mut String, &T),
+) {
+    let Some(items) = items else {
+        out.push_str("null");
+        return;
+    };
+    out.push('[');
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        item(out, x);
+    }
+    out.push(']');
+}
+
 /// Appends `"key":` after a comma when the object already has members.
 pub fn write_key(out: &mut String, first: &mut bool, key: &str) {
     if !std::mem::take(first) {

@@ -6,7 +6,7 @@ use std::vec::Vec;
 
 use serde_json::Value;
 
-use super::gojson::{write_key, write_string};
+use super::gojson::{write_array, write_key, write_string};
 use crate::error::Error;
 use crate::params::Method;
 
@@ -96,19 +96,7 @@ impl LogicalResult {
         match self {
             LogicalResult::Secrets(secrets) => {
                 write_key(out, &mut first, "secrets");
-                match secrets {
-                    None => out.push_str("null"),
-                    Some(list) => {
-                        out.push('[');
-                        for (i, s) in list.iter().enumerate() {
-                            if i > 0 {
-                                out.push(',');
-                            }
-                            s.write_go(out);
-                        }
-                        out.push(']');
-                    }
-                }
+                write_array(out, secrets.as_deref(), |out, s| s.write_go(out));
             }
             LogicalResult::Capability { payload, error } => {
                 if !payload.is_empty() {
@@ -134,19 +122,9 @@ impl SecretValue {
         out.push_str("},\"ciphertext\":");
         write_string(out, &self.ciphertext);
         out.push_str(",\"encrypted_shares\":");
-        match &self.encrypted_shares {
-            None => out.push_str("null"),
-            Some(shares) => {
-                out.push('[');
-                for (i, s) in shares.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    write_string(out, s);
-                }
-                out.push(']');
-            }
-        }
+        write_array(out, self.encrypted_shares.as_deref(), |out, s| {
+            write_string(out, s)
+        });
         out.push('}');
     }
 }

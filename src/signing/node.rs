@@ -6,7 +6,7 @@ use std::string::String;
 
 use ed25519_compact::{KeyPair, Seed};
 
-use super::gojson::{write_bytes, write_key};
+use super::gojson::{write_array, write_bytes, write_key};
 use super::model::LogicalResult;
 use crate::error::Error;
 use crate::hash::{canonical_hash_in, CanonicalHash};
@@ -81,14 +81,7 @@ impl NodeResponse {
         out.push_str(&self.result_json);
         if let Some(list) = &self.signatures {
             write_key(out, first, "signatures");
-            out.push('[');
-            for (i, s) in list.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                s.write_go(out);
-            }
-            out.push(']');
+            write_array(out, Some(list), |out, s| s.write_go(out));
         }
         if let Some(s) = &self.signature {
             write_key(out, first, "signature");

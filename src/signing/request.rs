@@ -5,7 +5,7 @@ use std::string::{String, ToString};
 
 use sha2::{Digest, Sha256};
 
-use super::gojson::{write_bytes, write_key, write_raw_value, write_string};
+use super::gojson::{write_array, write_bytes, write_key, write_raw_value, write_string};
 use crate::params::{ByteString, CapabilityParams, EnclaveConfig, RequestParams, SecretsParams};
 use crate::text::Text;
 
@@ -66,18 +66,13 @@ fn write_secrets(out: &mut String, first: &mut bool, p: &SecretsParams<'_>) {
     field(out, first, "execution_id", &p.execution_id);
     optional(out, first, "org_id", &p.org_id);
     write_key(out, first, "secrets");
-    out.push('[');
-    for (i, id) in p.secrets.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
+    write_array(out, Some(&p.secrets), |out, id| {
         let inner = &mut true;
         out.push('{');
         field(out, inner, "key", &id.key);
         field(out, inner, "namespace", &id.namespace);
         out.push('}');
-    }
-    out.push(']');
+    });
     field(out, first, "enclave_public_key", &p.enclave_public_key);
     write_config(out, first, p.enclave_config.as_ref());
     optional(out, first, "attestation", &p.attestation);
@@ -128,18 +123,9 @@ fn write_config(out: &mut String, first: &mut bool, config: Option<&EnclaveConfi
     let Some(c) = config else { return };
     write_key(out, first, "enclave_config");
     out.push_str("{\"signers\":");
-    if c.signers.is_empty() {
-        out.push_str("null");
-    } else {
-        out.push('[');
-        for (i, s) in c.signers.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_byte_string(out, s);
-        }
-        out.push(']');
-    }
+    // An empty list can only have come from `null` (validation refuses `[]`).
+    let signers = (!c.signers.is_empty()).then_some(c.signers.as_slice());
+    write_array(out, signers, write_byte_string);
     out.push_str(",\"master_public_key\":");
     write_byte_string(out, &c.master_public_key);
     out.push_str(&std::format!(",\"t\":{},\"f\":{}}}", c.t, c.f));
