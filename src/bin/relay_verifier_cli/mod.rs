@@ -116,6 +116,33 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>, CliError> {
 }
 
 /// Parses a method: the JSON-RPC name or a short alias (`secrets`, `capability`).
+/// The request and result files `hash`, `sign` and `simulate` take.
+#[derive(Debug, clap::Args)]
+pub struct RequestFiles {
+    /// Method: confidential.secrets.get, confidential.capability.execute,
+    /// or the short forms secrets and capability.
+    #[arg(long, value_name = "NAME", value_parser = parse_method)]
+    pub method: Method,
+    /// The request parameters, as a JSON file (`-` for stdin).
+    #[arg(long, value_name = "PATH")]
+    pub params: PathBuf,
+    /// The logical result (what honest nodes sign), as a JSON file (`-` for stdin).
+    #[arg(long, value_name = "PATH")]
+    pub result: PathBuf,
+}
+
+impl RequestFiles {
+    /// Reads the parameters and the result (at most one from stdin).
+    pub fn read(&self) -> Result<(Vec<u8>, Vec<u8>), CliError> {
+        at_most_one_stdin([
+            ("--params", self.params.as_path()),
+            ("--result", self.result.as_path()),
+        ])?;
+        Ok((read_input(&self.params)?, read_input(&self.result)?))
+    }
+}
+
+/// Parses a method name.
 pub fn parse_method(name: &str) -> Result<Method, String> {
     match name {
         "secrets" | "secrets.get" => Ok(Method::SecretsGet),

@@ -1,12 +1,10 @@
 //! `sign`: one relay node's response to a request, as a Go node writes it.
 
-use std::path::PathBuf;
-
 use clap::{Args, ValueEnum};
 use relay_verifier::signing::{LogicalResult, NodeResponse, RelayNode, ResponseShape};
-use relay_verifier::{Error, Method, RequestParams};
+use relay_verifier::{Error, RequestParams};
 
-use super::{at_most_one_stdin, parse_method, read_input, refusal, write_output, Outcome, Status};
+use super::{refusal, write_output, Outcome, RequestFiles, Status};
 
 /// Arguments of `sign`.
 #[derive(Debug, Args)]
@@ -14,16 +12,9 @@ pub struct SignArgs {
     /// The node's 32-byte ed25519 seed, in hex (Go's `ed25519.NewKeyFromSeed`).
     #[arg(long, value_name = "HEX", value_parser = parse_seed)]
     pub seed: [u8; 32],
-    /// Method: confidential.secrets.get, confidential.capability.execute,
-    /// or the short forms secrets and capability.
-    #[arg(long, value_name = "NAME", value_parser = parse_method)]
-    pub method: Method,
-    /// The request parameters, as a JSON file (`-` for stdin).
-    #[arg(long, value_name = "PATH")]
-    pub params: PathBuf,
-    /// The logical result the node computed, as a JSON file (`-` for stdin).
-    #[arg(long, value_name = "PATH")]
-    pub result: PathBuf,
+    /// The request and the logical result.
+    #[command(flatten)]
+    pub request: RequestFiles,
     /// Which signature fields the response carries.
     #[arg(long, value_enum, default_value_t = Shape::Current)]
     pub shape: Shape,
@@ -53,12 +44,7 @@ impl From<Shape> for ResponseShape {
 /// Prints the node response, exactly as the node sends it, and a newline
 /// (exit 0); or the library's refusal as `{"reason", "detail"}` (exit 1).
 pub fn run(args: &SignArgs) -> Outcome {
-    at_most_one_stdin([
-        ("--params", args.params.as_path()),
-        ("--result", args.result.as_path()),
-    ])?;
-    let params_json = read_input(&args.params)?;
-    let result_json = read_input(&args.result)?;
+    let (params_json, result_json) = args.request.read()?;
     let node = RelayNode::from_seed(args.seed);
     match respond(&node, args, &params_json, &result_json) {
         Ok(response) => {
@@ -78,8 +64,8 @@ fn respond(
     params_json: &[u8],
     result_json: &[u8],
 ) -> Result<NodeResponse, Error> {
-    let params = RequestParams::from_json(args.method, params_json)?;
-    let result = LogicalResult::from_json(args.method, result_json)?;
+    let params = RequestParams::from_json(args.request.method, params_json)?;
+    let result = LogicalResult::from_json(args.request.method, result_json)?;
     node.respond_as(&params, &result, args.shape.into())
 }
 

@@ -10,10 +10,7 @@ use relay_verifier::signing::simulator::{Fault, RelayDon, Scenario, Simulation};
 use relay_verifier::signing::LogicalResult;
 use relay_verifier::{Error, Method, RequestParams};
 
-use super::{
-    at_most_one_stdin, is_stdin, parse_method, read_input, refusal, write_output, CliError,
-    Outcome, Status,
-};
+use super::{is_stdin, refusal, write_output, CliError, Outcome, RequestFiles, Status};
 
 /// The most nodes a DON may have (the verifier itself takes at most 64).
 const MAX_NODES: usize = 1024;
@@ -35,16 +32,9 @@ pub struct SimulateArgs {
     /// Seed of --random-faults (default: --seed).
     #[arg(long, value_name = "U64")]
     pub scenario_seed: Option<u64>,
-    /// Method: confidential.secrets.get, confidential.capability.execute,
-    /// or the short forms secrets and capability.
-    #[arg(long, value_name = "NAME", value_parser = parse_method)]
-    pub method: Method,
-    /// The request parameters, as a JSON file (`-` for stdin).
-    #[arg(long, value_name = "PATH")]
-    pub params: PathBuf,
-    /// The result honest nodes sign, as a JSON file (`-` for stdin).
-    #[arg(long, value_name = "PATH")]
-    pub result: PathBuf,
+    /// The request and the logical result.
+    #[command(flatten)]
+    pub request: RequestFiles,
     /// A faulty node and what it does, as `I=FAULT,FAULT` (repeatable; it
     /// sends one response per fault). Faults: silent, honest, duplicate,
     /// forge-K, relabel, corrupt-signature, truncate-signature,
@@ -96,20 +86,21 @@ pub struct FaultyNode {
 /// Writes the body (and the signer set), prints a summary to stderr (exit
 /// 0); or the library's refusal as `{"reason", "detail"}` (exit 1).
 pub fn run(args: &SimulateArgs) -> Outcome {
-    at_most_one_stdin([
-        ("--params", args.params.as_path()),
-        ("--result", args.result.as_path()),
-    ])?;
     if is_stdin(&args.out) && args.signers_out.as_deref().is_some_and(is_stdin) {
         return Err(CliError::Input(
             "--out and --signers-out cannot both be stdout".into(),
         ));
     }
     let scenario = scenario(args)?;
-    let params_json = read_input(&args.params)?;
-    let result_json = read_input(&args.result)?;
+    let (params_json, result_json) = args.request.read()?;
     let don = RelayDon::new(args.n, args.f, args.seed);
-    let sim = match simulate(&don, args.method, &params_json, &result_json, &scenario) {
+    let sim = match simulate(
+        &don,
+        args.request.method,
+        &params_json,
+        &result_json,
+        &scenario,
+    ) {
         Ok(sim) => sim,
         Err(e) => return refusal(&e),
     };
