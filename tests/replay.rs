@@ -10,7 +10,7 @@
 
 #[path = "../fuzz/common/mod.rs"]
 // Harness code: tables of entry points and reference data, not API.
-#[allow(dead_code, clippy::type_complexity)]
+#[allow(dead_code)]
 mod common;
 
 use std::path::Path;
@@ -52,6 +52,25 @@ fn seeds_from_the_vectors_replay() {
         assert!(!seeds.is_empty(), "no seeds for {name}");
         for seed in seeds {
             run(&seed);
+        }
+    }
+}
+
+/// Writes the seeds derived from the vectors into `fuzz/corpus/<target>/`,
+/// each named by a prefix of its SHA-256, so rerunning adds nothing twice.
+/// Follow with `cargo fuzz cmin <target> -- -use_counters=0` to keep only
+/// seeds that add coverage.
+#[test]
+#[ignore = "writes fuzz/corpus; run by hand to reseed"]
+fn write_seed_corpora() {
+    use sha2::{Digest, Sha256};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    for (name, seeds) in common::seeds::all() {
+        let dir = root.join(name);
+        std::fs::create_dir_all(&dir).expect("corpus directory");
+        for seed in seeds {
+            let file = hex::encode(&Sha256::digest(&seed)[..20]);
+            std::fs::write(dir.join(file), seed).expect("seed written");
         }
     }
 }

@@ -244,10 +244,12 @@ enum Hashed {
     Unknown,
 }
 
+/// Signatures by (key index, hash).
+type SignatureCache = HashMap<(usize, [u8; 32]), [u8; 64]>;
+
 thread_local! {
-    /// Signatures by (key, hash): signing dominates the cost of a run.
-    static SIGNATURES: RefCell<HashMap<(usize, [u8; 32]), [u8; 64]>> =
-        RefCell::new(HashMap::new());
+    /// Signing dominates the cost of a run; bodies repeat (key, hash) pairs.
+    static SIGNATURES: RefCell<SignatureCache> = RefCell::new(HashMap::new());
 }
 
 /// Key `k`: relay keys first, then the foreign ones.

@@ -13,9 +13,12 @@ pub mod params;
 pub mod reference;
 pub mod seeds;
 
-/// Every target: name (as in `fuzz/Cargo.toml` and `fuzz/corpus/`) and entry.
-pub fn targets() -> Vec<(&'static str, fn(&[u8]))> {
-    let t: Vec<(&'static str, fn(&[u8]))> = vec![
+/// A target: name (as in `fuzz/Cargo.toml` and `fuzz/corpus/`) and entry.
+pub type Target = (&'static str, fn(&[u8]));
+
+/// Every target.
+pub fn targets() -> Vec<Target> {
+    let t: Vec<Target> = vec![
         ("envelope", envelope::run),
         ("verify", bundle::run),
         ("params", params::run),

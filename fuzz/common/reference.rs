@@ -8,6 +8,9 @@ use relay_verifier::Method;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+/// A result entry: (namespace, key, ciphertext) and its shares.
+type Entry = ([Vec<u8>; 3], Vec<Vec<u8>>);
+
 struct Hasher(Sha256);
 
 impl Hasher {
@@ -102,7 +105,7 @@ pub fn hash(method: Method, params: &Value, result: &Value) -> [u8; 32] {
     h.bytes(&text(params, "enclave_public_key"));
     with_config(&mut h);
     // A stable sort: entries that tie keep their order in the result.
-    let mut entries: Vec<([Vec<u8>; 3], Vec<Vec<u8>>)> = list(result, "secrets")
+    let mut entries: Vec<Entry> = list(result, "secrets")
         .iter()
         .map(|e| {
             let id = e.get("id").cloned().unwrap_or(Value::Null);
