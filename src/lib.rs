@@ -36,6 +36,7 @@ mod envelope;
 mod error;
 mod hash;
 mod json;
+mod object;
 mod params;
 mod postcheck;
 mod quorum;
