@@ -311,7 +311,7 @@ impl SecretsParams<'_> {
         }
         required(m, "enclave_public_key", &self.enclave_public_key)?;
         let key = &self.enclave_public_key;
-        if key.len() % 2 != 0 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !key.len().is_multiple_of(2) || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(ParamsError::EnclaveKeyNotHex);
         }
         check_config(m, self.enclave_config.as_ref())

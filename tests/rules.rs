@@ -1950,8 +1950,8 @@ fn malformed_nesting_deeper_than_128_inside_an_unknown_field() {
     let p = cap_params();
     let nested = |open: usize| {
         let mut b = br#"{"x":"#.to_vec();
-        b.extend(std::iter::repeat(b'[').take(open));
-        b.extend(std::iter::repeat(b']').take(open));
+        b.extend(std::iter::repeat_n(b'[', open));
+        b.extend(std::iter::repeat_n(b']', open));
         b.push(b'}');
         b
     };
@@ -1967,8 +1967,8 @@ fn malformed_nesting_deeper_than_128_inside_an_unknown_field() {
     // the 126th `[` is level 129; `{"responses":[{"x":` is 19 bytes.
     let in_bundle = |open: usize| {
         let mut b = br#"{"responses":[{"x":"#.to_vec();
-        b.extend(std::iter::repeat(b'[').take(open));
-        b.extend(std::iter::repeat(b']').take(open));
+        b.extend(std::iter::repeat_n(b'[', open));
+        b.extend(std::iter::repeat_n(b']', open));
         b.extend_from_slice(b"}]}");
         b
     };
