@@ -41,6 +41,7 @@ mod json;
 mod object;
 mod params;
 mod postcheck;
+mod proto;
 mod quorum;
 mod result;
 #[cfg(feature = "signing")]
@@ -54,13 +55,16 @@ pub use crate::config::{Config, SignerSet, MAX_SIGNERS};
 pub use crate::error::{
     ConfigError, Error, Expected, Malformed, MethodKind, NoQuorum, ParamsError,
 };
-pub use crate::hash::{canonical_hash, canonical_hash_in, CanonicalHash, SIGNATURE_PAYLOAD_LEN};
+pub use crate::hash::{
+    canonical_group_hash, canonical_hash, canonical_hash_in, CanonicalHash, SIGNATURE_PAYLOAD_LEN,
+};
 pub use crate::json::MAX_DEPTH;
 pub use crate::params::{
     ByteString, CapabilityParams, EnclaveConfig, Method, RequestParams, SecretId, SecretsParams,
     MAX_CONFIG_SIGNERS, MAX_SECRET_IDS,
 };
 pub use crate::postcheck::{OrderedSecret, PostCheckError, SecretsOrder};
+pub use crate::proto::{AttributedSignature, Report, Signatures};
 pub use crate::result::{CapabilityResult, SecretEntries, SecretEntry, Shares, Workspace};
 pub use crate::text::{DecodedBytes, Text};
 pub use crate::verify::{
