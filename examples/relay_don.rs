@@ -203,6 +203,17 @@ fn report(
                         short(&v.hash().to_string())
                     );
                 }
+                let mut buf = vec![0u8; v.report_len().unwrap_or(0)];
+                if let Some(r) = v.report(&mut buf) {
+                    println!(
+                        "   report: seq_nr {}, config digest {}, raw report {:?}, {} OCR signatures (ids {:?})",
+                        r.seq_nr(),
+                        short(&hex(r.config_digest())),
+                        String::from_utf8_lossy(r.raw_report()),
+                        r.signature_count(),
+                        r.signatures().map(|s| s.signer_id).collect::<Vec<_>>()
+                    );
+                }
             }
             println!("   {}", v.stats());
         }
@@ -252,6 +263,10 @@ fn name(don: &RelayDon, key: &[u8; 32]) -> String {
         .iter()
         .position(|k| k == key)
         .map_or("a foreign key".to_string(), |i| format!("node {i}"))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn short_text(text: &str, n: usize) -> String {

@@ -13,6 +13,7 @@ use crate::hash::{self, CanonicalHash};
 use crate::json::Lexer;
 use crate::params::{Method, RequestParams};
 use crate::postcheck::{self, SecretsOrder};
+use crate::proto::Report;
 use crate::quorum::{Admission, Counted, QuorumTally, SignerMask};
 use crate::result::{self, CapabilityResult, OverCapacity, SecretEntries, Workspace};
 use crate::text::Text;
@@ -123,6 +124,22 @@ impl<'a> VerifiedResponse<'a> {
             }),
             Method::SecretsGet => None,
         }
+    }
+
+    /// The consensus report the verified capability result carries (§11),
+    /// decoded into `buf` and read in place there: its config digest,
+    /// sequence number, report context, raw report and the OCR signatures
+    /// of *this* response (which the group hash does not cover). `None` when
+    /// the result carries no report or `buf` is shorter than
+    /// [`VerifiedResponse::report_len`].
+    pub fn report<'b>(&self, buf: &'b mut [u8]) -> Option<Report<'b>> {
+        Report::decode(&self.capability()?.payload, buf)
+    }
+
+    /// The buffer [`VerifiedResponse::report`] needs, when the verified
+    /// capability result carries a report.
+    pub fn report_len(&self) -> Option<usize> {
+        Report::decoded_len(&self.capability()?.payload)
     }
 
     /// PROTOCOL.md §9: checks the verified secrets against the request and
@@ -388,9 +405,10 @@ fn signature_hash_at(
     };
     let mut lx = Lexer::at(doc, at);
     // Depth 0: the result's nesting was checked when the body was read.
-    hash::hash_result_at(params, doc, &mut lx, 0, scratch)
+    let read = hash::read_result_at(params, doc, &mut lx, 0, scratch)
         .ok()?
-        .ok()
+        .ok()?;
+    Some(hash::hash_read(params, doc, &read, scratch))
 }
 
 /// State of one verification.
@@ -536,7 +554,7 @@ impl Hashes {
         scratch: &mut result::Scratch<'_>,
     ) -> Self {
         let signature = hash::hash_read(params, doc, read, scratch);
-        let group = hash::group_hash_read(params, read).unwrap_or(signature);
+        let group = hash::group_hash(params, read).unwrap_or(signature);
         Hashes { signature, group }
     }
 }

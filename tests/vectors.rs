@@ -70,7 +70,6 @@ fn strict_vectors() {
 /// PROTOCOL.md §11: capability results carrying a consensus report, grouped
 /// by their group hash.
 #[test]
-#[ignore = "until the §11 rewrite lands"]
 fn report_vectors() {
     verify_file("report/verify.json", 41);
 }

@@ -154,7 +154,7 @@ impl<'t> Cursor<'t> {
         if padded {
             // Complete the quantum for the engine: n % 4 is 2 or 3 here,
             // and n < BLOCK_DIGITS, so the padding fits.
-            while total % 4 != 0 {
+            while !total.is_multiple_of(4) {
                 match digits.get_mut(total) {
                     Some(slot) => *slot = b'=',
                     None => return self.fail(),
@@ -164,7 +164,7 @@ impl<'t> Cursor<'t> {
             self.state = State::Finished;
         } else if n < BLOCK_DIGITS {
             // The text ended; Go requires padding, so a partial quantum fails.
-            if n % 4 != 0 {
+            if !n.is_multiple_of(4) {
                 return self.fail();
             }
             self.state = State::Finished;
