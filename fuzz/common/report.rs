@@ -26,7 +26,7 @@ pub fn go_base64(text: &[u8]) -> Option<Vec<u8>> {
         .copied()
         .filter(|&c| c != b'\r' && c != b'\n')
         .collect();
-    if digits.len() % 4 != 0 {
+    if !digits.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::new();
