@@ -152,8 +152,8 @@ fn report(
                     "NO"
                 }
             );
-            if let RequestParams::Secrets(p) = params {
-                match v.secrets_in_request_order(p) {
+            if let Some(checked) = v.secrets() {
+                match checked {
                     Ok(order) => {
                         for s in order.iter() {
                             let state = s.entry.map_or("missing".to_string(), |e| {

@@ -11,8 +11,8 @@ use crate::envelope::{self, Candidate, ResponseFields, Responses, Shape};
 use crate::error::{Error, Expected, Malformed, NoQuorum};
 use crate::hash::{self, CanonicalHash};
 use crate::json::Lexer;
-use crate::params::{Method, RequestParams};
-use crate::postcheck::{self, SecretsOrder};
+use crate::params::{Method, RequestParams, SecretId};
+use crate::postcheck::{self, PostCheckError, SecretsOrder};
 use crate::quorum::{Admission, Counted, QuorumTally, SignerMask};
 use crate::result::{self, CapabilityResult, OverCapacity, SecretEntries, Workspace};
 use crate::text::Text;
@@ -54,9 +54,7 @@ pub struct VerifiedResponse<'a> {
     signers: SignerMask,
     signer_set: &'a SignerSet,
     index: Option<usize>,
-    method: Method,
-    body: &'a [u8],
-    result_at: Option<usize>,
+    result: VerifiedResult<'a>,
     stats: VerifyStats,
 }
 
@@ -104,34 +102,81 @@ impl<'a> VerifiedResponse<'a> {
         &self.stats
     }
 
-    /// The verified secrets result, if the request was a secrets request.
-    pub fn secrets(&self) -> Option<SecretEntries<'a>> {
-        match self.method {
-            Method::SecretsGet => Some(SecretEntries::at(self.body, self.result_at)),
-            Method::CapabilityExecute => None,
+    /// PROTOCOL.md §9, for a secrets request: the verified entries checked
+    /// against the identifiers the verification was given, in request
+    /// order, missing ones marked. `None` for a capability request.
+    pub fn secrets(&self) -> Option<Result<SecretsOrder<'a>, PostCheckError>> {
+        match self.result {
+            VerifiedResult::Secrets {
+                requested,
+                doc,
+                array_at,
+            } => Some(postcheck::order(requested, doc, array_at)),
+            VerifiedResult::Capability(_) => None,
         }
     }
 
-    /// The verified capability result, if the request was a capability request.
+    /// The verified secrets entries *without* the §9 check, in the order
+    /// the hash covers (by namespace, key, ciphertext): they may name
+    /// secrets that were not requested, or one twice. `None` for a
+    /// capability request. Prefer [`VerifiedResponse::secrets`].
+    pub fn secrets_unchecked(&self) -> Option<SecretEntries<'a>> {
+        match self.result {
+            VerifiedResult::Secrets { doc, array_at, .. } => {
+                Some(SecretEntries::new(doc, array_at))
+            }
+            VerifiedResult::Capability(_) => None,
+        }
+    }
+
+    /// The verified capability result; `None` for a secrets request.
     pub fn capability(&self) -> Option<CapabilityResult<'a>> {
-        match self.method {
-            Method::CapabilityExecute => Some(match self.result_at {
-                Some(at) => {
-                    result::read_capability(&mut Lexer::at(self.body, at), 0).unwrap_or_default()
-                }
+        match self.result {
+            VerifiedResult::Capability(r) => Some(r),
+            VerifiedResult::Secrets { .. } => None,
+        }
+    }
+}
+
+/// The verified result, located (secrets) or read (capability) once the
+/// winner is known, with what the §9 check needs.
+#[derive(Clone, Copy)]
+enum VerifiedResult<'a> {
+    Secrets {
+        /// The identifiers the verification was given.
+        requested: &'a [SecretId<'a>],
+        doc: &'a [u8],
+        /// The result's `secrets` array, unless absent or `null`.
+        array_at: Option<usize>,
+    },
+    Capability(CapabilityResult<'a>),
+}
+
+impl<'a> VerifiedResult<'a> {
+    /// The result at `result_at` (`None`: the empty result) of `body`.
+    fn read(
+        params: &'a RequestParams<'a>,
+        body: &'a [u8],
+        result_at: Option<usize>,
+    ) -> Result<Self, Malformed> {
+        Ok(match params {
+            RequestParams::Secrets(p) => VerifiedResult::Secrets {
+                requested: p.secrets.as_slice(),
+                doc: body,
+                array_at: result::secrets_array_at(body, result_at)?,
+            },
+            RequestParams::Capability(_) => VerifiedResult::Capability(match result_at {
+                Some(at) => result::read_capability(&mut Lexer::at(body, at), 0)?,
                 None => CapabilityResult::default(),
             }),
-            Method::SecretsGet => None,
-        }
+        })
     }
 
-    /// PROTOCOL.md §9: checks the verified secrets against the request and
-    /// returns them in request order, missing ones marked.
-    pub fn secrets_in_request_order<'p>(
-        &self,
-        params: &'p crate::params::SecretsParams<'p>,
-    ) -> Result<SecretsOrder<'a, 'p>, postcheck::PostCheckError> {
-        postcheck::order(params, SecretEntries::at(self.body, self.result_at))
+    fn method(&self) -> Method {
+        match self {
+            VerifiedResult::Secrets { .. } => Method::SecretsGet,
+            VerifiedResult::Capability(_) => Method::CapabilityExecute,
+        }
     }
 }
 
@@ -142,7 +187,7 @@ impl fmt::Debug for VerifiedResponse<'_> {
             .field("hash", &self.hash)
             .field("signers", &self.signer_count())
             .field("index", &self.index)
-            .field("method", &self.method)
+            .field("method", &self.result.method())
             .field("stats", &self.stats)
             .finish_non_exhaustive()
     }
@@ -242,14 +287,14 @@ impl Verifier {
 
     /// Verifies `body` for a request with `params`, with the default
     /// workspace (64 entries per secrets result, 64 shares per entry).
-    pub fn verify<'a>(&'a self, params: &RequestParams<'_>, body: &'a [u8]) -> Verdict<'a> {
+    pub fn verify<'a>(&'a self, params: &'a RequestParams<'a>, body: &'a [u8]) -> Verdict<'a> {
         self.verify_in(params, body, &mut Workspace::<64, 64>::new())
     }
 
     /// [`Verifier::verify`] with a caller-sized workspace.
     pub fn verify_in<'a, const E: usize, const S: usize>(
         &'a self,
-        params: &RequestParams<'_>,
+        params: &'a RequestParams<'a>,
         body: &'a [u8],
         workspace: &mut Workspace<E, S>,
     ) -> Verdict<'a> {
@@ -278,7 +323,7 @@ impl Verifier {
     /// ```
     pub fn verify_traced<'a, const E: usize, const S: usize>(
         &'a self,
-        params: &RequestParams<'_>,
+        params: &'a RequestParams<'a>,
         body: &'a [u8],
         workspace: &mut Workspace<E, S>,
         trace: impl FnMut(CandidateTrace),
@@ -290,7 +335,7 @@ impl Verifier {
     /// check (one ed25519 verification, or a batch collector).
     pub(crate) fn verify_with<'a, const E: usize, const S: usize>(
         &'a self,
-        params: &RequestParams<'_>,
+        params: &'a RequestParams<'a>,
         body: &'a [u8],
         workspace: &mut Workspace<E, S>,
         trace: impl FnMut(CandidateTrace),
@@ -304,7 +349,7 @@ impl Verifier {
 
     fn run<'a, const E: usize, const S: usize, T, C>(
         &'a self,
-        params: &RequestParams<'_>,
+        params: &'a RequestParams<'a>,
         body: &'a [u8],
         workspace: &mut Workspace<E, S>,
         trace: T,
@@ -352,14 +397,17 @@ impl Verifier {
         match run.tally.winner(threshold) {
             Some(w) => Ok(VerifiedResponse {
                 hash: w.hash,
-                signature_hash: signature_hash_at(params, body, w.result_at, &mut scratch)
-                    .unwrap_or(w.hash),
+                // The result of a counted response was hashed, so it fits.
+                signature_hash: signature_hash_at(params, body, w.result_at, &mut scratch).ok_or(
+                    Malformed {
+                        offset: w.result_at.unwrap_or(0),
+                        expected: Expected::WithinCapacity,
+                    },
+                )?,
                 signers: w.signers,
                 signer_set: self.config.signers(),
                 index: bundle.then_some(w.first_response),
-                method: params.method(),
-                body,
-                result_at: w.result_at,
+                result: VerifiedResult::read(params, body, w.result_at)?,
                 stats: run.stats,
             }),
             None => Err(Error::NoQuorum(NoQuorum {

@@ -172,7 +172,7 @@ fn total_skipped(s: &Skipped) -> usize {
 /// Verifies and records every candidate's outcome, in body order.
 fn traced<'a>(
     v: &'a Verifier,
-    params: &RequestParams<'_>,
+    params: &'a RequestParams<'a>,
     body: &'a [u8],
 ) -> (Verdict<'a>, Vec<Result<(), SkipCause>>) {
     let mut seen = Vec::new();
@@ -2055,20 +2055,14 @@ fn entry(key: &str, ns: &str, ct: &str, shares: &str) -> String {
 }
 
 /// Accepts `result` signed by nodes 1 and 2, and runs the post-check.
-fn post_check(
-    params: &RequestParams<'_>,
-    result: &str,
-    check: impl FnOnce(&VerifiedResponse<'_>, &SecretsParams<'_>),
-) {
+fn post_check(params: &RequestParams<'_>, result: &str, check: impl FnOnce(&VerifiedResponse<'_>)) {
     let v = verifier(4, 1);
     let h = hash_of(params, result);
     let body = bundle(&[node(result, &sig(1, &h)), node(result, &sig(2, &h))]);
     let r = accepted(v.verify(params, &body));
     assert_eq!(*r.hash(), h);
-    let RequestParams::Secrets(sp) = params else {
-        panic!("secrets params")
-    };
-    check(&r, sp);
+    assert!(matches!(params, RequestParams::Secrets(_)));
+    check(&r);
 }
 
 #[test]
@@ -2079,8 +2073,8 @@ fn postcheck_unexpected_secret() {
         // Requested under another namespace only.
         entry("TOKEN", "main", "Yg==", "null")
     );
-    post_check(&secrets_params(), &result, |r, sp| {
-        let e = r.secrets_in_request_order(sp).unwrap_err();
+    post_check(&secrets_params(), &result, |r| {
+        let e = r.secrets().unwrap().unwrap_err();
         assert_eq!(e, PostCheckError::UnexpectedSecret { entry: 1 });
         assert_eq!(e.name(), "unexpected_secret");
         assert_eq!(
@@ -2100,8 +2094,8 @@ fn postcheck_duplicate_secret() {
         // Same id, another ciphertext; spelled with an escape.
         entry("DB\\u005fURL", "main", "Yw==", "[]")
     );
-    post_check(&secrets_params(), &result, |r, sp| {
-        let e = r.secrets_in_request_order(sp).unwrap_err();
+    post_check(&secrets_params(), &result, |r| {
+        let e = r.secrets().unwrap().unwrap_err();
         assert_eq!(e, PostCheckError::DuplicateSecret { entry: 2 });
         assert_eq!(e.name(), "duplicate_secret");
         assert_eq!(e.to_string(), "result entry 2 names a secret a second time");
@@ -2117,10 +2111,13 @@ fn postcheck_request_order_with_missing_marked() {
         entry("TOKEN", "ops", "dG9r", r#"["czE=","czA="]"#),
         entry("API\\u005fKEY", "main", "YXBp", "null")
     );
-    post_check(&secrets_params(), &result, |r, sp| {
-        let all: Vec<_> = r.secrets().unwrap().collect();
+    post_check(&secrets_params(), &result, |r| {
+        let all: Vec<_> = r.secrets_unchecked().unwrap().collect();
         assert_eq!(all.len(), 2);
-        let order = r.secrets_in_request_order(sp).unwrap();
+        // Unchecked entries come in the hash's order, (namespace, key).
+        assert_eq!(all[0].id.namespace, "main");
+        assert_eq!(all[1].id.key, "TOKEN");
+        let order = r.secrets().unwrap().unwrap();
         assert_eq!(order.len(), 3);
         assert!(!order.is_empty());
         let got: Vec<(String, String, Option<String>, Vec<String>)> = order
@@ -2142,12 +2139,13 @@ fn postcheck_request_order_with_missing_marked() {
             [
                 (s("API_KEY"), s("main"), Some(s("YXBp")), vec![]),
                 (s("DB_URL"), s("main"), None, vec![]),
-                // Shares in the order the result lists them.
+                // Shares in the order the hash covers (sorted), not the
+                // order the result lists them in.
                 (
                     s("TOKEN"),
                     s("ops"),
                     Some(s("dG9r")),
-                    vec![s("czE="), s("czA=")]
+                    vec![s("czA="), s("czE=")]
                 ),
             ]
         );
@@ -2165,8 +2163,8 @@ fn postcheck_repeated_request_id_appears_once_at_first_position() {
     let text = v.to_string();
     let p = RequestParams::from_json(Method::SecretsGet, text.as_bytes()).unwrap();
     let result = format!(r#"{{"secrets":[{}]}}"#, entry("B", "n", "Yg==", "null"));
-    post_check(&p, &result, |r, sp| {
-        let order = r.secrets_in_request_order(sp).unwrap();
+    post_check(&p, &result, |r| {
+        let order = r.secrets().unwrap().unwrap();
         let got: Vec<(String, bool)> = order
             .iter()
             .map(|o| (o.id.key.to_string(), o.entry.is_some()))
@@ -2177,8 +2175,8 @@ fn postcheck_repeated_request_id_appears_once_at_first_position() {
 
 #[test]
 fn postcheck_empty_result_marks_everything_missing() {
-    post_check(&secrets_params(), r#"{"secrets":null}"#, |r, sp| {
-        let order = r.secrets_in_request_order(sp).unwrap();
+    post_check(&secrets_params(), r#"{"secrets":null}"#, |r| {
+        let order = r.secrets().unwrap().unwrap();
         let got: Vec<(String, bool)> = order
             .iter()
             .map(|o| (o.id.key.to_string(), o.entry.is_some()))
@@ -2191,7 +2189,7 @@ fn postcheck_empty_result_marks_everything_missing() {
                 ("TOKEN".to_string(), false)
             ]
         );
-        assert_eq!(r.secrets().unwrap().count(), 0);
+        assert_eq!(r.secrets_unchecked().unwrap().count(), 0);
         assert!(r.capability().is_none());
     });
 }
@@ -2343,7 +2341,7 @@ fn verdicts_never_print_ciphertexts_or_shares() {
     let r = accepted(verdict);
     assert_no_secret("VerifiedResponse", &format!("{r:?}"));
     assert_no_secret("VerifyStats", &format!("{} {:?}", r.stats(), r.stats()));
-    let e = r.secrets().unwrap().next().unwrap();
+    let e = r.secrets_unchecked().unwrap().next().unwrap();
     assert_eq!(e.ciphertext, CIPHERTEXT);
     assert_eq!(e.encrypted_shares().next().unwrap(), SHARE);
 

@@ -155,10 +155,10 @@ fn run_verify_case(case: &Value) -> Result<(), String> {
                 return Err(format!("index {index} != {}", expect["index"]));
             }
             if let Some(post) = expect.get("post_check") {
-                let RequestParams::Secrets(p) = &params else {
+                let Some(checked) = v.secrets() else {
                     return Err("post_check on a capability case".into());
                 };
-                match (v.secrets_in_request_order(p), post.get("error")) {
+                match (checked, post.get("error")) {
                     (Err(e), Some(want)) if want == e.name() => {}
                     (Err(e), _) => return Err(format!("post-check failed: {e}, expected {post}")),
                     (Ok(_), Some(want)) => {

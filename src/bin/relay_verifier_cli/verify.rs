@@ -133,8 +133,8 @@ fn accept(
     out.insert("verdict".into(), "accept".into());
     out.insert("method".into(), params.method().name().into());
     out.extend(quorum(v, threshold));
-    match params {
-        RequestParams::Secrets(p) => match v.secrets_in_request_order(p) {
+    match v.secrets() {
+        Some(checked) => match checked {
             Ok(order) => {
                 out.insert("secrets".into(), secrets_json(&order));
             }
@@ -150,18 +150,17 @@ fn accept(
                 return (out, Status::Failure);
             }
         },
-        RequestParams::Capability(_) => {
-            out.insert(
-                "capability".into(),
-                capability_json(&v.capability().unwrap_or_default()),
-            );
+        None => {
+            if let Some(c) = v.capability() {
+                out.insert("capability".into(), capability_json(&c));
+            }
         }
     }
     (Value::Object(out), Status::Success)
 }
 
 /// The requested secrets in request order, without ciphertexts.
-fn secrets_json(order: &SecretsOrder<'_, '_>) -> Value {
+fn secrets_json(order: &SecretsOrder<'_>) -> Value {
     order
         .iter()
         .map(|s| {
