@@ -234,11 +234,19 @@ pub(crate) fn index_shares(doc: &[u8], at: u32, out: &mut [Span]) -> usize {
 
 /// A capability result: `{"payload", "error"}` (or `null`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct CapabilityResult<'a> {
     /// The capability's answer (base64 text, hashed as text).
     pub payload: Text<'a>,
     /// The capability's error text.
     pub error: Text<'a>,
+}
+
+impl<'a> CapabilityResult<'a> {
+    /// A result from its two strings (for comparisons).
+    pub const fn new(payload: Text<'a>, error: Text<'a>) -> Self {
+        CapabilityResult { payload, error }
+    }
 }
 
 /// Reads a capability result at the cursor, checking its shape.

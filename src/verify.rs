@@ -195,41 +195,43 @@ impl fmt::Debug for VerifiedResponse<'_> {
 
 /// Counts of what happened to the candidate signatures of one body.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VerifyStats {
     /// Responses read.
-    pub responses: usize,
+    pub responses: u32,
     /// Candidate signatures seen (`signature` plus `signatures` elements).
-    pub candidates: usize,
+    pub candidates: u32,
     /// ed25519 verifications performed.
-    pub verifications: usize,
+    pub verifications: u32,
     /// Candidates counted towards a hash.
-    pub counted: usize,
+    pub counted: u32,
     /// Candidates skipped, by cause.
     pub skipped: Skipped,
 }
 
 /// Why candidates were skipped. None of these fails a body.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Skipped {
     /// `signer` or `signature` absent or `null`, or the candidate `null`.
-    pub missing: usize,
+    pub missing: u32,
     /// Text that is not padded standard base64.
-    pub not_base64: usize,
+    pub not_base64: u32,
     /// A signer that is not 32 bytes or a signature that is not 64.
-    pub wrong_length: usize,
+    pub wrong_length: u32,
     /// A signer outside the configured set (costs no verification).
-    pub unknown_signer: usize,
+    pub unknown_signer: u32,
     /// Signer already counted for this hash (costs no verification).
-    pub already_counted: usize,
+    pub already_counted: u32,
     /// Signer already counted on two other hashes (costs no verification).
-    pub equivocation: usize,
+    pub equivocation: u32,
     /// The signature did not verify under the key it names.
-    pub invalid_signature: usize,
+    pub invalid_signature: u32,
     /// The response's result did not fit the workspace, so had no hash.
-    pub over_capacity: usize,
+    pub over_capacity: u32,
     /// A later candidate naming a configured signer that an earlier
     /// candidate of the same response already named (costs no verification).
-    pub repeated_signer: usize,
+    pub repeated_signer: u32,
 }
 
 impl fmt::Display for VerifyStats {
@@ -310,7 +312,7 @@ impl Verifier {
     /// #   0x78, 0xd3, 0x2f, 0xa6, 0xfa, 0x2f, 0x92, 0x5f, 0xb0, 0x2a, 0xdc, 0x29, 0xdd, 0xb3, 0xbe, 0xec],
     /// #   [0x1f, 0x80, 0x29, 0x65, 0x6e, 0xca, 0x0f, 0xb3, 0x2b, 0xca, 0xb2, 0x2b, 0x5d, 0x9d, 0xc8, 0xda,
     /// #   0x7c, 0x76, 0xf4, 0xc5, 0x73, 0xbb, 0xa6, 0xa4, 0x69, 0x33, 0xce, 0xe7, 0xa0, 0xb8, 0x2d, 0x74]];
-    /// # let verifier = Verifier::new(Config::new(SignerSet::new(&keys)?, 1)?);
+    /// # let verifier = Verifier::new(Config::new(SignerSet::new(&keys).unwrap(), 1).unwrap());
     /// # let params = RequestParams::from_json(Method::CapabilityExecute,
     /// #     br#"{"workflow_id":"w","owner":"0x1234567890abcdef1234567890ABCDEF12345678",
     /// #          "execution_id":"e","reference_id":"r","capability_id":"c","payload":"cA=="}"#)?;
@@ -319,7 +321,7 @@ impl Verifier {
     /// let verdict = verifier.verify_traced(&params, body, &mut Workspace::<64, 64>::new(), |t| seen.push(t));
     /// assert!(!verdict.is_accept());
     /// assert_eq!(seen.len(), 1);
-    /// # Ok::<(), relay_verifier::Error>(())
+    /// # Ok::<(), relay_verifier::ParamsError>(())
     /// ```
     pub fn verify_traced<'a, const E: usize, const S: usize>(
         &'a self,
@@ -411,9 +413,9 @@ impl Verifier {
                 stats: run.stats,
             }),
             None => Err(Error::NoQuorum(NoQuorum {
-                threshold,
-                leaders: run.tally.leaders(),
-                distinct_hashes: run.tally.distinct_hashes(),
+                threshold: count32(threshold),
+                leader: run.tally.leader().map(|(h, n)| (h, count32(n))),
+                distinct_hashes: count32(run.tally.distinct_hashes()),
                 stats: run.stats,
             })),
         }
@@ -558,6 +560,7 @@ where
             Counted::Equivocation(withdrawn) => {
                 // Votes counted earlier move to `equivocation`, so that
                 // candidates = counted + skipped still holds.
+                let withdrawn = count32(withdrawn);
                 self.stats.counted = self.stats.counted.saturating_sub(withdrawn);
                 let s = &mut self.stats.skipped.equivocation;
                 *s = s.saturating_add(withdrawn);
@@ -589,8 +592,13 @@ impl Hashes {
     }
 }
 
-fn bump(n: &mut usize) {
+fn bump(n: &mut u32) {
     *n = n.saturating_add(1);
+}
+
+/// A count for a report; saturates (counts here are bounded far below).
+fn count32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Why a candidate signature did not count. None of these fails a body.
@@ -619,7 +627,7 @@ pub enum SkipCause {
 }
 
 impl SkipCause {
-    fn counter(self, s: &mut Skipped) -> &mut usize {
+    fn counter(self, s: &mut Skipped) -> &mut u32 {
         match self {
             SkipCause::Missing => &mut s.missing,
             SkipCause::NotBase64 => &mut s.not_base64,
@@ -652,6 +660,7 @@ impl fmt::Display for SkipCause {
 
 /// What became of one candidate signature ([`Verifier::verify_traced`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CandidateTrace {
     /// Index of the response carrying it (0 for a single response).
     pub response: usize,

@@ -103,10 +103,7 @@ fn check_body_keys(method: Method, params_json: &str, result: &str, names: &[&'s
                 };
                 assert_eq!(
                     got,
-                    Malformed {
-                        offset: at,
-                        expected: Expected::ExactKey(name)
-                    },
+                    Malformed::new(at, Expected::ExactKey(name)),
                     "{variant} at {at}"
                 );
                 checked += 1;
@@ -174,10 +171,10 @@ fn folded_keys_of_a_single_response_are_malformed() {
                 .verify(&params, bad.as_bytes())
                 .into_result()
                 .err(),
-            Some(Error::Malformed(Malformed {
-                offset: bad.find(&format!("\"{variant}\"")).unwrap(),
-                expected: Expected::ExactKey(name)
-            }))
+            Some(Error::Malformed(Malformed::new(
+                bad.find(&format!("\"{variant}\"")).unwrap(),
+                Expected::ExactKey(name)
+            )))
         );
     }
 }
@@ -249,10 +246,7 @@ fn folded_params_keys_are_invalid_params_where_they_stand() {
                     let bad = respell(text, at, name, &variant);
                     assert_eq!(
                         params_json_error(method, &bad),
-                        Some(Malformed {
-                            offset: at,
-                            expected: Expected::ExactKey(name)
-                        }),
+                        Some(Malformed::new(at, Expected::ExactKey(name))),
                         "{bad}"
                     );
                 }
@@ -320,10 +314,7 @@ fn signed_compute_requests_must_be_an_array_of_objects_or_null() {
         let text = with(bad);
         assert_eq!(
             params_json_error(Method::SecretsGet, &text),
-            Some(Malformed {
-                offset: at + offset,
-                expected
-            }),
+            Some(Malformed::new(at + offset, expected)),
             "{bad}"
         );
     }
