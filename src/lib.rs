@@ -38,8 +38,10 @@ mod envelope;
 mod error;
 mod hash;
 mod json;
+mod object;
 mod params;
 mod postcheck;
+mod proto;
 mod quorum;
 mod result;
 #[cfg(feature = "serde")]
@@ -55,13 +57,16 @@ pub use crate::config::{Config, SignerSet, MAX_SIGNERS};
 pub use crate::error::{
     ConfigError, Error, Expected, Malformed, MethodKind, NoQuorum, ParamsError,
 };
-pub use crate::hash::{canonical_hash, canonical_hash_in, CanonicalHash, SIGNATURE_PAYLOAD_LEN};
+pub use crate::hash::{
+    canonical_group_hash, canonical_hash, canonical_hash_in, CanonicalHash, SIGNATURE_PAYLOAD_LEN,
+};
 pub use crate::json::MAX_DEPTH;
 pub use crate::params::{
     ByteString, CapabilityParams, EnclaveConfig, Method, RequestParams, SecretId, SecretsParams,
     MAX_CONFIG_SIGNERS, MAX_SECRET_IDS,
 };
 pub use crate::postcheck::{OrderedSecret, PostCheckError, SecretsOrder};
+pub use crate::proto::{AttributedSignature, Report, Signatures};
 pub use crate::result::{CapabilityResult, SecretEntries, SecretEntry, Shares, Workspace};
 #[cfg(feature = "serde")]
 pub use crate::serde_impls::VerdictSummary;

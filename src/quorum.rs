@@ -38,7 +38,7 @@ impl SignerMask {
         self.0 & Self::bit(signer) != 0
     }
 
-    fn insert(&mut self, signer: SignerIndex) {
+    pub fn insert(&mut self, signer: SignerIndex) {
         self.0 |= Self::bit(signer);
     }
 

@@ -11,7 +11,10 @@ use std::path::PathBuf;
 use base64::Engine as _;
 use clap::Args;
 use relay_verifier::signing::{attestation_user_data, LogicalResult, RelayNode};
-use relay_verifier::{canonical_hash, Error, Method, RequestParams, Verdict, Verifier};
+use relay_verifier::{
+    canonical_group_hash, canonical_hash, Error, Method, Report, RequestParams, Text, Verdict,
+    Verifier,
+};
 use serde_json::{json, Value};
 
 use super::sign::parse_seed;
@@ -272,8 +275,13 @@ fn verify_case(case: &Value) -> Result<(), String> {
         Ok(p) => p,
         Err(e) => return check_reject(expect, &Error::from(e)),
     };
+    if let Some(groups) = case.get("groups") {
+        check_groups(&params, &body, groups)?;
+    }
     let verifier = Verifier::new(config);
-    let v = match verifier.verify(&params, &body) {
+    let verdict = verifier.verify(&params, &body);
+    check_verifications(expect, &verdict)?;
+    let v = match verdict {
         Verdict::Reject(e) => return check_reject(expect, &e),
         Verdict::Accept(v) => v,
     };
@@ -322,6 +330,73 @@ fn verify_case(case: &Value) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// `expect.max_verifications`, where present: the most signature
+/// verifications the case may cost (PROTOCOL.md §7 rule 2).
+fn check_verifications(expect: &Value, verdict: &Verdict<'_>) -> Result<(), String> {
+    let Some(max) = expect.get("max_verifications") else {
+        return Ok(());
+    };
+    let max = max
+        .as_u64()
+        .ok_or_else(|| format!("max_verifications {max} is not a count"))?;
+    let done = match verdict {
+        Verdict::Accept(v) => v.stats().verifications,
+        Verdict::Reject(Error::NoQuorum(q)) => q.stats.verifications,
+        Verdict::Reject(_) => 0,
+    };
+    if done as u64 > max {
+        return Err(format!("{done} verifications, at most {max} allowed"));
+    }
+    Ok(())
+}
+
+/// A report case's `groups` (PROTOCOL.md §11): for response `i` of the body,
+/// the hash its signatures are verified over, the hash it is counted under,
+/// and whether the rewrite applied. A mismatch names the response.
+fn check_groups(params: &RequestParams<'_>, body: &[u8], groups: &Value) -> Result<(), String> {
+    let groups = groups.as_array().ok_or("groups is not an array")?;
+    let body: Value = serde_json::from_slice(body).map_err(|e| format!("body: {e}"))?;
+    let responses = match body.get("responses") {
+        Some(list) => list.as_array().cloned().unwrap_or_default(),
+        None => vec![body],
+    };
+    if responses.len() != groups.len() {
+        return Err(format!(
+            "{} groups for {} responses",
+            groups.len(),
+            responses.len()
+        ));
+    }
+    for (i, (response, want)) in responses.iter().zip(groups).enumerate() {
+        // Re-serialized: the hashes are over decoded strings.
+        let result = response.get("result").unwrap_or(&Value::Null).to_string();
+        let sig = canonical_hash(params, result.as_bytes())
+            .map_err(|e| format!("response {i}: result does not hash: {e}"))?;
+        let group = canonical_group_hash(params, result.as_bytes())
+            .map_err(|e| format!("response {i}: result does not hash: {e}"))?;
+        let payload = response
+            .pointer("/result/payload")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let rewritten = Report::decoded_len(&Text::new(payload)).is_some();
+        let got = json!({
+            "sig_hash": sig.to_string(),
+            "group_hash": group.to_string(),
+            "rewritten": rewritten,
+        });
+        for key in ["sig_hash", "group_hash", "rewritten"] {
+            if got.get(key) != want.get(key) {
+                return Err(format!(
+                    "response {i}: {key} {} != {}",
+                    field(&got, key),
+                    field(want, key)
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A field of an object, `null` when absent (as `expect` leaves `index` out).
