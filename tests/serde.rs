@@ -7,10 +7,16 @@ use relay_verifier::{
 };
 use serde_json::Value;
 
+/// The verify cases of `verify.json`, `strict/` and `report/`.
 fn cases() -> Vec<Value> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/verify.json");
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    doc["verify_cases"].as_array().unwrap().clone()
+    ["verify.json", "strict/verify.json", "report/verify.json"]
+        .iter()
+        .flat_map(|file| {
+            let path = format!("{}/../shared/vectors/{file}", env!("CARGO_MANIFEST_DIR"));
+            let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            doc["verify_cases"].as_array().unwrap().clone()
+        })
+        .collect()
 }
 
 fn hex_keys(case: &Value) -> Vec<[u8; 32]> {
