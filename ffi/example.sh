@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds the static library, compiles examples/verify.c against
 # include/relay_verifier.h and it, and runs the result. From anywhere.
+# PROFILE=release for an optimised library (default: dev, which `cargo test`
+# has already built in CI).
 set -euo pipefail
 cd "$(dirname "$0")"
-cargo build --release --quiet --lib
-lib="${CARGO_TARGET_DIR:-target}/release/librelay_verifier_ffi.a"
-out="${CARGO_TARGET_DIR:-target}/verify-example"
+profile="${PROFILE:-dev}"
+cargo build --quiet --lib --profile "$profile"
+dir="${CARGO_TARGET_DIR:-target}/$([ "$profile" = dev ] && echo debug || echo "$profile")"
 # The Rust standard library inside the archive needs these on Linux.
-cc -std=c11 -Wall -Wextra -Werror -O2 -Iinclude examples/verify.c "$lib" \
-    -lpthread -ldl -lm -o "$out"
-"$out"
+cc -std=c11 -Wall -Wextra -Werror -O2 -Iinclude examples/verify.c \
+    "$dir/librelay_verifier_ffi.a" -lpthread -ldl -lm -o "$dir/verify-example"
+"$dir/verify-example"
