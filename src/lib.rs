@@ -44,6 +44,8 @@ mod postcheck;
 mod proto;
 mod quorum;
 mod result;
+#[cfg(feature = "serde")]
+mod serde_impls;
 #[cfg(feature = "signing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "signing")))]
 pub mod signing;
@@ -66,6 +68,8 @@ pub use crate::params::{
 pub use crate::postcheck::{OrderedSecret, PostCheckError, SecretsOrder};
 pub use crate::proto::{AttributedSignature, Report, Signatures};
 pub use crate::result::{CapabilityResult, SecretEntries, SecretEntry, Shares, Workspace};
+#[cfg(feature = "serde")]
+pub use crate::serde_impls::VerdictSummary;
 pub use crate::text::{DecodedBytes, Text};
 pub use crate::verify::{
     CandidateTrace, SkipCause, Skipped, Verdict, VerifiedResponse, Verifier, VerifyStats,
