@@ -354,6 +354,14 @@ pub enum Expected {
     BundleOrResponse,
     /// A result no larger than the workspace (entries, shares per entry).
     WithinCapacity,
+    /// A JSON array.
+    Array,
+    /// A known key spelled exactly, not a case-folded variant of it.
+    ExactKey(&'static str),
+    /// A compute request's `requestID`: an array of 32 integers 0–255.
+    RequestId,
+    /// Canonical padded standard base64 (PROTOCOL.md §6) or `null`.
+    CanonicalBase64,
 }
 
 impl fmt::Display for Expected {
@@ -383,6 +391,10 @@ impl fmt::Display for Expected {
             Expected::DepthAtMost128 => f.write_str("nesting at most 128 levels deep"),
             Expected::UniqueKey(k) => write!(f, "no second \"{k}\" key in this object"),
             Expected::WithinCapacity => f.write_str("a result that fits the workspace"),
+            Expected::Array => f.write_str("an array"),
+            Expected::ExactKey(k) => write!(f, "the key \"{k}\" spelled exactly (no case folding)"),
+            Expected::RequestId => f.write_str("a requestID of exactly 32 integers 0-255"),
+            Expected::CanonicalBase64 => f.write_str("canonical padded base64 or null"),
             Expected::BundleOrResponse => f.write_str(
                 "a bundle or a single response, not both (\"responses\" and \"result\")",
             ),

@@ -31,6 +31,7 @@ extern crate std;
 pub mod __fuzz;
 #[cfg(feature = "batch")]
 mod batch;
+mod compute;
 mod config;
 mod envelope;
 mod error;
@@ -39,6 +40,7 @@ mod json;
 mod params;
 mod postcheck;
 mod quorum;
+mod request;
 mod result;
 #[cfg(feature = "signing")]
 pub mod signing;
@@ -46,6 +48,10 @@ mod sort;
 mod text;
 mod verify;
 
+pub use crate::compute::{
+    ComputeError, ComputeNoQuorum, ComputeStats, ComputeVerdict, CountedEntry, EntrySkip,
+    EntryTrace, VerifiedComputeRequest,
+};
 pub use crate::config::{Config, SignerSet, MAX_SIGNERS};
 pub use crate::error::{
     ConfigError, Error, Expected, Malformed, MethodKind, NoQuorum, ParamsError,
@@ -55,6 +61,9 @@ pub use crate::json::MAX_DEPTH;
 pub use crate::params::{
     ByteString, CapabilityParams, EnclaveConfig, Method, RequestParams, SecretId, SecretsParams,
     MAX_CONFIG_SIGNERS, MAX_SECRET_IDS,
+};
+pub use crate::request::{
+    ComputeRequest, RequestCheck, ShareLists, TextList, COMPUTE_SIGNATURE_PAYLOAD_LEN,
 };
 pub use crate::postcheck::{OrderedSecret, PostCheckError, SecretsOrder};
 pub use crate::result::{CapabilityResult, SecretEntries, SecretEntry, Shares, Workspace};
