@@ -139,7 +139,6 @@ impl<'a> VerifiedComputeRequest<'a> {
     pub fn stats(&self) -> &ComputeStats {
         &self.stats
     }
-
 }
 
 /// Leaves the body out: it carries ciphertexts and key shares.
@@ -540,6 +539,7 @@ mod tests {
         let v = core::mem::size_of::<VerifiedComputeRequest<'_>>();
         std::println!("ComputeError: {e} bytes, VerifiedComputeRequest: {v} bytes");
         assert!(e <= 128, "{e}");
-        assert!(v <= 1024, "{v}");
+        // 64 counted entries (12 bytes each) and the request's field spans.
+        assert!(v <= 1280, "{v}");
     }
 }

@@ -62,10 +62,10 @@ pub use crate::params::{
     ByteString, CapabilityParams, EnclaveConfig, Method, RequestParams, SecretId, SecretsParams,
     MAX_CONFIG_SIGNERS, MAX_SECRET_IDS,
 };
+pub use crate::postcheck::{OrderedSecret, PostCheckError, SecretsOrder};
 pub use crate::request::{
     ComputeRequest, RequestCheck, ShareLists, TextList, COMPUTE_SIGNATURE_PAYLOAD_LEN,
 };
-pub use crate::postcheck::{OrderedSecret, PostCheckError, SecretsOrder};
 pub use crate::result::{CapabilityResult, SecretEntries, SecretEntry, Shares, Workspace};
 pub use crate::text::{DecodedBytes, Text};
 pub use crate::verify::{

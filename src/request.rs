@@ -553,7 +553,10 @@ mod tests {
     fn request_id_is_32_bytes() {
         let ok: std::string::String = std::format!(
             "[{}]",
-            (0..32).map(|i| i.to_string()).collect::<std::vec::Vec<_>>().join(",")
+            (0..32u8)
+                .map(|i| std::format!("{i}"))
+                .collect::<std::vec::Vec<_>>()
+                .join(",")
         );
         assert_eq!(request_id(&mut Lexer::new(ok.as_bytes())).unwrap()[31], 31);
         for bad in ["[]", "null", "\"x\"", "[1.0]", "[-0]", "[256]"] {

@@ -125,7 +125,10 @@ fn run_case(case: &Value) -> Result<(), String> {
             if Some(e.reason()) == expect["reason"].as_str() {
                 Ok(())
             } else {
-                Err(format!("rejected as {} ({e}), expected {expect}", e.reason()))
+                Err(format!(
+                    "rejected as {} ({e}), expected {expect}",
+                    e.reason()
+                ))
             }
         }
         (ComputeVerdict::Accept(v), _) => Err(format!("accepted ({v:?}), expected {expect}")),
@@ -168,5 +171,72 @@ fn divergences_decide_otherwise_than_go() {
             differ += 1;
         }
     }
-    assert!(differ >= 7, "{differ} DIVERGENCE cases decide otherwise than Go");
+    assert!(
+        differ >= 7,
+        "{differ} DIVERGENCE cases decide otherwise than Go"
+    );
+}
+
+/// The signing side writes what Go writes: every `request_json` and every
+/// batch body byte for byte, and a node's signature exactly (ed25519 is
+/// deterministic).
+#[cfg(feature = "signing")]
+#[test]
+fn signing_side_writes_go_bytes() {
+    use relay_verifier::signing::compute::{
+        batch_json, ComputeRequestData, SignedComputeRequest, WorkflowNode,
+    };
+    let file = load();
+    let mut failures = Vec::new();
+    for case in file["hash_cases"].as_array().expect("hash_cases") {
+        let json = s(case, "request_json");
+        let data = ComputeRequestData::from_json(json.as_bytes()).expect("request reads");
+        if data.to_go_json() != json {
+            failures.push(format!("{}: rewritten request differs", s(case, "name")));
+        }
+        if data.hash().to_string() != s(case, "hash") {
+            failures.push(format!("{}: owned hash differs", s(case, "name")));
+        }
+    }
+    let nodes: Vec<WorkflowNode> = file["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .map(|k| {
+            let seed: [u8; 32] = hex::decode(s(k, "seed")).unwrap().try_into().unwrap();
+            WorkflowNode::from_seed(seed)
+        })
+        .collect();
+    let mut resigned = 0;
+    for case in file["verify_cases"].as_array().expect("verify_cases") {
+        let name = s(case, "name");
+        let body: Value = serde_json::from_str(s(case, "body_json")).expect("JSON body");
+        // serde_json would fold a malformed body's repeated key away.
+        let Some(items) = body
+            .as_array()
+            .filter(|_| case["expect"]["reason"] != "malformed")
+        else {
+            continue;
+        };
+        let entries: Result<Vec<SignedComputeRequest>, _> = items
+            .iter()
+            .map(|e| SignedComputeRequest::from_json(e.to_string().as_bytes()))
+            .collect();
+        let entries = entries.expect("a well-formed body's entries read");
+        if batch_json(&entries) != s(case, "body_json") {
+            failures.push(format!("{name}: rewritten body differs"));
+        }
+        for e in &entries {
+            let Some(node) = nodes
+                .iter()
+                .find(|n| n.sign(&e.request).signature == e.signature)
+            else {
+                continue; // a faulty entry: bad, short or foreign signature
+            };
+            assert_eq!(node.sign(&e.request).to_go_json(), e.to_go_json());
+            resigned += 1;
+        }
+    }
+    assert!(resigned >= 40, "{resigned} entries re-signed");
+    report(failures);
 }

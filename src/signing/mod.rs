@@ -7,7 +7,9 @@
 //!   exactly as a Go relay node does (PROTOCOL.md §5, §8);
 //! - [`go_params_json`] and [`attestation_user_data`]: the request side (§10);
 //! - [`gateway`]: today's bundler and the earlier merger (§6);
-//! - [`simulator`]: a deterministic Byzantine relay DON.
+//! - [`simulator`]: a deterministic Byzantine relay DON;
+//! - [`compute`]: Workflow DON nodes that sign compute requests (§12), and
+//!   a Byzantine Workflow DON.
 //!
 //! ```
 //! use relay_verifier::signing::{gateway, LogicalResult, RelayNode};
@@ -33,6 +35,7 @@
 //! # Ok::<(), relay_verifier::Error>(())
 //! ```
 
+pub mod compute;
 pub mod gateway;
 mod gojson;
 mod model;
