@@ -439,13 +439,15 @@ impl WorkflowDon {
         own: &ComputeRequestData,
         fault: ComputeFault,
     ) -> Vec<(SignedComputeRequest, bool)> {
-        let node = &self.nodes[i];
+        let Some(node) = self.nodes.get(i) else {
+            return Vec::new();
+        };
         let mut signed = node.sign(own);
         match fault {
             ComputeFault::Silent => Vec::new(),
             ComputeFault::BadSignature => {
-                if let Some(s) = signed.signature.as_mut() {
-                    s[5] ^= 0x10;
+                if let Some(b) = signed.signature.as_mut().and_then(|s| s.get_mut(5)) {
+                    *b ^= 0x10;
                 }
                 std::vec![(signed, false)]
             }
@@ -484,6 +486,11 @@ pub fn forged(request: &ComputeRequestData, k: u8) -> ComputeRequestData {
     let mut r = request.clone();
     r.app_id = std::format!("{}-forged-{k}", r.app_id);
     r
+}
+
+/// Go's nil for a field that was absent or `null`.
+fn present_if<T>(present: bool, value: T) -> Option<T> {
+    present.then_some(value)
 }
 
 fn derive_seed(seed: u64, i: u64, label: &[u8]) -> [u8; 32] {
@@ -531,9 +538,4 @@ mod tests {
         assert_eq!(v.signer_count(), 4);
         assert_eq!(v.stats().equivocation, 1);
     }
-}
-
-/// Go's nil for a field that was absent or `null`.
-fn present_if<T>(present: bool, value: T) -> Option<T> {
-    present.then_some(value)
 }
