@@ -39,6 +39,8 @@ mod hash;
 mod json;
 mod params;
 mod postcheck;
+#[cfg(feature = "precomputed")]
+mod precomputed;
 mod quorum;
 mod request;
 mod result;
@@ -63,6 +65,8 @@ pub use crate::params::{
     MAX_CONFIG_SIGNERS, MAX_SECRET_IDS,
 };
 pub use crate::postcheck::{OrderedSecret, PostCheckError, SecretsOrder};
+#[cfg(feature = "precomputed")]
+pub use crate::precomputed::PrecomputedKeys;
 pub use crate::request::{
     ComputeRequest, RequestCheck, ShareLists, TextList, COMPUTE_SIGNATURE_PAYLOAD_LEN,
 };
