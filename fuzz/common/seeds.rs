@@ -128,5 +128,7 @@ pub fn all() -> Vec<(&'static str, Vec<Vec<u8>>)> {
     if cfg!(feature = "fuzzing") {
         targets.push(("json_differential", small(documents())));
     }
+    #[cfg(feature = "signing")]
+    targets.push(("compute", super::compute::seeds()));
     targets
 }
