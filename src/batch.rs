@@ -22,6 +22,7 @@ use crate::result::Workspace;
 use crate::verify::{Verdict, Verifier};
 
 impl Verifier {
+    #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
     /// [`Verifier::verify`] with batch signature verification: the same
     /// verdict, faster when the signatures are valid (allocates).
     pub fn verify_batched<'a>(&'a self, params: &RequestParams<'_>, body: &'a [u8]) -> Verdict<'a> {

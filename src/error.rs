@@ -50,14 +50,19 @@ impl fmt::Display for Error {
 // `source()` stays `None`: `Display` already prints the detail, and a
 // reporter walking the chain would print it twice.
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl std::error::Error for Error {}
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl std::error::Error for ConfigError {}
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl std::error::Error for ParamsError {}
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl std::error::Error for Malformed {}
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl std::error::Error for NoQuorum {}
 
 impl From<ConfigError> for Error {
@@ -350,14 +355,15 @@ pub enum Expected {
     DepthAtMost128,
     /// A known key appears at most once in an object.
     UniqueKey(&'static str),
+    /// A known key spelled exactly: not a case variant that Go's decoder
+    /// would also read as that key.
+    ExactKey(&'static str),
     /// A body is a bundle or a single response, never both.
     BundleOrResponse,
     /// A result no larger than the workspace (entries, shares per entry).
     WithinCapacity,
     /// A JSON array.
     Array,
-    /// A known key spelled exactly, not a case-folded variant of it.
-    ExactKey(&'static str),
     /// A compute request's `requestID`: an array of 32 integers 0–255.
     RequestId,
     /// Canonical padded standard base64 (PROTOCOL.md §6) or `null`.
@@ -390,9 +396,11 @@ impl fmt::Display for Expected {
             Expected::NoByteOrderMark => f.write_str("no byte-order mark"),
             Expected::DepthAtMost128 => f.write_str("nesting at most 128 levels deep"),
             Expected::UniqueKey(k) => write!(f, "no second \"{k}\" key in this object"),
+            Expected::ExactKey(k) => {
+                write!(f, "\"{k}\" spelled exactly, not a case-folded variant")
+            }
             Expected::WithinCapacity => f.write_str("a result that fits the workspace"),
             Expected::Array => f.write_str("an array"),
-            Expected::ExactKey(k) => write!(f, "the key \"{k}\" spelled exactly (no case folding)"),
             Expected::RequestId => f.write_str("a requestID of exactly 32 integers 0-255"),
             Expected::CanonicalBase64 => f.write_str("canonical padded base64 or null"),
             Expected::BundleOrResponse => f.write_str(

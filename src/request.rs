@@ -3,15 +3,16 @@
 //!
 //! The reader walks an entry once, checking every rule that makes a batch
 //! malformed (types, the 32-byte request id, canonical base64 — shares
-//! included — repeated and case-folded keys), and records where each field
-//! stands. Hashing then visits those places in the hash's own order, since
+//! included — and, through [`Object`], repeated and case-folded keys), and
+//! records where each field stands. Hashing then visits those places in the hash's own order, since
 //! JSON keys may come in any order; nothing is copied.
 
 use core::fmt;
 
 use crate::error::{Expected, Malformed};
 use crate::hash::{CanonicalHash, Writer};
-use crate::json::{Lexer, RawString, SeenKeys};
+use crate::json::Lexer;
+use crate::object::Object;
 use crate::params::ByteString;
 use crate::text::Text;
 
@@ -32,84 +33,22 @@ impl CanonicalHash {
     }
 }
 
-/// The fields of a `SignedComputeRequest` (Go's JSON names).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Field {
-    RequestId,
-    ApplicationRequestId,
-    PublicData,
-    Ciphertexts,
-    CiphertextNames,
-    Shares,
-    EphemeralKey,
-    MasterKey,
-    AppId,
-    Version,
-    Signature,
-    PerNodeData,
-}
-
-const FIELDS: [(&str, Field); 12] = [
-    ("requestID", Field::RequestId),
-    ("applicationRequestID", Field::ApplicationRequestId),
-    ("publicData", Field::PublicData),
-    ("ciphertexts", Field::Ciphertexts),
-    ("CiphertextNames", Field::CiphertextNames),
-    ("encryptedDecryptionKeyShares", Field::Shares),
-    ("enclaveEphemeralPublicKey", Field::EphemeralKey),
-    ("masterPublicKey", Field::MasterKey),
-    ("appID", Field::AppId),
-    ("version", Field::Version),
-    ("signature", Field::Signature),
-    ("perNodeData", Field::PerNodeData),
+/// The keys of a `SignedComputeRequest` (Go's JSON names), in the order
+/// [`read_entry`] matches on.
+const KEYS: &[&str] = &[
+    "requestID",
+    "applicationRequestID",
+    "publicData",
+    "ciphertexts",
+    "CiphertextNames",
+    "encryptedDecryptionKeyShares",
+    "enclaveEphemeralPublicKey",
+    "masterPublicKey",
+    "appID",
+    "version",
+    "signature",
+    "perNodeData",
 ];
-
-/// Which field `key` names. A key that is not one of them but that Go's
-/// case-insensitive decoder would read as one (ASCII case, U+212A KELVIN
-/// SIGN for `k`, U+017F LONG S for `s`: the only non-ASCII simple case
-/// folds of ASCII letters) is an error (§7); any other key is `None`.
-///
-/// Kept local until the shared strict object reader lands on main.
-fn field_of(key: &RawString<'_>) -> Result<Option<(u32, &'static str, Field)>> {
-    for (slot, (name, field)) in (0u32..).zip(FIELDS) {
-        if key.text == name {
-            return Ok(Some((slot, name, field)));
-        }
-    }
-    for (name, _) in FIELDS {
-        if folds_to(&key.text, name) {
-            return Err(Malformed {
-                offset: key.offset,
-                expected: Expected::ExactKey(name),
-            });
-        }
-    }
-    Ok(None)
-}
-
-/// Whether `key` equals the ASCII `name` under Unicode simple case folding.
-fn folds_to(key: &Text<'_>, name: &str) -> bool {
-    let mut buf = [0u8; 64];
-    let Some(decoded) = key.decode_into(&mut buf) else {
-        return false; // longer than any known key, even with folds
-    };
-    let Ok(decoded) = core::str::from_utf8(decoded) else {
-        return false;
-    };
-    let mut want = name.bytes();
-    for c in decoded.chars() {
-        let folded = match c {
-            '\u{212A}' => b'k',
-            '\u{017F}' => b's',
-            c if c.is_ascii() => (c as u8).to_ascii_lowercase(),
-            _ => return false,
-        };
-        if want.next().map(|b| b.to_ascii_lowercase()) != Some(folded) {
-            return false;
-        }
-    }
-    want.next().is_none()
-}
 
 /// A list field: where its array starts (`None`: absent or `null`) and how
 /// many elements it has.
@@ -381,8 +320,9 @@ impl<'a> Iterator for ShareLists<'a> {
 pub(crate) fn read_entry<'a>(lx: &mut Lexer<'a>, depth: usize) -> Result<ComputeRequest<'a>> {
     lx.peek();
     let start = lx.pos();
-    lx.begin_object(Expected::Object)?;
-    let inner = depth.saturating_add(1);
+    // Repeated keys, and keys Go would fold into a known one, are refused
+    // by the shared object reader (§7).
+    let mut object = Object::open(lx, KEYS, depth, Expected::Object)?;
     let mut r = ComputeRequest {
         body: lx.buf(),
         start,
@@ -399,32 +339,23 @@ pub(crate) fn read_entry<'a>(lx: &mut Lexer<'a>, depth: usize) -> Result<Compute
         signature: None,
     };
     let mut has_id = false;
-    let mut seen = SeenKeys::new();
-    let mut first = true;
-    while let Some(key) = lx.next_key(&mut first)? {
-        let Some((slot, name, field)) = field_of(&key)? else {
-            lx.skip_value(inner)?;
-            continue;
-        };
-        seen.mark(slot, name, &key)?;
-        match field {
-            Field::RequestId => {
+    while let Some(field) = object.next(lx)? {
+        match field.index {
+            0 => {
                 r.request_id = request_id(lx)?;
                 has_id = true;
             }
-            Field::ApplicationRequestId => r.application_request_id = text(lx)?,
-            Field::AppId => r.app_id = text(lx)?,
-            Field::Version => r.version = text(lx)?,
-            Field::PublicData => r.public_data = base64(lx)?.unwrap_or_default(),
-            Field::EphemeralKey => r.ephemeral_key = base64(lx)?.unwrap_or_default(),
-            Field::MasterKey => r.master_key = base64(lx)?.unwrap_or_default(),
-            Field::Signature => r.signature = base64(lx)?,
-            Field::Ciphertexts => r.ciphertexts = list(lx, |lx| base64(lx).map(drop))?,
-            Field::CiphertextNames => r.names = list(lx, |lx| text(lx).map(drop))?,
-            Field::Shares => {
-                r.shares = list(lx, |lx| list(lx, |lx| base64(lx).map(drop)).map(drop))?;
-            }
-            Field::PerNodeData => per_node_data(lx)?,
+            1 => r.application_request_id = text(lx)?,
+            2 => r.public_data = base64(lx)?.unwrap_or_default(),
+            3 => r.ciphertexts = list(lx, |lx| base64(lx).map(drop))?,
+            4 => r.names = list(lx, |lx| text(lx).map(drop))?,
+            5 => r.shares = list(lx, |lx| list(lx, |lx| base64(lx).map(drop)).map(drop))?,
+            6 => r.ephemeral_key = base64(lx)?.unwrap_or_default(),
+            7 => r.master_key = base64(lx)?.unwrap_or_default(),
+            8 => r.app_id = text(lx)?,
+            9 => r.version = text(lx)?,
+            10 => r.signature = base64(lx)?,
+            _ => per_node_data(lx)?,
         }
     }
     if !has_id {
@@ -519,33 +450,23 @@ fn per_node_data(lx: &mut Lexer<'_>) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn key(s: &str) -> RawString<'_> {
-        RawString {
-            offset: 7,
-            text: Text::new(s),
-        }
-    }
-
     #[test]
-    fn folded_spellings_of_known_keys_are_refused() {
-        for k in [
-            "RequestID",
-            "requestid",
-            "\u{017F}ignature",
-            "ciphertextnames",
-            "APPID",
-            "masterPublic\u{212A}ey",
+    fn folded_and_repeated_keys_are_refused_at_the_key() {
+        for (doc, offset, want) in [
+            (r#"{"RequestID":[]}"#, 1, Expected::ExactKey("requestID")),
+            (
+                "{\"\u{17f}ignature\":null}",
+                1,
+                Expected::ExactKey("signature"),
+            ),
+            (
+                r#"{"appID":"a", "appID":"b"}"#,
+                14,
+                Expected::UniqueKey("appID"),
+            ),
         ] {
-            let err = field_of(&key(k)).expect_err(k);
-            assert_eq!(err.offset, 7, "{k}");
-            assert!(matches!(err.expected, Expected::ExactKey(_)), "{k}");
-        }
-        assert!(matches!(
-            field_of(&key("CiphertextNames")),
-            Ok(Some((4, _, Field::CiphertextNames)))
-        ));
-        for k in ["requestIDs", "appİD", "x", ""] {
-            assert!(matches!(field_of(&key(k)), Ok(None)), "{k}");
+            let err = ComputeRequest::from_json(doc.as_bytes()).expect_err(doc);
+            assert_eq!((err.offset, err.expected), (offset, want), "{doc}");
         }
     }
 
