@@ -203,7 +203,7 @@ fn entry_text(body: &[u8], offset: usize) -> &[u8] {
 #[cfg(feature = "precomputed")]
 fn precomputed(verifier: &Verifier, body: &[u8], full: &ComputeVerdict<'_>, traces: &[EntryTrace]) {
     use relay_verifier::PrecomputedKeys;
-    /// Tables per signer set seen (at most 2^7 subsets: built once each).
+    /// Tables per signer set seen (prefixes of the universe: at most 7).
     type Cache = std::sync::Mutex<Vec<(Vec<[u8; 32]>, &'static PrecomputedKeys)>>;
     static KEYS: OnceLock<Cache> = OnceLock::new();
     let cache = KEYS.get_or_init(Default::default);
