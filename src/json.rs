@@ -46,6 +46,11 @@ impl<'a> Lexer<'a> {
         self.pos
     }
 
+    /// The whole document under the cursor.
+    pub fn buf(&self) -> &'a [u8] {
+        self.buf
+    }
+
     pub fn fail<T>(&self, expected: Expected) -> Result<T> {
         Err(Malformed {
             offset: self.pos,

@@ -33,6 +33,7 @@ extern crate std;
 pub mod __fuzz;
 #[cfg(feature = "batch")]
 mod batch;
+mod compute;
 mod config;
 mod envelope;
 mod error;
@@ -42,7 +43,10 @@ mod object;
 mod params;
 mod postcheck;
 mod proto;
+#[cfg(feature = "precomputed")]
+mod precomputed;
 mod quorum;
+mod request;
 mod result;
 #[cfg(feature = "serde")]
 mod serde_impls;
@@ -53,6 +57,10 @@ mod sort;
 mod text;
 mod verify;
 
+pub use crate::compute::{
+    ComputeError, ComputeNoQuorum, ComputeStats, ComputeVerdict, CountedEntry, EntrySkip,
+    EntryTrace, VerifiedComputeRequest,
+};
 pub use crate::config::{Config, SignerSet, MAX_SIGNERS};
 pub use crate::error::{
     ConfigError, Error, Expected, Malformed, MethodKind, NoQuorum, ParamsError,
@@ -67,6 +75,11 @@ pub use crate::params::{
 };
 pub use crate::postcheck::{OrderedSecret, PostCheckError, SecretsOrder};
 pub use crate::proto::{AttributedSignature, Report, Signatures};
+#[cfg(feature = "precomputed")]
+pub use crate::precomputed::PrecomputedKeys;
+pub use crate::request::{
+    ComputeRequest, RequestCheck, ShareLists, TextList, COMPUTE_SIGNATURE_PAYLOAD_LEN,
+};
 pub use crate::result::{CapabilityResult, SecretEntries, SecretEntry, Shares, Workspace};
 #[cfg(feature = "serde")]
 pub use crate::serde_impls::VerdictSummary;
