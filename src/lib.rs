@@ -42,9 +42,9 @@ mod json;
 mod object;
 mod params;
 mod postcheck;
-mod proto;
 #[cfg(feature = "precomputed")]
 mod precomputed;
+mod proto;
 mod quorum;
 mod request;
 mod result;
@@ -74,9 +74,9 @@ pub use crate::params::{
     MAX_CONFIG_SIGNERS, MAX_SECRET_IDS,
 };
 pub use crate::postcheck::{OrderedSecret, PostCheckError, SecretsOrder};
-pub use crate::proto::{AttributedSignature, Report, Signatures};
 #[cfg(feature = "precomputed")]
 pub use crate::precomputed::PrecomputedKeys;
+pub use crate::proto::{AttributedSignature, Report, Signatures};
 pub use crate::request::{
     ComputeRequest, RequestCheck, ShareLists, TextList, COMPUTE_SIGNATURE_PAYLOAD_LEN,
 };
