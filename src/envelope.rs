@@ -43,7 +43,8 @@ fn value_at(lx: &mut Lexer<'_>) -> Result<Option<usize>> {
     Ok(Some(lx.pos()))
 }
 
-/// Reads the top-level object. The body has passed [`Lexer::document`].
+/// Reads the top-level object strictly, and checks that nothing but
+/// whitespace follows it: on success the whole body is valid JSON.
 pub(crate) fn read_shape(body: &[u8]) -> Result<Shape> {
     let mut lx = Lexer::new(body);
     lx.begin_object(Expected::Object)?;
@@ -79,6 +80,7 @@ pub(crate) fn read_shape(body: &[u8]) -> Result<Shape> {
             lx.skip_value(1)?;
         }
     }
+    lx.end()?;
     match (responses, result_key) {
         (Some(_), Some(offset)) => Err(Malformed {
             offset,

@@ -46,6 +46,8 @@ mod sort;
 mod text;
 mod verify;
 
+#[cfg(feature = "batch")]
+pub use crate::batch::BatchVerifier;
 pub use crate::config::{Config, SignerSet, MAX_SIGNERS};
 pub use crate::error::{
     ConfigError, Error, Expected, Malformed, MethodKind, NoQuorum, ParamsError,

@@ -103,6 +103,10 @@ impl<'a> Text<'a> {
 
     /// Whether the decoded strings are equal.
     pub fn eq_decoded(&self, other: &Text<'_>) -> bool {
+        if !self.escaped && !other.escaped {
+            // Lengths first: most keys differ from a known key in length.
+            return self.raw == other.raw;
+        }
         self.cmp_decoded(other) == Ordering::Equal
     }
 
