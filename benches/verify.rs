@@ -511,9 +511,9 @@ fn main() {
     // Rows are built only for groups the filter can match (body set-up
     // dominates a callgrind run otherwise).
     let wants = |words: &[&str]| {
-        filter.as_deref().map_or(true, |f| {
-            words.iter().any(|w| w.contains(f) || f.contains(w))
-        })
+        filter
+            .as_deref()
+            .is_none_or(|f| words.iter().any(|w| w.contains(f) || f.contains(w)))
     };
     let mut rows = Vec::new();
     if wants(&["honest/", "batched/", "go_rule_vs_"]) {

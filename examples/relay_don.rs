@@ -1,7 +1,10 @@
 //! A simulated relay DON of 7 nodes, 2 of them faulty, answers a secrets
-//! request and a capability request through an untrusted gateway; the
-//! enclave side verifies each body and the report says who did what, which
-//! signatures counted, why the others did not, and the verdict.
+//! request, a capability request and a capability request whose answer is a
+//! consensus report, through an untrusted gateway; the enclave side verifies
+//! each body and the report says who did what, which signatures counted,
+//! why the others did not, and the verdict. In the third, every honest node
+//! sends the report with its own OCR signatures, so no two answers hash
+//! alike: they are accepted because they share one group hash (§11).
 //!
 //! ```sh
 //! cargo run --example relay_don --features signing
@@ -10,6 +13,7 @@
 // The error carries the no-quorum diagnosis inline (no heap): large by design.
 #![allow(clippy::result_large_err)]
 
+use relay_verifier::signing::report::ConsensusReport;
 use relay_verifier::signing::simulator::{Fault, GatewayFaults, RelayDon, Scenario, Simulation};
 use relay_verifier::signing::{LogicalResult, SecretValue};
 use relay_verifier::{CandidateTrace, Method, RequestParams, Verdict, Verifier, Workspace};
@@ -74,6 +78,27 @@ fn main() -> Result<(), relay_verifier::Error> {
         &don,
         &verifier,
         "capability request",
+        &capability,
+        &honest,
+        &scenario,
+    )?;
+
+    // A consensus report: each honest node attaches the OCR signatures it
+    // collected. Node 2 signs two other report bodies, node 4 a report with
+    // an extra field and a payload that is not protobuf.
+    let honest = LogicalResult::Report(ConsensusReport::sample(2026, 7));
+    let scenario = Scenario::honest()
+        .faulty(2, [Fault::Forge(0), Fault::Forge(1)])
+        .faulty(4, [Fault::ReportUnknownField, Fault::JunkReport])
+        .gateway(GatewayFaults {
+            drop: vec![5],
+            shuffle: Some(3),
+            ..GatewayFaults::default()
+        });
+    report(
+        &don,
+        &verifier,
+        "capability request answered with a consensus report",
         &capability,
         &honest,
         &scenario,
@@ -169,7 +194,15 @@ fn report(
                 }
             }
             if let Some(c) = v.capability() {
-                println!("   capability payload {:?}", c.payload);
+                let p = c.payload.to_string();
+                println!("   capability payload {}", short_text(&p, 48));
+                if v.signature_hash() != v.hash() {
+                    println!(
+                        "   a report: its own signature was over {}, its group is {}",
+                        short(&v.signature_hash().to_string()),
+                        short(&v.hash().to_string())
+                    );
+                }
             }
             println!("   {}", v.stats());
         }
@@ -188,13 +221,24 @@ fn print_responses(don: &RelayDon, sim: &Simulation, traces: &[CandidateTrace]) 
         println!("   {i:<3} {from:<9} {}", origin.what);
         for t in traces.iter().filter(|t| t.response == i) {
             let label = t.signer.map_or("?".to_string(), |k| name(don, &k));
-            let on = t.hash.map_or(String::new(), |h| {
+            let result = |h: relay_verifier::CanonicalHash| {
                 if h == sim.honest_hash {
-                    " over the honest result".to_string()
+                    "the honest result".to_string()
                 } else {
-                    format!(" over {}", short(&h.to_string()))
+                    short(&h.to_string())
                 }
-            });
+            };
+            let on = match (t.hash, t.group_hash) {
+                (Some(h), Some(g)) if g != h => {
+                    format!(
+                        " over {}, grouped under {}",
+                        short(&h.to_string()),
+                        result(g)
+                    )
+                }
+                (Some(h), _) => format!(" over {}", result(h)),
+                _ => String::new(),
+            };
             match t.outcome {
                 Ok(()) => println!("         - {label}{on}: counted"),
                 Err(cause) => println!("         - {label}{on}: skipped, {cause}"),
@@ -208,6 +252,13 @@ fn name(don: &RelayDon, key: &[u8; 32]) -> String {
         .iter()
         .position(|k| k == key)
         .map_or("a foreign key".to_string(), |i| format!("node {i}"))
+}
+
+fn short_text(text: &str, n: usize) -> String {
+    match text.get(..n) {
+        Some(head) if text.len() > n => format!("{head}… ({} bytes)", text.len()),
+        _ => text.to_string(),
+    }
 }
 
 fn short(hex: &str) -> String {

@@ -9,8 +9,8 @@
 # For every opt-level (CARGO_PROFILE_RELEASE_OPT_LEVEL; lto = true,
 # codegen-units = 1, panic = "abort" from size/Cargo.toml) it builds:
 #   baseline    --no-default-features: same _start and panic handler, empty loop
-#   verifier    the default: relay-verifier with default features, full path
-#   ed25519-os  verifier + ed25519-compact's own `opt_size` feature
+#   verifier    the default: relay-verifier with `small-ed25519`, full path
+#   inlined     the same without `small-ed25519` (ed25519-compact inlined)
 #   display     verifier + Display of the rejection via core::fmt
 # and prints the allocated ELF sections. flash = .text + .rodata + .ARM.exidx
 # + .data (its load image); RAM = .data + .bss (statics only: the stack is
@@ -34,12 +34,12 @@ mkdir -p "$out"
 
 if [ "$#" -gt 0 ]; then levels=("$@"); else levels=(s z 3); fi
 
-variants=(baseline verifier ed25519-os display)
+variants=(baseline verifier inlined display)
 features_of() {
     case "$1" in
         baseline) echo "--no-default-features" ;;
         verifier) echo "" ;;
-        ed25519-os) echo "--features ed25519-opt-size" ;;
+        inlined) echo "--no-default-features --features verifier" ;;
         display) echo "--features display" ;;
     esac
 }
@@ -144,7 +144,7 @@ for r in "${results[@]}"; do
         "$lvl" "$v" "$text" "$rodata" "$exidx" "$data" "$bss" "$flash" "$(kib "$flash")" "$inp" "$net" "$netk" "$ok"
 done
 
-for v in verifier ed25519-os; do
+for v in verifier inlined; do
     for lvl in "${levels[@]}"; do
         elf="$out/$bin-opt$lvl-$v.elf"
         echo

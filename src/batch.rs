@@ -30,6 +30,7 @@ use crate::verify::{Verdict, Verifier};
 
 /// A [`Verifier`] whose signer keys are decompressed once, for
 /// [`BatchVerifier::verify_batched`] (feature `batch`, allocates).
+#[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
 #[derive(Clone, Debug)]
 pub struct BatchVerifier {
     verifier: Verifier,
@@ -68,6 +69,7 @@ impl From<Verifier> for BatchVerifier {
 }
 
 impl Verifier {
+    #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
     /// [`Verifier::verify`] with batch signature verification: the same
     /// verdict, faster when the signatures are valid (allocates). Keys are
     /// decompressed on every call: a [`BatchVerifier`] does it once.

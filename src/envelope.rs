@@ -6,7 +6,8 @@
 //! memory does not grow with their number.
 
 use crate::error::{Expected, Malformed};
-use crate::json::{Lexer, SeenKeys};
+use crate::json::Lexer;
+use crate::object::Object;
 use crate::text::Text;
 
 type Result<T> = core::result::Result<T, Malformed>;
@@ -34,50 +35,43 @@ pub(crate) enum Shape {
 pub(crate) const RESPONSE_DEPTH: usize = 2;
 
 /// Position of the value at the cursor, or `None` if it is `null`
-/// (which is consumed).
-fn value_at(lx: &mut Lexer<'_>) -> Result<Option<usize>> {
+/// (which is consumed). A non-null value is validated and skipped.
+fn value_at(lx: &mut Lexer<'_>, depth: usize) -> Result<Option<usize>> {
     if lx.null()? {
         return Ok(None);
     }
     lx.peek();
-    Ok(Some(lx.pos()))
+    let at = lx.pos();
+    lx.skip_value(depth)?;
+    Ok(Some(at))
 }
+
+/// Keys of a top-level body: a bundle's, then a response's.
+const BODY_KEYS: &[&str] = &["responses", "result", "signature", "signatures"];
+/// Keys of one response (node response or merged envelope).
+const RESPONSE_KEYS: &[&str] = &["result", "signature", "signatures"];
+/// Keys of one candidate signature.
+const CANDIDATE_KEYS: &[&str] = &["signer", "signature"];
 
 /// Reads the top-level object strictly, and checks that nothing but
 /// whitespace follows it: on success the whole body is valid JSON.
 pub(crate) fn read_shape(body: &[u8]) -> Result<Shape> {
     let mut lx = Lexer::new(body);
-    lx.begin_object(Expected::Object)?;
-    let mut seen = SeenKeys::new();
+    let mut obj = Object::open(&mut lx, BODY_KEYS, 0, Expected::Object)?;
+    let depth = obj.value_depth();
     let mut responses: Option<Option<usize>> = None;
     let mut result_key: Option<usize> = None;
     let mut fields = ResponseFields::default();
-    let mut first = true;
-    while let Some(key) = lx.next_key(&mut first)? {
-        let at = if key.text == "responses" {
-            seen.mark(0, "responses", &key)?;
-            let at = value_at(&mut lx)?;
-            responses = Some(at);
-            at
-        } else if key.text == "result" {
-            seen.mark(1, "result", &key)?;
-            result_key = Some(key.offset);
-            fields.result_at = value_at(&mut lx)?;
-            fields.result_at
-        } else if key.text == "signature" {
-            seen.mark(2, "signature", &key)?;
-            fields.signature_at = value_at(&mut lx)?;
-            fields.signature_at
-        } else if key.text == "signatures" {
-            seen.mark(3, "signatures", &key)?;
-            fields.signatures_at = value_at(&mut lx)?;
-            fields.signatures_at
-        } else {
-            lx.peek();
-            Some(lx.pos())
-        };
-        if at.is_some() {
-            lx.skip_value(1)?;
+    while let Some(field) = obj.next(&mut lx)? {
+        let at = value_at(&mut lx, depth)?;
+        match field.index {
+            0 => responses = Some(at),
+            1 => {
+                result_key = Some(field.offset);
+                fields.result_at = at;
+            }
+            2 => fields.signature_at = at,
+            _ => fields.signatures_at = at,
         }
     }
     lx.end()?;
@@ -124,31 +118,15 @@ impl<'a> Responses<'a> {
 /// One response object (or `null`) at the cursor.
 fn read_response(lx: &mut Lexer<'_>, depth: usize) -> Result<ResponseFields> {
     let mut fields = ResponseFields::default();
-    if lx.null()? {
+    let Some(mut obj) = Object::open_or_null(lx, RESPONSE_KEYS, depth)? else {
         return Ok(fields);
-    }
-    lx.begin_object(Expected::ObjectOrNull)?;
-    let mut seen = SeenKeys::new();
-    let mut first = true;
-    while let Some(key) = lx.next_key(&mut first)? {
-        let at = if key.text == "result" {
-            seen.mark(0, "result", &key)?;
-            fields.result_at = value_at(lx)?;
-            fields.result_at
-        } else if key.text == "signature" {
-            seen.mark(1, "signature", &key)?;
-            fields.signature_at = value_at(lx)?;
-            fields.signature_at
-        } else if key.text == "signatures" {
-            seen.mark(2, "signatures", &key)?;
-            fields.signatures_at = value_at(lx)?;
-            fields.signatures_at
-        } else {
-            lx.peek();
-            Some(lx.pos())
-        };
-        if at.is_some() {
-            lx.skip_value(depth + 1)?;
+    };
+    while let Some(field) = obj.next(lx)? {
+        let at = value_at(lx, obj.value_depth())?;
+        match field.index {
+            0 => fields.result_at = at,
+            1 => fields.signature_at = at,
+            _ => fields.signatures_at = at,
         }
     }
     Ok(fields)
@@ -166,21 +144,14 @@ pub(crate) struct Candidate<'a> {
 /// Reads a signature object (or `null`) at the cursor.
 fn read_candidate<'a>(lx: &mut Lexer<'a>, depth: usize) -> Result<Candidate<'a>> {
     let mut c = Candidate::default();
-    if lx.null()? {
+    let Some(mut obj) = Object::open_or_null(lx, CANDIDATE_KEYS, depth)? else {
         return Ok(c);
-    }
-    lx.begin_object(Expected::ObjectOrNull)?;
-    let mut seen = SeenKeys::new();
-    let mut first = true;
-    while let Some(key) = lx.next_key(&mut first)? {
-        if key.text == "signer" {
-            seen.mark(0, "signer", &key)?;
-            c.signer = lx.string_or_null()?.map(|s| s.text);
-        } else if key.text == "signature" {
-            seen.mark(1, "signature", &key)?;
-            c.signature = lx.string_or_null()?.map(|s| s.text);
-        } else {
-            lx.skip_value(depth + 1)?;
+    };
+    while let Some(field) = obj.next(lx)? {
+        let text = lx.string_or_null()?.map(|s| s.text);
+        match field.index {
+            0 => c.signer = text,
+            _ => c.signature = text,
         }
     }
     Ok(c)

@@ -50,14 +50,19 @@ impl fmt::Display for Error {
 // `source()` stays `None`: `Display` already prints the detail, and a
 // reporter walking the chain would print it twice.
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl std::error::Error for Error {}
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl std::error::Error for ConfigError {}
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl std::error::Error for ParamsError {}
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl std::error::Error for Malformed {}
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl std::error::Error for NoQuorum {}
 
 impl From<ConfigError> for Error {
@@ -350,6 +355,9 @@ pub enum Expected {
     DepthAtMost128,
     /// A known key appears at most once in an object.
     UniqueKey(&'static str),
+    /// A known key spelled exactly: not a case variant that Go's decoder
+    /// would also read as that key.
+    ExactKey(&'static str),
     /// A body is a bundle or a single response, never both.
     BundleOrResponse,
     /// A result no larger than the workspace (entries, shares per entry).
@@ -382,6 +390,9 @@ impl fmt::Display for Expected {
             Expected::NoByteOrderMark => f.write_str("no byte-order mark"),
             Expected::DepthAtMost128 => f.write_str("nesting at most 128 levels deep"),
             Expected::UniqueKey(k) => write!(f, "no second \"{k}\" key in this object"),
+            Expected::ExactKey(k) => {
+                write!(f, "\"{k}\" spelled exactly, not a case-folded variant")
+            }
             Expected::WithinCapacity => f.write_str("a result that fits the workspace"),
             Expected::BundleOrResponse => f.write_str(
                 "a bundle or a single response, not both (\"responses\" and \"result\")",

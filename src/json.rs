@@ -561,30 +561,8 @@ pub(crate) fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
-/// Tracks which known keys an object has shown, to refuse repeats.
-pub(crate) struct SeenKeys {
-    bits: u32,
-}
-
-impl SeenKeys {
-    pub fn new() -> Self {
-        SeenKeys { bits: 0 }
-    }
-
-    /// Marks key number `slot` (named `name`) as seen; fails on a repeat.
-    pub fn mark(&mut self, slot: u32, name: &'static str, key: &RawString<'_>) -> Result<()> {
-        let bit = 1u32.checked_shl(slot).unwrap_or(0);
-        if self.bits & bit != 0 {
-            return Err(Malformed {
-                offset: key.offset,
-                expected: Expected::UniqueKey(name),
-            });
-        }
-        self.bits |= bit;
-        Ok(())
-    }
-}
-
+/// Whether a byte inside a string needs a closer look: a quote, a
+/// backslash, a control character or part of a multi-byte sequence.
 /// Eight copies of byte `b`.
 const fn splat(b: u8) -> u64 {
     0x0101_0101_0101_0101 * b as u64

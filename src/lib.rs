@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
+// docs.rs builds with `--cfg docsrs` and marks feature-gated items.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(
@@ -36,11 +38,13 @@ mod envelope;
 mod error;
 mod hash;
 mod json;
+mod object;
 mod params;
 mod postcheck;
 mod quorum;
 mod result;
 #[cfg(feature = "signing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "signing")))]
 pub mod signing;
 mod sort;
 mod text;

@@ -7,7 +7,8 @@
 use base64::Engine as _;
 
 use crate::error::{Expected, Malformed, MethodKind, ParamsError};
-use crate::json::{Lexer, RawString, SeenKeys};
+use crate::json::Lexer;
+use crate::object::Object;
 use crate::text::Text;
 
 /// Most secret identifiers one secrets request may name.
@@ -310,7 +311,7 @@ impl SecretsParams<'_> {
         }
         required(m, "enclave_public_key", &self.enclave_public_key)?;
         let key = &self.enclave_public_key;
-        if key.len() % 2 != 0 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !key.len().is_multiple_of(2) || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(ParamsError::EnclaveKeyNotHex);
         }
         check_config(m, self.enclave_config.as_ref())
@@ -407,126 +408,136 @@ fn byte_string<'a>(lx: &mut Lexer<'a>, field: &'static str) -> Read<ByteString<'
     Ok(b)
 }
 
-fn mark(seen: &mut SeenKeys, slot: u32, name: &'static str, key: &RawString<'_>) -> Read<()> {
-    json(seen.mark(slot, name, key))
-}
+/// Keys every request has, first in both key lists below.
+const COMMON_KEYS: usize = 6;
+/// Keys of secrets request parameters.
+const SECRETS_KEYS: &[&str] = &[
+    "workflow_id",
+    "owner",
+    "execution_id",
+    "org_id",
+    "attestation",
+    "enclave_config",
+    "secrets",
+    "enclave_public_key",
+    "signed_compute_requests",
+];
+/// Keys of capability request parameters.
+const CAPABILITY_KEYS: &[&str] = &[
+    "workflow_id",
+    "owner",
+    "execution_id",
+    "org_id",
+    "attestation",
+    "enclave_config",
+    "reference_id",
+    "capability_id",
+    "payload",
+];
+/// Keys of a requested secret identifier.
+const ID_KEYS: &[&str] = &["key", "namespace"];
+/// Keys of `enclave_config`.
+const CONFIG_KEYS: &[&str] = &["signers", "master_public_key", "t", "f"];
 
 /// The fields both requests share, read into a common shape.
 #[derive(Default)]
 struct Common<'a> {
-    workflow_id: Option<Text<'a>>,
-    owner: Option<Text<'a>>,
-    execution_id: Option<Text<'a>>,
-    org_id: Option<Text<'a>>,
-    attestation: Option<Text<'a>>,
+    workflow_id: Text<'a>,
+    owner: Text<'a>,
+    execution_id: Text<'a>,
+    org_id: Text<'a>,
+    attestation: Text<'a>,
     enclave_config: Option<EnclaveConfig<'a>>,
 }
 
 impl<'a> Common<'a> {
-    /// Reads `key` if it is a shared field; `Ok(false)` if it is not.
-    fn read(&mut self, lx: &mut Lexer<'a>, seen: &mut SeenKeys, key: &RawString<'a>) -> Read<bool> {
-        let k = key.text;
-        let (slot, name) = if k == "workflow_id" {
-            (0, "workflow_id")
-        } else if k == "owner" {
-            (1, "owner")
-        } else if k == "execution_id" {
-            (2, "execution_id")
-        } else if k == "org_id" {
-            (3, "org_id")
-        } else if k == "attestation" {
-            (4, "attestation")
-        } else if k == "enclave_config" {
-            (5, "enclave_config")
-        } else {
-            return Ok(false);
-        };
-        mark(seen, slot, name, key)?;
-        match slot {
-            0 => self.workflow_id = Some(text(lx)?),
-            1 => self.owner = Some(text(lx)?),
-            2 => self.execution_id = Some(text(lx)?),
-            3 => self.org_id = Some(text(lx)?),
-            4 => self.attestation = Some(text(lx)?),
+    /// Reads the value of shared key number `index` (below [`COMMON_KEYS`]).
+    fn read(&mut self, lx: &mut Lexer<'a>, index: usize) -> Read<()> {
+        match index {
+            0 => self.workflow_id = text(lx)?,
+            1 => self.owner = text(lx)?,
+            2 => self.execution_id = text(lx)?,
+            3 => self.org_id = text(lx)?,
+            4 => self.attestation = text(lx)?,
             _ => self.enclave_config = read_config(lx)?,
         }
-        Ok(true)
+        Ok(())
     }
 }
 
 fn read_secrets<'a>(lx: &mut Lexer<'a>, src: &'a [u8]) -> Read<SecretsParams<'a>> {
-    json(lx.begin_object(Expected::Object))?;
+    let mut obj = json(Object::open(lx, SECRETS_KEYS, 0, Expected::Object))?;
     let mut common = Common::default();
-    let mut seen = SeenKeys::new();
     let mut secrets = heapless::Vec::new();
     let mut enclave_public_key = Text::new("");
     let mut signed_compute_requests = None;
-    let mut first = true;
-    while let Some(key) = json(lx.next_key(&mut first))? {
-        if common.read(lx, &mut seen, &key)? {
-            continue;
-        }
-        if key.text == "secrets" {
-            mark(&mut seen, 10, "secrets", &key)?;
-            secrets = read_secret_ids(lx)?;
-        } else if key.text == "enclave_public_key" {
-            mark(&mut seen, 11, "enclave_public_key", &key)?;
-            enclave_public_key = text(lx)?;
-        } else if key.text == "signed_compute_requests" {
-            mark(&mut seen, 12, "signed_compute_requests", &key)?;
-            let start = lx.peek().map(|_| lx.pos()).unwrap_or_default();
-            json(lx.skip_value(1))?;
-            signed_compute_requests = src.get(start..lx.pos());
-        } else {
-            json(lx.skip_value(1))?;
+    while let Some(field) = json(obj.next(lx))? {
+        match field.index.checked_sub(COMMON_KEYS) {
+            None => common.read(lx, field.index)?,
+            Some(0) => secrets = read_secret_ids(lx)?,
+            Some(1) => enclave_public_key = text(lx)?,
+            Some(_) => signed_compute_requests = json(compute_requests(lx, src))?,
         }
     }
     Ok(SecretsParams {
-        workflow_id: common.workflow_id.unwrap_or_default(),
-        owner: common.owner.unwrap_or_default(),
-        execution_id: common.execution_id.unwrap_or_default(),
-        org_id: common.org_id.unwrap_or_default(),
+        workflow_id: common.workflow_id,
+        owner: common.owner,
+        execution_id: common.execution_id,
+        org_id: common.org_id,
         secrets,
         enclave_public_key,
         enclave_config: common.enclave_config,
-        attestation: common.attestation.unwrap_or_default(),
+        attestation: common.attestation,
         signed_compute_requests,
     })
 }
 
-fn read_capability<'a>(lx: &mut Lexer<'a>) -> Read<CapabilityParams<'a>> {
-    json(lx.begin_object(Expected::Object))?;
-    let mut common = Common::default();
-    let mut seen = SeenKeys::new();
-    let [mut reference_id, mut capability_id, mut payload] = [Text::new(""); 3];
+/// `signed_compute_requests`: never hashed, but Go decodes it as
+/// `[]SignedComputeRequest`, so anything but an array of objects (or
+/// `null`s) or `null` fails there and is refused here. Returns the array's
+/// raw text; `None` for `null`.
+fn compute_requests<'a>(
+    lx: &mut Lexer<'a>,
+    src: &'a [u8],
+) -> core::result::Result<Option<&'a [u8]>, Malformed> {
+    if lx.null()? {
+        return Ok(None);
+    }
+    lx.peek();
+    let start = lx.pos();
+    lx.begin_array(Expected::ArrayOrNull)?;
     let mut first = true;
-    while let Some(key) = json(lx.next_key(&mut first))? {
-        if common.read(lx, &mut seen, &key)? {
-            continue;
+    while lx.next_element(&mut first)? {
+        if !matches!(lx.peek(), Some(b'{' | b'n')) {
+            return lx.fail(Expected::ObjectOrNull);
         }
-        if key.text == "reference_id" {
-            mark(&mut seen, 10, "reference_id", &key)?;
-            reference_id = text(lx)?;
-        } else if key.text == "capability_id" {
-            mark(&mut seen, 11, "capability_id", &key)?;
-            capability_id = text(lx)?;
-        } else if key.text == "payload" {
-            mark(&mut seen, 12, "payload", &key)?;
-            payload = text(lx)?;
-        } else {
-            json(lx.skip_value(1))?;
+        lx.skip_value(2)?;
+    }
+    Ok(src.get(start..lx.pos()))
+}
+
+fn read_capability<'a>(lx: &mut Lexer<'a>) -> Read<CapabilityParams<'a>> {
+    let mut obj = json(Object::open(lx, CAPABILITY_KEYS, 0, Expected::Object))?;
+    let mut common = Common::default();
+    let [mut reference_id, mut capability_id, mut payload] = [Text::new(""); 3];
+    while let Some(field) = json(obj.next(lx))? {
+        match field.index.checked_sub(COMMON_KEYS) {
+            None => common.read(lx, field.index)?,
+            Some(0) => reference_id = text(lx)?,
+            Some(1) => capability_id = text(lx)?,
+            Some(_) => payload = text(lx)?,
         }
     }
     Ok(CapabilityParams {
-        workflow_id: common.workflow_id.unwrap_or_default(),
-        owner: common.owner.unwrap_or_default(),
-        execution_id: common.execution_id.unwrap_or_default(),
-        org_id: common.org_id.unwrap_or_default(),
+        workflow_id: common.workflow_id,
+        owner: common.owner,
+        execution_id: common.execution_id,
+        org_id: common.org_id,
         reference_id,
         capability_id,
         payload,
         enclave_config: common.enclave_config,
-        attestation: common.attestation.unwrap_or_default(),
+        attestation: common.attestation,
     })
 }
 
@@ -539,19 +550,11 @@ fn read_secret_ids<'a>(lx: &mut Lexer<'a>) -> Read<heapless::Vec<SecretId<'a>, M
     let mut first = true;
     while json(lx.next_element(&mut first))? {
         let mut id = SecretId::new("", "");
-        if !json(lx.null())? {
-            json(lx.begin_object(Expected::ObjectOrNull))?;
-            let mut seen = SeenKeys::new();
-            let mut first_key = true;
-            while let Some(key) = json(lx.next_key(&mut first_key))? {
-                if key.text == "key" {
-                    mark(&mut seen, 0, "key", &key)?;
-                    id.key = text(lx)?;
-                } else if key.text == "namespace" {
-                    mark(&mut seen, 1, "namespace", &key)?;
-                    id.namespace = text(lx)?;
-                } else {
-                    json(lx.skip_value(3))?;
+        if let Some(mut obj) = json(Object::open_or_null(lx, ID_KEYS, 2))? {
+            while let Some(field) = json(obj.next(lx))? {
+                match field.index {
+                    0 => id.key = text(lx)?,
+                    _ => id.namespace = text(lx)?,
                 }
             }
         }
@@ -563,45 +566,44 @@ fn read_secret_ids<'a>(lx: &mut Lexer<'a>) -> Read<heapless::Vec<SecretId<'a>, M
     Ok(ids)
 }
 
-fn read_config<'a>(lx: &mut Lexer<'a>) -> Read<Option<EnclaveConfig<'a>>> {
-    if json(lx.null())? {
-        return Ok(None);
+/// A `u32` field; `null` reads as 0, as Go leaves the field unset.
+fn u32_or_null(lx: &mut Lexer<'_>) -> Read<u32> {
+    match lx.peek() {
+        Some(b'n') => json(lx.null()).map(|_| 0),
+        Some(b'-' | b'0'..=b'9') => json(lx.u32()),
+        _ => json(lx.fail(Expected::U32)),
     }
-    json(lx.begin_object(Expected::ObjectOrNull))?;
+}
+
+fn read_config<'a>(lx: &mut Lexer<'a>) -> Read<Option<EnclaveConfig<'a>>> {
+    let Some(mut obj) = json(Object::open_or_null(lx, CONFIG_KEYS, 1))? else {
+        return Ok(None);
+    };
     let mut config = EnclaveConfig {
         signers: heapless::Vec::new(),
         master_public_key: ByteString::Raw(&[]),
         t: 0,
         f: 0,
     };
-    let mut seen = SeenKeys::new();
-    let mut first = true;
-    while let Some(key) = json(lx.next_key(&mut first))? {
-        if key.text == "signers" {
-            mark(&mut seen, 0, "signers", &key)?;
-            if json(lx.null())? {
-                continue;
+    while let Some(field) = json(obj.next(lx))? {
+        match field.index {
+            0 => {
+                if json(lx.null())? {
+                    continue;
+                }
+                json(lx.begin_array(Expected::ArrayOrNull))?;
+                let mut first_signer = true;
+                while json(lx.next_element(&mut first_signer))? {
+                    let s = byte_string(lx, "enclave_config.signers")?;
+                    config.signers.push(s).map_err(|_| ParamsError::Capacity {
+                        what: "enclave_config signers",
+                        max: MAX_CONFIG_SIGNERS,
+                    })?;
+                }
             }
-            json(lx.begin_array(Expected::ArrayOrNull))?;
-            let mut first_signer = true;
-            while json(lx.next_element(&mut first_signer))? {
-                let s = byte_string(lx, "enclave_config.signers")?;
-                config.signers.push(s).map_err(|_| ParamsError::Capacity {
-                    what: "enclave_config signers",
-                    max: MAX_CONFIG_SIGNERS,
-                })?;
-            }
-        } else if key.text == "master_public_key" {
-            mark(&mut seen, 1, "master_public_key", &key)?;
-            config.master_public_key = byte_string(lx, "enclave_config.master_public_key")?;
-        } else if key.text == "t" {
-            mark(&mut seen, 2, "t", &key)?;
-            config.t = json(lx.u32())?;
-        } else if key.text == "f" {
-            mark(&mut seen, 3, "f", &key)?;
-            config.f = json(lx.u32())?;
-        } else {
-            json(lx.skip_value(2))?;
+            1 => config.master_public_key = byte_string(lx, "enclave_config.master_public_key")?,
+            2 => config.t = u32_or_null(lx)?,
+            _ => config.f = u32_or_null(lx)?,
         }
     }
     Ok(Some(config))

@@ -49,6 +49,7 @@ impl fmt::Display for PostCheckError {
 }
 
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl std::error::Error for PostCheckError {}
 
 /// The verified entries in request order (PROTOCOL.md §9).

@@ -38,7 +38,7 @@ impl SignerMask {
         self.0 & Self::bit(signer) != 0
     }
 
-    fn insert(&mut self, signer: SignerIndex) {
+    pub fn insert(&mut self, signer: SignerIndex) {
         self.0 |= Self::bit(signer);
     }
 
@@ -275,7 +275,7 @@ impl QuorumTally {
             let next = self
                 .groups()
                 .map(|(_, g)| g)
-                .filter(|g| after.map_or(true, |a| rank(a, g).is_lt()))
+                .filter(|g| after.is_none_or(|a| rank(a, g).is_lt()))
                 .min_by(|a, b| rank(a, b));
             let Some(g) = next else { break };
             let _ = out.push((g.hash, g.signers.count()));

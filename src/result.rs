@@ -5,7 +5,8 @@
 //! hash can sort them without copying a byte of them.
 
 use crate::error::{Expected, Malformed};
-use crate::json::{Lexer, RawString, SeenKeys};
+use crate::json::{Lexer, RawString};
+use crate::object::Object;
 use crate::params::SecretId;
 use crate::text::Text;
 
@@ -122,19 +123,10 @@ pub(crate) fn index_secrets(
 ) -> Result<core::result::Result<usize, OverCapacity>> {
     let mut count = 0usize;
     let mut over = false;
-    if lx.null()? {
+    let Some(mut obj) = Object::open_or_null(lx, RESULT_KEYS, depth)? else {
         return Ok(Ok(0));
-    }
-    lx.begin_object(Expected::ObjectOrNull)?;
-    let mut seen = SeenKeys::new();
-    let mut first = true;
-    while let Some(key) = lx.next_key(&mut first)? {
-        if key.text != "secrets" {
-            lx.skip_value(depth + 1)?;
-            continue;
-        }
-        seen.mark(0, "secrets", &key)?;
-        count = 0;
+    };
+    while obj.next(lx)?.is_some() {
         if lx.null()? {
             continue;
         }
@@ -157,6 +149,15 @@ pub(crate) fn index_secrets(
     Ok(if over { Err(OverCapacity) } else { Ok(count) })
 }
 
+/// Keys of a secrets result.
+const RESULT_KEYS: &[&str] = &["secrets"];
+/// Keys of a secrets entry.
+const ENTRY_KEYS: &[&str] = &["id", "ciphertext", "encrypted_shares"];
+/// Keys of a secret identifier.
+const ID_KEYS: &[&str] = &["key", "namespace"];
+/// Keys of a capability result.
+const CAPABILITY_KEYS: &[&str] = &["payload", "error"];
+
 /// One entry object (or `null`); returns its spans and its number of shares.
 fn read_entry(doc: &[u8], lx: &mut Lexer<'_>, depth: usize) -> Result<(EntrySpan, usize)> {
     let mut entry = EntrySpan {
@@ -164,38 +165,30 @@ fn read_entry(doc: &[u8], lx: &mut Lexer<'_>, depth: usize) -> Result<(EntrySpan
         ..EntrySpan::default()
     };
     let mut shares = 0usize;
-    if lx.null()? {
+    let Some(mut obj) = Object::open_or_null(lx, ENTRY_KEYS, depth)? else {
         return Ok((entry, 0));
-    }
-    lx.begin_object(Expected::ObjectOrNull)?;
-    let mut seen = SeenKeys::new();
-    let mut first = true;
-    while let Some(key) = lx.next_key(&mut first)? {
-        if key.text == "id" {
-            seen.mark(0, "id", &key)?;
-            let id = read_id(lx, depth + 1)?;
-            entry.key = Span::of(doc, id.key);
-            entry.namespace = Span::of(doc, id.namespace);
-        } else if key.text == "ciphertext" {
-            seen.mark(1, "ciphertext", &key)?;
-            entry.ciphertext = Span::of(doc, string_field(lx)?);
-        } else if key.text == "encrypted_shares" {
-            seen.mark(2, "encrypted_shares", &key)?;
-            entry.shares_at = NO_SHARES;
-            shares = 0;
-            if lx.null()? {
-                continue;
+    };
+    while let Some(field) = obj.next(lx)? {
+        match field.index {
+            0 => {
+                let id = read_id(lx, obj.value_depth())?;
+                entry.key = Span::of(doc, id.key);
+                entry.namespace = Span::of(doc, id.namespace);
             }
-            lx.peek();
-            entry.shares_at = u32::try_from(lx.pos()).unwrap_or(NO_SHARES);
-            lx.begin_array(Expected::ArrayOrNull)?;
-            let mut first_share = true;
-            while lx.next_element(&mut first_share)? {
-                string_field(lx)?;
-                shares = shares.saturating_add(1);
+            1 => entry.ciphertext = Span::of(doc, string_field(lx)?),
+            _ => {
+                if lx.null()? {
+                    continue;
+                }
+                lx.peek();
+                entry.shares_at = u32::try_from(lx.pos()).unwrap_or(NO_SHARES);
+                lx.begin_array(Expected::ArrayOrNull)?;
+                let mut first_share = true;
+                while lx.next_element(&mut first_share)? {
+                    string_field(lx)?;
+                    shares = shares.saturating_add(1);
+                }
             }
-        } else {
-            lx.skip_value(depth + 1)?;
         }
     }
     Ok((entry, shares))
@@ -204,21 +197,13 @@ fn read_entry(doc: &[u8], lx: &mut Lexer<'_>, depth: usize) -> Result<(EntrySpan
 /// `{"key", "namespace"}` or `null`.
 fn read_id<'a>(lx: &mut Lexer<'a>, depth: usize) -> Result<SecretId<'a>> {
     let mut id = SecretId::new("", "");
-    if lx.null()? {
+    let Some(mut obj) = Object::open_or_null(lx, ID_KEYS, depth)? else {
         return Ok(id);
-    }
-    lx.begin_object(Expected::ObjectOrNull)?;
-    let mut seen = SeenKeys::new();
-    let mut first = true;
-    while let Some(key) = lx.next_key(&mut first)? {
-        if key.text == "key" {
-            seen.mark(0, "key", &key)?;
-            id.key = string_field(lx)?;
-        } else if key.text == "namespace" {
-            seen.mark(1, "namespace", &key)?;
-            id.namespace = string_field(lx)?;
-        } else {
-            lx.skip_value(depth + 1)?;
+    };
+    while let Some(field) = obj.next(lx)? {
+        match field.index {
+            0 => id.key = string_field(lx)?,
+            _ => id.namespace = string_field(lx)?,
         }
     }
     Ok(id)
@@ -260,21 +245,13 @@ pub(crate) fn read_capability<'a>(
     depth: usize,
 ) -> Result<CapabilityResult<'a>> {
     let mut r = CapabilityResult::default();
-    if lx.null()? {
+    let Some(mut obj) = Object::open_or_null(lx, CAPABILITY_KEYS, depth)? else {
         return Ok(r);
-    }
-    lx.begin_object(Expected::ObjectOrNull)?;
-    let mut seen = SeenKeys::new();
-    let mut first = true;
-    while let Some(key) = lx.next_key(&mut first)? {
-        if key.text == "payload" {
-            seen.mark(0, "payload", &key)?;
-            r.payload = string_field(lx)?;
-        } else if key.text == "error" {
-            seen.mark(1, "error", &key)?;
-            r.error = string_field(lx)?;
-        } else {
-            lx.skip_value(depth + 1)?;
+    };
+    while let Some(field) = obj.next(lx)? {
+        match field.index {
+            0 => r.payload = string_field(lx)?,
+            _ => r.error = string_field(lx)?,
         }
     }
     Ok(r)

@@ -45,6 +45,11 @@ impl<'a> Text<'a> {
         self.raw
     }
 
+    /// Whether the raw text holds escapes (else raw and decoded agree).
+    pub(crate) fn is_escaped(&self) -> bool {
+        self.escaped
+    }
+
     /// Length in bytes of the decoded UTF-8 string.
     pub fn len(&self) -> usize {
         if !self.escaped {

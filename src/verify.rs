@@ -50,6 +50,7 @@ impl<'a> Verdict<'a> {
 /// Only the verifier constructs it; holding one is the proof.
 pub struct VerifiedResponse<'a> {
     hash: CanonicalHash,
+    signature_hash: CanonicalHash,
     signers: SignerMask,
     signer_set: &'a SignerSet,
     index: Option<usize>,
@@ -60,9 +61,25 @@ pub struct VerifiedResponse<'a> {
 }
 
 impl<'a> VerifiedResponse<'a> {
-    /// The winning canonical hash.
+    /// The winning hash: the hash the counted signers were grouped under
+    /// (PROTOCOL.md §7 rule 5, §11). For a capability result carrying a
+    /// consensus report it is the group hash, which covers the report but
+    /// not its OCR signatures; otherwise the canonical hash of the result.
     pub fn hash(&self) -> &CanonicalHash {
         &self.hash
+    }
+
+    /// The group hash: the same as [`VerifiedResponse::hash`].
+    pub fn group_hash(&self) -> &CanonicalHash {
+        &self.hash
+    }
+
+    /// The canonical hash of the verified result exactly as sent (the
+    /// response at [`VerifiedResponse::index`]), the hash its own signature
+    /// was checked over. It differs from the group hash only when §11
+    /// rewrote a report payload.
+    pub fn signature_hash(&self) -> &CanonicalHash {
+        &self.signature_hash
     }
 
     /// The signers counted for it, sorted bytewise.
@@ -165,6 +182,9 @@ pub struct Skipped {
     pub invalid_signature: usize,
     /// The response's result did not fit the workspace, so had no hash.
     pub over_capacity: usize,
+    /// A later candidate naming a configured signer that an earlier
+    /// candidate of the same response already named (costs no verification).
+    pub repeated_signer: usize,
 }
 
 impl fmt::Display for VerifyStats {
@@ -174,7 +194,8 @@ impl fmt::Display for VerifyStats {
             f,
             "{} responses, {} candidates, {} verifications, {} counted; skipped: \
              {} missing, {} not base64, {} wrong length, {} unknown signer, \
-             {} already counted, {} equivocation, {} invalid, {} over capacity",
+             {} already counted, {} equivocation, {} invalid, {} over capacity, \
+             {} repeated signer",
             self.responses,
             self.candidates,
             self.verifications,
@@ -186,7 +207,8 @@ impl fmt::Display for VerifyStats {
             s.already_counted,
             s.equivocation,
             s.invalid_signature,
-            s.over_capacity
+            s.over_capacity,
+            s.repeated_signer
         )
     }
 }
@@ -340,6 +362,8 @@ impl Verifier {
         match run.tally.winner(threshold) {
             Some(w) => Ok(VerifiedResponse {
                 hash: w.hash,
+                signature_hash: signature_hash_at(params, body, w.result_at, &mut scratch)
+                    .unwrap_or(w.hash),
                 signers: w.signers,
                 signer_set: self.config.signers(),
                 index: bundle.then_some(w.first_response),
@@ -356,6 +380,27 @@ impl Verifier {
             })),
         }
     }
+}
+
+/// The canonical hash of the result at `result_at` (the empty result when
+/// `None`), as sent. The body was validated, so it reads; `None` only when
+/// the result is over the workspace's capacity, which cannot be the case for
+/// the result of a counted response.
+fn signature_hash_at(
+    params: &RequestParams<'_>,
+    body: &[u8],
+    result_at: Option<usize>,
+    scratch: &mut result::Scratch<'_>,
+) -> Option<CanonicalHash> {
+    let (doc, at): (&[u8], usize) = match result_at {
+        Some(at) => (body, at),
+        None => (b"null", 0),
+    };
+    let mut lx = Lexer::at(doc, at);
+    // Depth 0: the result's nesting was checked when the body was read.
+    hash::hash_result_at(params, doc, &mut lx, 0, scratch)
+        .ok()?
+        .ok()
 }
 
 /// State of one verification.
@@ -401,20 +446,23 @@ where
                 )
             }
         };
-        let mut hash: Option<CanonicalHash> = None;
+        let mut hashes: Option<Hashes> = None;
         let params = self.params;
-        // Rule 2: every candidate, each checked at most once.
+        // Rule 2: a configured signer's first candidate in this response is
+        // its one try here, so a faulty response costs at most N checks.
+        let mut tried = SignerMask::default();
         let body = self.body;
         envelope::for_each_candidate(body, fields, depth, |c| {
             self.stats.candidates = self.stats.candidates.saturating_add(1);
             let mut signer = None;
-            let mut hash_of_response = || match read {
-                Ok(r) => Ok(*hash.get_or_insert_with(|| hash::hash_read(params, doc, &r, scratch))),
+            let mut hashes_of_response = || match read {
+                Ok(r) => Ok(*hashes.get_or_insert_with(|| Hashes::of(params, doc, &r, scratch))),
                 Err(OverCapacity) => Err(SkipCause::OverCapacity),
             };
             let outcome = self.candidate(
                 c,
-                &mut hash_of_response,
+                &mut hashes_of_response,
+                &mut tried,
                 index,
                 fields.result_at,
                 &mut signer,
@@ -424,7 +472,8 @@ where
             }
             (self.trace)(CandidateTrace {
                 response: index,
-                hash,
+                hash: hashes.map(|h| h.signature),
+                group_hash: hashes.map(|h| h.group),
                 signer,
                 outcome,
             });
@@ -436,29 +485,33 @@ where
     fn candidate(
         &mut self,
         c: Candidate<'_>,
-        hash_of_response: &mut impl FnMut() -> Result<CanonicalHash, SkipCause>,
+        hashes_of_response: &mut impl FnMut() -> Result<Hashes, SkipCause>,
+        tried: &mut SignerMask,
         index: usize,
         result_at: Option<usize>,
         label: &mut Option<[u8; 32]>,
     ) -> Result<(), SkipCause> {
-        let (Some(signer), Some(signature)) = (c.signer, c.signature) else {
-            return Err(SkipCause::Missing);
-        };
-        let signer: [u8; 32] = decode_exact(&signer)?;
+        let signer: [u8; 32] = decode_exact(&c.signer.ok_or(SkipCause::Missing)?)?;
         *label = Some(signer);
-        let signature: [u8; 64] = decode_exact(&signature)?;
         let who = self.set.index_of(&signer).ok_or(SkipCause::UnknownSigner)?;
-        let hash = &hash_of_response()?;
-        match self.tally.admit(who, hash) {
+        if tried.contains(who) {
+            return Err(SkipCause::RepeatedSigner);
+        }
+        tried.insert(who);
+        let signature: [u8; 64] = decode_exact(&c.signature.ok_or(SkipCause::Missing)?)?;
+        let hashes = hashes_of_response()?;
+        // §11: votes are grouped by the group hash, signatures are checked
+        // over the hash of the result as sent.
+        match self.tally.admit(who, &hashes.group) {
             Admission::Verify => {}
             Admission::AlreadyCounted => return Err(SkipCause::AlreadyCounted),
             Admission::Equivocator => return Err(SkipCause::Equivocation),
         }
         bump(&mut self.stats.verifications);
-        if !(self.check)(&signer, &signature, hash) {
+        if !(self.check)(&signer, &signature, &hashes.signature) {
             return Err(SkipCause::InvalidSignature);
         }
-        match self.tally.count(who, hash, index, result_at) {
+        match self.tally.count(who, &hashes.group, index, result_at) {
             Counted::Yes => {
                 bump(&mut self.stats.counted);
                 Ok(())
@@ -473,6 +526,28 @@ where
                 Err(SkipCause::Equivocation)
             }
         }
+    }
+}
+
+/// The two hashes of one response (PROTOCOL.md §11): the hash its
+/// signatures are verified over, and the hash its votes are counted under.
+/// They differ only for a capability result carrying a consensus report.
+#[derive(Clone, Copy, Debug)]
+struct Hashes {
+    signature: CanonicalHash,
+    group: CanonicalHash,
+}
+
+impl Hashes {
+    fn of(
+        params: &RequestParams<'_>,
+        doc: &[u8],
+        read: &hash::ReadResult<'_>,
+        scratch: &mut result::Scratch<'_>,
+    ) -> Self {
+        let signature = hash::hash_read(params, doc, read, scratch);
+        let group = hash::group_hash_read(params, read).unwrap_or(signature);
+        Hashes { signature, group }
     }
 }
 
@@ -500,6 +575,9 @@ pub enum SkipCause {
     InvalidSignature,
     /// The response's result did not fit the workspace.
     OverCapacity,
+    /// An earlier candidate of the same response named this signer: that
+    /// was its one try in this response (PROTOCOL.md §7 rule 2).
+    RepeatedSigner,
 }
 
 impl SkipCause {
@@ -513,6 +591,7 @@ impl SkipCause {
             SkipCause::Equivocation => &mut s.equivocation,
             SkipCause::InvalidSignature => &mut s.invalid_signature,
             SkipCause::OverCapacity => &mut s.over_capacity,
+            SkipCause::RepeatedSigner => &mut s.repeated_signer,
         }
     }
 }
@@ -528,6 +607,7 @@ impl fmt::Display for SkipCause {
             SkipCause::Equivocation => "signer already counted on two other results",
             SkipCause::InvalidSignature => "signature invalid under the key it names",
             SkipCause::OverCapacity => "result over the workspace's capacity",
+            SkipCause::RepeatedSigner => "signer already tried in this response",
         })
     }
 }
@@ -537,10 +617,14 @@ impl fmt::Display for SkipCause {
 pub struct CandidateTrace {
     /// Index of the response carrying it (0 for a single response).
     pub response: usize,
-    /// That response's canonical hash, once a candidate needed it (a
-    /// response with only unknown or undecodable signers is never hashed;
-    /// `None` also when over capacity).
+    /// That response's canonical hash as sent (the hash its signatures are
+    /// verified over), once a candidate needed it (a response with only
+    /// unknown or undecodable signers is never hashed; `None` also when over
+    /// capacity).
     pub hash: Option<CanonicalHash>,
+    /// The hash its votes count under (PROTOCOL.md §11): the same as `hash`
+    /// unless the result is a capability payload carrying a consensus report.
+    pub group_hash: Option<CanonicalHash>,
     /// The signer it names, when that decoded to 32 bytes.
     pub signer: Option<[u8; 32]>,
     /// Counted, or skipped and why.

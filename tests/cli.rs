@@ -149,7 +149,7 @@ fn expected_checks() -> (usize, usize) {
         .as_array()
         .expect("hash_cases")
         .iter()
-        .filter(|c| c.get("error").map_or(true, Value::is_null))
+        .filter(|c| c.get("error").is_none_or(Value::is_null))
         .collect();
     let signing: usize = ["signed_response_json", "attestation_user_data"]
         .iter()

@@ -166,6 +166,7 @@ fn total_skipped(s: &Skipped) -> usize {
         + s.equivocation
         + s.invalid_signature
         + s.over_capacity
+        + s.repeated_signer
 }
 
 /// Verifies and records every candidate's outcome, in body order.
@@ -1191,6 +1192,45 @@ fn quorum_invalid_candidate_does_not_block_a_later_valid_one() {
     );
 }
 
+/// §7 rule 2: within one response only the first candidate naming a
+/// configured signer is tried, whatever it holds; later ones cost nothing.
+#[test]
+fn quorum_one_try_per_signer_per_response() {
+    let v = verifier(4, 1);
+    let p = cap_params();
+    let h = hash_of(&p, R1);
+    // Signer 1's key relabelled onto a junk signature, 200 times, then its
+    // genuine signature: only the first is verified, and it fails.
+    let junk = sig_obj(&public(1), &[7; 64]);
+    let mut stuffed = vec![junk; 200];
+    stuffed.push(sig(1, &h));
+    let faulty = format!(r#"{{"result":{R1},"signatures":[{}]}}"#, stuffed.join(","));
+    let body = bundle(std::slice::from_ref(&faulty));
+    let (verdict, trace) = traced(&v, &p, &body);
+    assert_eq!(trace.len(), 201);
+    assert_eq!(trace[0], Err(SkipCause::InvalidSignature));
+    assert!(trace[1..]
+        .iter()
+        .all(|t| *t == Err(SkipCause::RepeatedSigner)));
+    let nq = no_quorum(verdict);
+    assert_eq!(nq.stats.verifications, 1);
+    assert_eq!(nq.stats.skipped.repeated_signer, 200);
+    // A null signature uses the try up too.
+    let null_first = format!(
+        r#"{{"result":{R1},"signature":{{"signer":"{}","signature":null}},"signatures":[{}]}}"#,
+        B64.encode(public(2)),
+        sig(2, &h)
+    );
+    // Other responses still count: signers 2 and 3 answer honestly later.
+    let honest = [node(R1, &sig(2, &h)), node(R1, &sig(3, &h))];
+    let body = bundle(&[faulty, null_first, honest[0].clone(), honest[1].clone()]);
+    let r = accepted(v.verify(&p, &body));
+    assert_eq!(r.signer_count(), 2);
+    assert_eq!(r.index(), Some(2));
+    assert_eq!(r.stats().verifications, 3);
+    assert_eq!(r.stats().skipped.missing, 1);
+}
+
 #[test]
 fn quorum_duplicate_signer_on_same_hash_counts_once_without_reverification() {
     let v = verifier(4, 1);
@@ -1204,9 +1244,9 @@ fn quorum_duplicate_signer_on_same_hash_counts_once_without_reverification() {
         trace,
         [
             Ok(()),
+            Err(SkipCause::RepeatedSigner),
             Err(SkipCause::AlreadyCounted),
-            Err(SkipCause::AlreadyCounted),
-            Err(SkipCause::AlreadyCounted)
+            Err(SkipCause::RepeatedSigner)
         ]
     );
     let nq = no_quorum(verdict);
@@ -1218,7 +1258,8 @@ fn quorum_duplicate_signer_on_same_hash_counts_once_without_reverification() {
             1,
             1,
             Skipped {
-                already_counted: 3,
+                already_counted: 1,
+                repeated_signer: 2,
                 ..Skipped::default()
             }
         )
@@ -1583,11 +1624,15 @@ fn quorum_skip_causes_missing_not_base64_wrong_length() {
             B64.encode([0u8; 300])
         ),
     ];
-    let body = format!(
-        r#"{{"result":{R1},"signatures":[{}]}}"#,
-        candidates.join(",")
+    // One response each: within a response, only the first candidate naming
+    // a configured signer is tried (rule 2).
+    let body = bundle(
+        &candidates
+            .iter()
+            .map(|c| format!(r#"{{"result":{R1},"signatures":[{c}]}}"#))
+            .collect::<Vec<_>>(),
     );
-    let (verdict, trace) = traced(&v, &p, body.as_bytes());
+    let (verdict, trace) = traced(&v, &p, &body);
     use SkipCause::*;
     assert_eq!(
         trace,
@@ -1611,7 +1656,7 @@ fn quorum_skip_causes_missing_not_base64_wrong_length() {
     assert_eq!(
         nq.stats,
         stats(
-            1,
+            12,
             12,
             0,
             0,
@@ -1624,12 +1669,12 @@ fn quorum_skip_causes_missing_not_base64_wrong_length() {
         )
     );
     assert_eq!(nq.distinct_hashes, 0);
-    // None of them failed the body: add one more signer and it is accepted.
+    // None of them failed the body: two more signers and it is accepted.
     let body = format!(
         r#"{{"result":{R1},"signatures":[{},{},{}]}}"#,
         candidates.join(","),
-        sig(1, &h),
-        sig(2, &h)
+        sig(2, &h),
+        sig(3, &h)
     );
     assert_eq!(accepted(v.verify(&p, body.as_bytes())).signer_count(), 2);
 }
@@ -1668,7 +1713,8 @@ fn quorum_over_capacity_result_is_skipped_not_fatal() {
             0,
             0,
             Skipped {
-                over_capacity: 4,
+                over_capacity: 2,
+                repeated_signer: 2,
                 ..Skipped::default()
             }
         )
@@ -1685,7 +1731,7 @@ fn quorum_over_capacity_result_is_skipped_not_fatal() {
             2,
             2,
             Skipped {
-                already_counted: 2,
+                repeated_signer: 2,
                 ..Skipped::default()
             }
         )
@@ -1750,7 +1796,7 @@ fn no_quorum_reports_threshold_leaders_distinct_hashes_and_stats() {
     assert!(text.ends_with(
         "); 6 responses, 6 candidates, 6 verifications, 5 counted; skipped: 0 missing, \
          0 not base64, 0 wrong length, 0 unknown signer, 0 already counted, 0 equivocation, \
-         1 invalid, 0 over capacity"
+         1 invalid, 0 over capacity, 0 repeated signer"
     ));
     assert_message_style(&text);
 }
@@ -1904,8 +1950,8 @@ fn malformed_nesting_deeper_than_128_inside_an_unknown_field() {
     let p = cap_params();
     let nested = |open: usize| {
         let mut b = br#"{"x":"#.to_vec();
-        b.extend(std::iter::repeat(b'[').take(open));
-        b.extend(std::iter::repeat(b']').take(open));
+        b.extend(std::iter::repeat_n(b'[', open));
+        b.extend(std::iter::repeat_n(b']', open));
         b.push(b'}');
         b
     };
@@ -1921,8 +1967,8 @@ fn malformed_nesting_deeper_than_128_inside_an_unknown_field() {
     // the 126th `[` is level 129; `{"responses":[{"x":` is 19 bytes.
     let in_bundle = |open: usize| {
         let mut b = br#"{"responses":[{"x":"#.to_vec();
-        b.extend(std::iter::repeat(b'[').take(open));
-        b.extend(std::iter::repeat(b']').take(open));
+        b.extend(std::iter::repeat_n(b'[', open));
+        b.extend(std::iter::repeat_n(b']', open));
         b.extend_from_slice(b"}]}");
         b
     };
@@ -2217,7 +2263,7 @@ fn error_display_per_reason() {
             "no quorum: no result reached 2 signers (0 distinct hashes counted); 0 responses, \
              0 candidates, 0 verifications, 0 counted; skipped: 0 missing, 0 not base64, \
              0 wrong length, 0 unknown signer, 0 already counted, 0 equivocation, 0 invalid, \
-             0 over capacity",
+             0 over capacity, 0 repeated signer",
         ),
     ];
     for (e, reason, text) in cases {

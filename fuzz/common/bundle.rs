@@ -224,6 +224,9 @@ enum Fate {
     WrongLength,
     UnknownSigner,
     OverCapacity,
+    /// Names a configured signer that an earlier candidate of the same
+    /// response named: not tried (§7 rule 2).
+    Repeated,
     /// Names configured signer `relay` (universe index); `genuine` when the
     /// signature verifies under it over this response's hash.
     Checked {
@@ -312,6 +315,7 @@ fn candidate(
     hashed: Hashed,
     set_size: usize,
     secrets: bool,
+    named: &mut BTreeSet<usize>,
 ) -> Fate {
     let fx = fixtures::get();
     let label = Label::of(c);
@@ -386,26 +390,31 @@ fn candidate(
     if matches!(label, Label::WrongType | Label::Repeated) || matches!(sig, Sig::WrongType) {
         return Fate::Malformed;
     }
-    let signer_present = !matches!(label, Label::Null | Label::Absent);
-    let signature_present = !matches!(sig, Sig::Null | Sig::Absent);
-    if !signer_present || !signature_present {
-        return Fate::Missing;
-    }
+    // §7 rule 2: the signer label first; a configured signer's first
+    // candidate in a response is its one try there, whatever its signature.
     match label {
+        Label::Null | Label::Absent => return Fate::Missing,
         Label::NotBase64 => return Fate::NotBase64,
         Label::Short | Label::Long => return Fate::WrongLength,
         _ => {}
     }
+    let relay = match label {
+        Label::Relay(i) if i < set_size => i,
+        _ => return Fate::UnknownSigner,
+    };
+    if !named.insert(relay) {
+        return Fate::Repeated;
+    }
     match sig {
+        Sig::Null | Sig::Absent => return Fate::Missing,
         Sig::NotBase64 => return Fate::NotBase64,
         Sig::Truncated => return Fate::WrongLength,
         _ => {}
     }
     // Only a configured signer's candidate needs the response's hash.
-    match (label, hashed) {
-        (Label::Relay(i), Hashed::OverCapacity) if i < set_size => Fate::OverCapacity,
-        (Label::Relay(i), _) if i < set_size => Fate::Checked { relay: i, genuine },
-        _ => Fate::UnknownSigner,
+    match hashed {
+        Hashed::OverCapacity => Fate::OverCapacity,
+        _ => Fate::Checked { relay, genuine },
     }
 }
 
@@ -446,6 +455,7 @@ fn response(out: &mut Vec<u8>, r: &Response, s: &Scenario, set_size: usize) -> (
         }
     };
     let mut fates = Vec::new();
+    let mut named = BTreeSet::new();
     let mut fields: Vec<Vec<u8>> = Vec::new();
     if let Some(result) = result {
         let mut f = b"\"result\":".to_vec();
@@ -455,7 +465,9 @@ fn response(out: &mut Vec<u8>, r: &Response, s: &Scenario, set_size: usize) -> (
     match &r.signature {
         Field::Value(c) if !matches!(Label::of(c), Label::NullCandidate) => {
             let mut f = b"\"signature\":".to_vec();
-            fates.push(candidate(&mut f, c, hashed, set_size, s.secrets));
+            fates.push(candidate(
+                &mut f, c, hashed, set_size, s.secrets, &mut named,
+            ));
             fields.push(f);
         }
         // `"signature": null` is no candidate at all.
@@ -469,7 +481,9 @@ fn response(out: &mut Vec<u8>, r: &Response, s: &Scenario, set_size: usize) -> (
                 if i > 0 {
                     f.push(b',');
                 }
-                fates.push(candidate(&mut f, c, hashed, set_size, s.secrets));
+                fates.push(candidate(
+                    &mut f, c, hashed, set_size, s.secrets, &mut named,
+                ));
             }
             f.push(b']');
             fields.push(f);
@@ -660,6 +674,7 @@ pub fn check(s: &Scenario) -> &'static str {
     assert_eq!(k.wrong_length, count(Fate::WrongLength));
     assert_eq!(k.unknown_signer, count(Fate::UnknownSigner));
     assert_eq!(k.over_capacity, count(Fate::OverCapacity));
+    assert_eq!(k.repeated_signer, count(Fate::Repeated));
     assert_eq!(stats.counted, want.counted, "counted votes");
 
     match (&verdict, &want.winner) {

@@ -61,7 +61,8 @@ pub fn stats(s: &VerifyStats) {
         + k.already_counted
         + k.equivocation
         + k.invalid_signature
-        + k.over_capacity;
+        + k.over_capacity
+        + k.repeated_signer;
     assert_eq!(s.counted + skipped, s.candidates, "{s:?}");
     assert!(s.verifications <= s.candidates, "{s:?}");
     assert!(s.counted + k.invalid_signature <= s.verifications, "{s:?}");

@@ -1,5 +1,6 @@
-//! A tiny bare-metal binary that links `relay-verifier` (default features:
-//! `no_std`, no `alloc`) for `thumbv7em-none-eabihf`, so that the release
+//! A tiny bare-metal binary that links `relay-verifier` (`no_std`, no `alloc`,
+//! with `small-ed25519` unless built without default features) for
+//! `thumbv7em-none-eabihf`, so that the release
 //! size of the verifier can be read off its ELF sections (`measure.sh`).
 //!
 //! The entry point drives the whole enclave path: signer set and config

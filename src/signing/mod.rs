@@ -5,6 +5,8 @@
 //!
 //! - [`RelayNode`]: signs a result's canonical hash and writes its response
 //!   exactly as a Go relay node does (PROTOCOL.md §5, §8);
+//! - [`report`]: consensus-report payloads, each node with its own OCR
+//!   signatures (§11);
 //! - [`go_params_json`] and [`attestation_user_data`]: the request side (§10);
 //! - [`gateway`]: today's bundler and the earlier merger (§6);
 //! - [`simulator`]: a deterministic Byzantine relay DON.
@@ -37,6 +39,7 @@ pub mod gateway;
 mod gojson;
 mod model;
 mod node;
+pub mod report;
 mod request;
 pub mod simulator;
 

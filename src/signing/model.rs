@@ -7,6 +7,7 @@ use std::vec::Vec;
 use serde_json::Value;
 
 use super::gojson::{write_array, write_key, write_string};
+use super::report::ConsensusReport;
 use crate::error::Error;
 use crate::params::Method;
 
@@ -35,6 +36,11 @@ pub enum LogicalResult {
         /// The capability's error text.
         error: String,
     },
+    /// A capability answer carrying a consensus report (PROTOCOL.md §11):
+    /// every node sends the same report with its own subset of the OCR
+    /// signatures, so each node's result differs while their group hash
+    /// does not. As a whole it is written in the canonical form.
+    Report(ConsensusReport),
 }
 
 impl LogicalResult {
@@ -79,7 +85,18 @@ impl LogicalResult {
     pub fn method(&self) -> Method {
         match self {
             LogicalResult::Secrets(_) => Method::SecretsGet,
-            LogicalResult::Capability { .. } => Method::CapabilityExecute,
+            LogicalResult::Capability { .. } | LogicalResult::Report(_) => {
+                Method::CapabilityExecute
+            }
+        }
+    }
+
+    /// The result as node `node_key` writes it: for a report, with that
+    /// node's own OCR signatures; otherwise [`LogicalResult::to_go_json`].
+    pub fn node_json(&self, node_key: &[u8; 32]) -> String {
+        match self {
+            LogicalResult::Report(r) => capability_json(&r.payload_of_node(node_key), ""),
+            _ => self.to_go_json(),
         }
     }
 
@@ -99,17 +116,32 @@ impl LogicalResult {
                 write_array(out, secrets.as_deref(), |out, s| s.write_go(out));
             }
             LogicalResult::Capability { payload, error } => {
-                if !payload.is_empty() {
-                    write_key(out, &mut first, "payload");
-                    write_string(out, payload);
-                }
-                if !error.is_empty() {
-                    write_key(out, &mut first, "error");
-                    write_string(out, error);
-                }
+                write_capability(out, &mut first, payload, error);
+            }
+            LogicalResult::Report(r) => {
+                write_capability(out, &mut first, &r.canonical_payload(), "");
             }
         }
         out.push('}');
+    }
+}
+
+/// A capability result `{"payload","error"}` as Go writes it.
+fn capability_json(payload: &str, error: &str) -> String {
+    let mut out = String::from("{");
+    write_capability(&mut out, &mut true, payload, error);
+    out.push('}');
+    out
+}
+
+fn write_capability(out: &mut String, first: &mut bool, payload: &str, error: &str) {
+    if !payload.is_empty() {
+        write_key(out, first, "payload");
+        write_string(out, payload);
+    }
+    if !error.is_empty() {
+        write_key(out, first, "error");
+        write_string(out, error);
     }
 }
 

@@ -137,7 +137,7 @@ impl RelayNode {
         result: &LogicalResult,
         shape: ResponseShape,
     ) -> Result<NodeResponse, Error> {
-        let result_json = result.to_go_json();
+        let result_json = result.node_json(&self.public_key());
         let hash = hash_any_size(params, result_json.as_bytes())?;
         let sig = self.signature(&hash);
         let (signatures, signature) = match shape {

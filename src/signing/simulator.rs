@@ -72,11 +72,18 @@ pub enum Fault {
     /// Signs a secrets result with more entries than the default workspace
     /// holds (for a capability request: a forged result).
     OverCapacity,
+    /// Signs a report payload that is base64 but not a protobuf message:
+    /// it groups by its own hash (for other results: forged result 5).
+    JunkReport,
+    /// Signs the honest report with one more field this version does not
+    /// know: a different report, so a different group (for other results:
+    /// forged result 6).
+    ReportUnknownField,
 }
 
 impl Fault {
     /// Every fault kind, with forged results 0 and 1.
-    pub const ALL: [Fault; 13] = [
+    pub const ALL: [Fault; 15] = [
         Fault::Silent,
         Fault::Honest,
         Fault::Duplicate,
@@ -90,6 +97,8 @@ impl Fault {
         Fault::Foreign,
         Fault::Junk,
         Fault::OverCapacity,
+        Fault::JunkReport,
+        Fault::ReportUnknownField,
     ];
 }
 
@@ -484,12 +493,41 @@ impl RelayDon {
             Fault::OverCapacity => {
                 let big = match honest {
                     LogicalResult::Secrets(_) => oversized(),
-                    LogicalResult::Capability { .. } => forge(honest, 9),
+                    LogicalResult::Capability { .. } | LogicalResult::Report(_) => forge(honest, 9),
                 };
                 let r = node.respond(params, &big)?;
                 std::vec![(
                     r,
                     origin("signs a result too large for the workspace", false)
+                )]
+            }
+            Fault::JunkReport => {
+                let junk = match honest {
+                    LogicalResult::Report(_) => LogicalResult::Capability {
+                        // Field 1, length 0x7f, then nothing: truncated.
+                        payload: "Cn8AAA==".into(),
+                        error: String::new(),
+                    },
+                    _ => forge(honest, 5),
+                };
+                std::vec![(
+                    node.respond(params, &junk)?,
+                    origin("signs a report payload that is not protobuf", false)
+                )]
+            }
+            Fault::ReportUnknownField => {
+                let other = match honest {
+                    LogicalResult::Report(r) => {
+                        let mut r = r.clone();
+                        r.unknown_fields
+                            .extend(super::report::unknown_varint_field(99, i as u64 + 1));
+                        LogicalResult::Report(r)
+                    }
+                    _ => forge(honest, 6),
+                };
+                std::vec![(
+                    node.respond(params, &other)?,
+                    origin("signs the report with an extra unknown field", false)
                 )]
             }
         })
@@ -527,6 +565,13 @@ pub fn forge(honest: &LogicalResult, k: u8) -> LogicalResult {
             payload: mark,
             error: error.clone(),
         },
+        // Another report body: same digest and sequence number, other data.
+        LogicalResult::Report(r) => {
+            let mut r = r.clone();
+            r.raw_report
+                .extend_from_slice(format!(" forged {k}").as_bytes());
+            LogicalResult::Report(r)
+        }
     }
 }
 

@@ -254,7 +254,7 @@ pub fn parse_fault(name: &str) -> Result<Fault, String> {
             format!(
                 "unknown fault `{name}` (expected silent, honest, duplicate, forge-K, \
                  relabel, corrupt-signature, truncate-signature, truncate-signer, staple, \
-                 foreign, junk or over-capacity)"
+                 foreign, junk, over-capacity, junk-report or report-unknown-field)"
             )
         })
 }
@@ -274,6 +274,8 @@ pub fn fault_name(fault: Fault) -> String {
         Fault::Foreign => "foreign",
         Fault::Junk => "junk",
         Fault::OverCapacity => "over-capacity",
+        Fault::JunkReport => "junk-report",
+        Fault::ReportUnknownField => "report-unknown-field",
     }
     .into()
 }

@@ -273,7 +273,9 @@ fn verify_case(case: &Value) -> Result<(), String> {
         Err(e) => return check_reject(expect, &Error::from(e)),
     };
     let verifier = Verifier::new(config);
-    let v = match verifier.verify(&params, &body) {
+    let verdict = verifier.verify(&params, &body);
+    check_verifications(expect, &verdict)?;
+    let v = match verdict {
         Verdict::Reject(e) => return check_reject(expect, &e),
         Verdict::Accept(v) => v,
     };
@@ -322,6 +324,26 @@ fn verify_case(case: &Value) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// `expect.max_verifications`, where present: the most signature
+/// verifications the case may cost (PROTOCOL.md §7 rule 2).
+fn check_verifications(expect: &Value, verdict: &Verdict<'_>) -> Result<(), String> {
+    let Some(max) = expect.get("max_verifications") else {
+        return Ok(());
+    };
+    let max = max
+        .as_u64()
+        .ok_or_else(|| format!("max_verifications {max} is not a count"))?;
+    let done = match verdict {
+        Verdict::Accept(v) => v.stats().verifications,
+        Verdict::Reject(Error::NoQuorum(q)) => q.stats.verifications,
+        Verdict::Reject(_) => 0,
+    };
+    if done as u64 > max {
+        return Err(format!("{done} verifications, at most {max} allowed"));
+    }
+    Ok(())
 }
 
 /// A field of an object, `null` when absent (as `expect` leaves `index` out).

@@ -1,0 +1,86 @@
+//! The one place that calls relay-verifier: configuration, parameters,
+//! verification and the verdict's accessors, compared with the expectation.
+
+use relay_verifier::{Config, Error, RequestParams, SignerSet, Verdict, Verifier};
+
+use crate::cases::{Case, Expect, PostCheck};
+
+/// Runs one case; `Err` says what differed.
+pub fn run(case: &Case) -> Result<(), &'static str> {
+    let config =
+        SignerSet::from_slices(case.signers.iter().copied()).and_then(|set| match case.threshold {
+            Some(t) => Config::with_threshold(set, case.f, t),
+            None => Config::new(set, case.f),
+        });
+    let config = match config {
+        Ok(c) => c,
+        Err(e) => return rejected(case, Error::from(e).reason()),
+    };
+    let params = match RequestParams::from_json(case.method, case.params) {
+        Ok(p) => p,
+        Err(e) => return rejected(case, Error::from(e).reason()),
+    };
+    let verifier = Verifier::new(config);
+    let verified = match verifier.verify(&params, case.body) {
+        Verdict::Accept(v) => v,
+        Verdict::Reject(e) => return rejected(case, e.reason()),
+    };
+    let Expect::Accept {
+        hash,
+        signers,
+        index,
+        post,
+    } = &case.expect
+    else {
+        return Err("accepted, expected a rejection");
+    };
+    if verified.hash().as_bytes()[..] != hash[..] {
+        return Err("winning hash differs");
+    }
+    if verified.signer_count() != signers.len()
+        || !verified
+            .signers()
+            .zip(signers.iter())
+            .all(|(a, b)| a[..] == b[..])
+    {
+        return Err("counted signers differ");
+    }
+    if verified.index() != *index {
+        return Err("index differs");
+    }
+    let order = match &params {
+        RequestParams::Secrets(p) => Some(verified.secrets_in_request_order(p)),
+        _ => None,
+    };
+    match (post, order) {
+        (PostCheck::None, _) => Ok(()),
+        (PostCheck::Error(want), Some(Err(e))) if e.name() == *want => Ok(()),
+        (PostCheck::Error(_), _) => Err("post-check did not fail as expected"),
+        (PostCheck::Order(want), Some(Ok(got))) => {
+            let same = got.len() == want.len()
+                && got
+                    .iter()
+                    .zip(want.iter())
+                    .all(|(g, (key, namespace, present))| {
+                        g.id.key == *key
+                            && g.id.namespace == *namespace
+                            && g.entry.is_some() == *present
+                    });
+            if same {
+                Ok(())
+            } else {
+                Err("post-check order differs")
+            }
+        }
+        (PostCheck::Order(_), _) => Err("post-check failed, expected an order"),
+    }
+}
+
+/// A rejection for `reason`: right only if the case expects that reason.
+fn rejected(case: &Case, reason: &str) -> Result<(), &'static str> {
+    match case.expect {
+        Expect::Reject { reason: want } if want == reason => Ok(()),
+        Expect::Reject { .. } => Err("rejected for another reason"),
+        Expect::Accept { .. } => Err("rejected, expected accept"),
+    }
+}
