@@ -88,13 +88,13 @@ fn counts(verifier: &Verifier, params: &RequestParams<'_>, body: &[u8], name: &s
         Verdict::Reject(e) => panic!("{name}: unexpected rejection {e}"),
     };
     Counts {
-        verifications: stats.verifications,
-        counted: stats.counted,
-        named: stats.candidates
+        verifications: stats.verifications as usize,
+        counted: stats.counted as usize,
+        named: (stats.candidates
             - stats.skipped.unknown_signer
             - stats.skipped.missing
             - stats.skipped.not_base64
-            - stats.skipped.wrong_length,
+            - stats.skipped.wrong_length) as usize,
     }
 }
 

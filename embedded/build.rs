@@ -15,11 +15,7 @@ use serde_json::Value;
 
 /// The case files run on the device, relative to the vectors directory.
 /// Adding a file in the `verify.json` format is one line here.
-const CASE_FILES: &[&str] = &[
-    "verify.json",
-    // "strict/verify.json",
-    // "report/verify.json",
-];
+const CASE_FILES: &[&str] = &["verify.json", "strict/verify.json", "report/verify.json"];
 
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -117,6 +113,10 @@ fn case_literal(case: &Value, name: &str, out: &Path, n: usize) -> String {
     };
 
     let expect = &case["expect"];
+    let max_verifications = match count_of(&expect["max_verifications"]) {
+        Some(m) => format!("Some({m})"),
+        None => "None".into(),
+    };
     let expect = if expect["accept"] == Value::Bool(true) {
         let signers: Vec<String> = expect["signers"]
             .as_array()
@@ -162,7 +162,8 @@ fn case_literal(case: &Value, name: &str, out: &Path, n: usize) -> String {
 
     format!(
         "Case {{ name: {name:?}, method: {method}, signers: &[{}], f: {f}, threshold: {threshold}, \
-         params: include_bytes!({:?}), body: include_bytes!({:?}), expect: {expect} }},\n",
+         params: include_bytes!({:?}), body: include_bytes!({:?}), max_verifications: {max_verifications}, \
+         expect: {expect} }},\n",
         signers.join(", "),
         params_file.display().to_string(),
         body_file.display().to_string(),

@@ -27,7 +27,7 @@ const CAPABILITY_PARAMS: &str = r#"{"workflow_id":"wf-0001","owner":"0x123456789
   "execution_id":"4f1c2d3e","reference_id":"step-3","capability_id":"http-actions@1.0.0",
   "payload":"R0VUIC9wcmljZQ=="}"#;
 
-fn main() -> Result<(), relay_verifier::Error> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let don = RelayDon::new(7, 2, 2026);
     let verifier = Verifier::new(don.config()?);
 
@@ -102,7 +102,8 @@ fn main() -> Result<(), relay_verifier::Error> {
         &capability,
         &honest,
         &scenario,
-    )
+    )?;
+    Ok(())
 }
 
 fn secret(key: &str, namespace: &str, ciphertext: &str, shares: &[&str]) -> SecretValue {
@@ -177,8 +178,8 @@ fn report(
                     "NO"
                 }
             );
-            if let RequestParams::Secrets(p) = params {
-                match v.secrets_in_request_order(p) {
+            if let Some(checked) = v.secrets() {
+                match checked {
                     Ok(order) => {
                         for s in order.iter() {
                             let state = s.entry.map_or("missing".to_string(), |e| {
@@ -201,6 +202,17 @@ fn report(
                         "   a report: its own signature was over {}, its group is {}",
                         short(&v.signature_hash().to_string()),
                         short(&v.hash().to_string())
+                    );
+                }
+                let mut buf = vec![0u8; v.report_len().unwrap_or(0)];
+                if let Some(r) = v.report(&mut buf) {
+                    println!(
+                        "   report: seq_nr {}, config digest {}, raw report {:?}, {} OCR signatures (ids {:?})",
+                        r.seq_nr(),
+                        short(&hex(r.config_digest())),
+                        String::from_utf8_lossy(r.raw_report()),
+                        r.signature_count(),
+                        r.signatures().map(|s| s.signer_id).collect::<Vec<_>>()
                     );
                 }
             }
@@ -252,6 +264,10 @@ fn name(don: &RelayDon, key: &[u8; 32]) -> String {
         .iter()
         .position(|k| k == key)
         .map_or("a foreign key".to_string(), |i| format!("node {i}"))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn short_text(text: &str, n: usize) -> String {

@@ -52,7 +52,11 @@ impl BatchVerifier {
 
     /// [`Verifier::verify`] with batch signature verification: the same
     /// verdict, faster when the signatures are valid.
-    pub fn verify_batched<'a>(&'a self, params: &RequestParams<'_>, body: &'a [u8]) -> Verdict<'a> {
+    pub fn verify_batched<'a>(
+        &'a self,
+        params: &'a RequestParams<'a>,
+        body: &'a [u8],
+    ) -> Verdict<'a> {
         let set = self.verifier.config().signers();
         batched(&self.verifier, params, body, |key| {
             set.index_of(key)
@@ -73,7 +77,11 @@ impl Verifier {
     /// [`Verifier::verify`] with batch signature verification: the same
     /// verdict, faster when the signatures are valid (allocates). Keys are
     /// decompressed on every call: a [`BatchVerifier`] does it once.
-    pub fn verify_batched<'a>(&'a self, params: &RequestParams<'_>, body: &'a [u8]) -> Verdict<'a> {
+    pub fn verify_batched<'a>(
+        &'a self,
+        params: &'a RequestParams<'a>,
+        body: &'a [u8],
+    ) -> Verdict<'a> {
         batched(self, params, body, |key| VerifyingKey::from_bytes(key).ok())
     }
 }
@@ -89,7 +97,7 @@ fn decompress(set: &SignerSet) -> Vec<Option<VerifyingKey>> {
 /// bytes into its decompressed key.
 fn batched<'a>(
     verifier: &'a Verifier,
-    params: &RequestParams<'_>,
+    params: &'a RequestParams<'a>,
     body: &'a [u8],
     mut key: impl FnMut(&[u8; 32]) -> Option<VerifyingKey>,
 ) -> Verdict<'a> {

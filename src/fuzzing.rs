@@ -34,3 +34,12 @@ pub fn for_each_string<'a>(
     })?;
     lx.end()
 }
+
+/// The PROTOCOL.md §11 canonical payload of `payload`, as base64 text
+/// streamed into `sink`; returns the length announced before streaming
+/// (what §4 `str` writes first). `None`: the rewrite does not apply.
+pub fn canonical_payload(payload: Text<'_>, mut sink: impl FnMut(&[u8])) -> Option<u64> {
+    let canonical = crate::proto::Canonical::of(&payload)?;
+    canonical.write_base64(&mut sink)?;
+    Some(canonical.base64_len())
+}

@@ -15,6 +15,7 @@ use crate::params::{
     ByteString, CapabilityParams, EnclaveConfig, RequestParams, SecretsParams, MAX_CONFIG_SIGNERS,
     MAX_SECRET_IDS,
 };
+use crate::proto::Canonical;
 use crate::result::{self, CapabilityResult, EntrySpan, OverCapacity, Scratch, Span, Workspace};
 use crate::text::Text;
 
@@ -121,35 +122,80 @@ pub fn canonical_hash_in<const E: usize, const S: usize>(
     result_json: &[u8],
     workspace: &mut Workspace<E, S>,
 ) -> Result<CanonicalHash, Error> {
+    hash_document(params, result_json, workspace, HashKind::Signature)
+}
+
+/// The hash a capability result is *grouped* under (PROTOCOL.md §11): the
+/// §4 hash with a payload that carries a consensus report replaced by its
+/// canonical form, which drops the report's OCR signatures. For any other
+/// result (a secrets result, a payload that is not such a report) it is
+/// [`canonical_hash`].
+///
+/// ```
+/// use relay_verifier::{canonical_group_hash, canonical_hash, Method, RequestParams};
+/// let params = RequestParams::from_json(
+///     Method::CapabilityExecute,
+///     br#"{"workflow_id":"wf","owner":"0x1234567890abcdef1234567890ABCDEF12345678",
+///         "execution_id":"e","reference_id":"r","capability_id":"c","payload":"cA=="}"#,
+/// ).unwrap();
+/// // A report (seq_nr 7, raw_report "hi") with one OCR signature, and without it.
+/// let signed = br#"{"payload":"Cj8KLnR5cGUuZ29vZ2xlYXBpcy5jb20vc2RrLnYxYWxwaGEuUmVwb3J0UmVzcG9uc2USDRAHIgJoaSoFCgFzEAI="}"#;
+/// let bare = br#"{"payload":"CjgKLnR5cGUuZ29vZ2xlYXBpcy5jb20vc2RrLnYxYWxwaGEuUmVwb3J0UmVzcG9uc2USBhAHIgJoaQ=="}"#;
+/// assert_ne!(canonical_hash(&params, signed).unwrap(), canonical_hash(&params, bare).unwrap());
+/// assert_eq!(
+///     canonical_group_hash(&params, signed).unwrap(),
+///     canonical_group_hash(&params, bare).unwrap(),
+/// );
+/// // `bare` is already canonical: its group hash is its signature hash.
+/// assert_eq!(canonical_group_hash(&params, bare), canonical_hash(&params, bare));
+/// ```
+pub fn canonical_group_hash(
+    params: &RequestParams<'_>,
+    result_json: &[u8],
+) -> Result<CanonicalHash, Error> {
+    hash_document(
+        params,
+        result_json,
+        &mut Workspace::<64, 64>::new(),
+        HashKind::Group,
+    )
+}
+
+/// Which of a response's two hashes (PROTOCOL.md §11).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum HashKind {
+    /// Over the result as sent: what signatures are verified over.
+    Signature,
+    /// What the response is counted under.
+    Group,
+}
+
+fn hash_document<const E: usize, const S: usize>(
+    params: &RequestParams<'_>,
+    result_json: &[u8],
+    workspace: &mut Workspace<E, S>,
+    kind: HashKind,
+) -> Result<CanonicalHash, Error> {
     params.validate()?;
     // One strict pass: the reader checks everything `Lexer::document` does
     // (no signature depends on it here), which keeps hashing a large
     // payload close to the cost of SHA-256 itself.
     Lexer::no_byte_order_mark(result_json)?;
     let mut lx = Lexer::new(result_json);
-    let hash = hash_result_at(params, result_json, &mut lx, 0, &mut workspace.slices())?;
+    let mut scratch = workspace.slices();
+    let read = read_result_at(params, result_json, &mut lx, 0, &mut scratch)?;
     lx.end()?;
-    match hash {
-        Ok(h) => Ok(h),
-        Err(OverCapacity) => Err(Error::Malformed(Malformed {
+    let read = read.map_err(|OverCapacity| {
+        Error::Malformed(Malformed {
             offset: 0,
             expected: Expected::WithinCapacity,
-        })),
-    }
-}
-
-/// Reads the result at the cursor (or `null`) and hashes it. The outer
-/// error is a shape error; the inner one says the result did not fit the
-/// workspace.
-pub(crate) fn hash_result_at(
-    params: &RequestParams<'_>,
-    doc: &[u8],
-    lx: &mut Lexer<'_>,
-    depth: usize,
-    scratch: &mut Scratch<'_>,
-) -> Result<Result<CanonicalHash, OverCapacity>, Malformed> {
-    Ok(read_result_at(params, doc, lx, depth, scratch)?
-        .map(|read| hash_read(params, doc, &read, scratch)))
+        })
+    })?;
+    let group = match kind {
+        HashKind::Group => group_hash(params, &read),
+        HashKind::Signature => None,
+    };
+    Ok(group.unwrap_or_else(|| hash_read(params, result_json, &read, &mut scratch)))
 }
 
 /// A result read and shape-checked, not yet hashed: the verifier hashes
@@ -216,7 +262,11 @@ impl Writer {
     }
 
     fn len(&mut self, n: usize) {
-        self.0.update((n as u64).to_be_bytes());
+        self.len64(n as u64);
+    }
+
+    fn len64(&mut self, n: u64) {
+        self.0.update(n.to_be_bytes());
     }
 
     fn str(&mut self, s: &Text<'_>) {
@@ -324,19 +374,7 @@ fn secrets_hash(
     // document order (the order Go's sort leaves short slices in), so the
     // hash never depends on the sort algorithm. The fuzzer found that an
     // earlier tie-break on share positions put `null` shares last.
-    crate::sort::sort_by(entries, |a, b| {
-        let ta = [
-            a.namespace.text(doc),
-            a.key.text(doc),
-            a.ciphertext.text(doc),
-        ];
-        let tb = [
-            b.namespace.text(doc),
-            b.key.text(doc),
-            b.ciphertext.text(doc),
-        ];
-        cmp_texts(&ta, &tb).then(a.seq.cmp(&b.seq))
-    });
+    crate::sort::sort_by(entries, |a, b| result::entry_order(doc, a, b));
     w.len(entries.len());
     for e in entries.iter() {
         w.str(&e.key.text(doc));
@@ -353,8 +391,48 @@ fn secrets_hash(
     w.finish()
 }
 
+/// A result's group hash when it differs in kind from its signature hash:
+/// `Some` only for a capability result whose payload the §11 rewrite
+/// applies to (it may still equal the signature hash, when the payload was
+/// canonical already). `None` means "no rewrite": the group hash is the
+/// signature hash.
+pub(crate) fn group_hash(
+    params: &RequestParams<'_>,
+    read: &ReadResult<'_>,
+) -> Option<CanonicalHash> {
+    match (params, read) {
+        (RequestParams::Capability(p), ReadResult::Capability(r)) => capability_group_hash(p, r),
+        _ => None,
+    }
+}
+
+/// The §11 group hash of a capability result; `None` when the rewrite does
+/// not apply.
+pub(crate) fn capability_group_hash(
+    p: &CapabilityParams<'_>,
+    r: &CapabilityResult<'_>,
+) -> Option<CanonicalHash> {
+    let canonical = Canonical::of(&r.payload)?;
+    let mut complete = None;
+    let hash = capability_hash_with(p, r, |w| {
+        w.len64(canonical.base64_len());
+        complete = canonical.write_base64(&mut |chunk| w.0.update(chunk));
+    });
+    complete.map(|()| hash)
+}
+
 /// The capability hash of PROTOCOL.md §4.
 fn capability_hash(p: &CapabilityParams<'_>, r: &CapabilityResult<'_>) -> CanonicalHash {
+    capability_hash_with(p, r, |w| w.str(&r.payload))
+}
+
+/// The capability hash with `str(result.payload)` written by `payload`:
+/// the one place both of a response's hashes are laid out.
+fn capability_hash_with(
+    p: &CapabilityParams<'_>,
+    r: &CapabilityResult<'_>,
+    payload: impl FnOnce(&mut Writer),
+) -> CanonicalHash {
     let mut w = Writer::new(CAPABILITY_TAG);
     for s in [
         &p.workflow_id,
@@ -370,18 +448,9 @@ fn capability_hash(p: &CapabilityParams<'_>, r: &CapabilityResult<'_>) -> Canoni
     if let Some(c) = &p.enclave_config {
         w.config(c);
     }
-    w.str(&r.payload);
+    payload(&mut w);
     w.str(&r.error);
     w.finish()
-}
-
-/// The §11 group hash of a capability result, when the report rewrite
-/// applies. (Placeholder until the rewrite lands.)
-pub(crate) fn group_hash_read(
-    _params: &RequestParams<'_>,
-    _read: &ReadResult<'_>,
-) -> Option<CanonicalHash> {
-    None
 }
 
 #[cfg(test)]

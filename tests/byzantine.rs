@@ -195,7 +195,6 @@ proptest! {
 
     /// Safety on reports: grouping never admits a report no honest node sent.
     #[test]
-    #[ignore = "until the §11 rewrite lands"]
     fn report_safety((n, f, faulty, drop, seed, _secrets) in setup()) {
         let params = params(false);
         let honest = report(seed);
@@ -217,7 +216,6 @@ proptest! {
     /// Liveness on reports: F+1 honest answers, each with different OCR
     /// signatures, are accepted, whatever the faulty nodes add.
     #[test]
-    #[ignore = "until the §11 rewrite lands"]
     fn report_liveness((n, f, faulty, drop, seed, _secrets) in setup()) {
         let params = params(false);
         let honest = report(seed);
@@ -238,7 +236,6 @@ proptest! {
 
     /// Determinism on reports: any order of the bundle, same verdict.
     #[test]
-    #[ignore = "until the §11 rewrite lands"]
     fn report_determinism((n, f, faulty, drop, seed, _secrets) in setup(), other_order in any::<u64>()) {
         let params = params(false);
         let honest = report(seed);
@@ -259,7 +256,6 @@ proptest! {
 /// Honest report answers differ as sent but share one group; the report
 /// faults land in groups of their own.
 #[test]
-#[ignore = "until the §11 rewrite lands"]
 fn report_answers_group_and_report_faults_do_not() {
     let params = params(false);
     let don = RelayDon::new(7, 2, 11);
@@ -306,6 +302,26 @@ fn report_answers_group_and_report_faults_do_not() {
     // three reports, so all its votes are dropped as an equivocator's.
     assert_eq!(v.stats().skipped.equivocation, 3);
     assert_ne!(v.signature_hash(), v.hash());
+    // The typed view reads the report of the verified response, with that
+    // response's own OCR signatures.
+    let LogicalResult::Report(sample) = &honest else {
+        unreachable!()
+    };
+    let mut buf = vec![0u8; v.report_len().unwrap()];
+    let r = v.report(&mut buf).unwrap();
+    assert_eq!(r.config_digest(), &sample.config_digest[..]);
+    assert_eq!(r.seq_nr(), sample.seq_nr);
+    assert_eq!(r.report_context(), &sample.report_context[..]);
+    assert_eq!(r.raw_report(), &sample.raw_report[..]);
+    let sender = don.nodes()[sim.origins[v.index().unwrap()].node.unwrap()].public_key();
+    let sent = LogicalResult::Report(sample.clone()).node_json(&sender);
+    assert!(sent.contains(v.capability().unwrap().payload.as_str().unwrap()));
+    assert!(r.signature_count() > 0);
+    for s in r.signatures() {
+        let want = &sample.ocr_signatures[s.signer_id as usize];
+        assert_eq!(s.signature, &want.signature[..]);
+    }
+    assert!(v.report(&mut buf[..1]).is_none());
 }
 
 /// Every fault kind at once on F nodes of each size: the honest result wins.
@@ -416,9 +432,7 @@ fn over_capacity_honest_result_needs_a_bigger_workspace() {
 #[test]
 fn post_check_on_signed_results() {
     let params = params(true);
-    let RequestParams::Secrets(sp) = &params else {
-        unreachable!()
-    };
+    assert!(matches!(params, RequestParams::Secrets(_)));
     let nodes: Vec<RelayNode> = (1..=4u8).map(|i| RelayNode::from_seed([i; 32])).collect();
     let keys: Vec<[u8; 32]> = nodes.iter().map(RelayNode::public_key).collect();
     let verifier = Verifier::new(
@@ -434,7 +448,8 @@ fn post_check_on_signed_results() {
             .verify(&params, body.as_bytes())
             .into_result()
             .unwrap();
-        v.secrets_in_request_order(sp)
+        v.secrets()
+            .unwrap()
             .map(|o| {
                 o.iter()
                     .map(|s| (s.id.key.to_string(), s.entry.is_some()))

@@ -270,6 +270,37 @@ fn vectors_report_a_doctored_case() {
     assert_eq!(text.lines().last(), Some("3 passed, 2 failed"));
 }
 
+/// Report cases (§11): every response's group is checked, and a wrong one
+/// is reported by its index in the body.
+#[test]
+fn vectors_check_report_groups_by_response() {
+    let report = load("report/verify.json");
+    let mut wrong_group = case(&report, "verify_cases", "report/subsets-of-ocr-signatures").clone();
+    wrong_group["groups"][2]["group_hash"] = json!("00".repeat(32));
+    let mut wrong_flag = case(&report, "verify_cases", "report/payload-not-protobuf").clone();
+    wrong_flag["groups"][1]["rewritten"] = json!(true);
+    let good = case(&report, "verify_cases", "report/n31-f10-subsets").clone();
+    let dir = TempDir::new("groups");
+    let file = dir.write(
+        "groups.json",
+        json!({"verify_cases": [wrong_group, wrong_flag, good]}).to_string(),
+    );
+    let out = run(&["vectors", p(&file)], None);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("FAIL report/subsets-of-ocr-signatures: response 2: group_hash "),
+        "{text}"
+    );
+    assert!(
+        text.contains("FAIL report/payload-not-protobuf: response 1: rewritten false != true"),
+        "{text}"
+    );
+    assert_eq!(text.lines().last(), Some("1 passed, 2 failed"));
+    let out = run(&["vectors", p(&vectors_path("report/verify.json"))], None);
+    assert_eq!(stdout(&out).lines().last(), Some("41 passed, 0 failed"));
+}
+
 #[test]
 fn vectors_refuse_unreadable_files() {
     let out = run(&["vectors", "/nonexistent/relay-vectors.json"], None);

@@ -11,6 +11,8 @@ pub struct Case {
     pub threshold: Option<usize>,
     pub params: &'static [u8],
     pub body: &'static [u8],
+    /// The most signature verifications the case may cost (§7 rule 2).
+    pub max_verifications: Option<usize>,
     pub expect: Expect,
 }
 

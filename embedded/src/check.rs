@@ -21,7 +21,19 @@ pub fn run(case: &Case) -> Result<(), &'static str> {
         Err(e) => return rejected(case, Error::from(e).reason()),
     };
     let verifier = Verifier::new(config);
-    let verified = match verifier.verify(&params, case.body) {
+    let verdict = verifier.verify(&params, case.body);
+    let verifications = match &verdict {
+        Verdict::Accept(v) => v.stats().verifications,
+        Verdict::Reject(Error::NoQuorum(q)) => q.stats.verifications,
+        Verdict::Reject(_) => 0,
+    };
+    if case
+        .max_verifications
+        .is_some_and(|max| verifications > max)
+    {
+        return Err("more signature verifications than allowed");
+    }
+    let verified = match verdict {
         Verdict::Accept(v) => v,
         Verdict::Reject(e) => return rejected(case, e.reason()),
     };

@@ -9,8 +9,11 @@ pub mod check;
 pub mod differential;
 pub mod envelope;
 pub mod fixtures;
+#[cfg(feature = "fuzzing")]
+pub mod grouping;
 pub mod params;
 pub mod reference;
+pub mod report;
 pub mod seeds;
 
 /// A target: name (as in `fuzz/Cargo.toml` and `fuzz/corpus/`) and entry.
@@ -27,6 +30,7 @@ pub fn targets() -> Vec<Target> {
     let t = {
         let mut t = t;
         t.push(("json_differential", differential::run as fn(&[u8])));
+        t.push(("report", grouping::run));
         t
     };
     t

@@ -117,6 +117,43 @@ pub fn verdict_kind(v: &Verdict<'_>, single: bool) -> &'static str {
     }
 }
 
+/// Compiled in like the other vectors (see `fixtures`).
+const REPORT_VECTORS: &str = include_str!("../../../shared/vectors/report/verify.json");
+
+/// Every capability payload of the report vectors, as text (flags 2), and
+/// each report they carry in the canonical shell (flags 1; flags 5 adds
+/// JSON escapes), so that mutations reach the report decoder.
+pub fn report_inputs() -> Vec<Vec<u8>> {
+    let file: Value = serde_json::from_str(REPORT_VECTORS).expect("vector file is JSON");
+    let mut out = Vec::new();
+    for case in file["verify_cases"].as_array().expect("verify_cases") {
+        let body: Value =
+            serde_json::from_str(str_field(case, "body_json").expect("body_json")).expect("JSON");
+        let responses = match body.get("responses").and_then(Value::as_array) {
+            Some(list) => list.clone(),
+            None => vec![body],
+        };
+        for r in responses {
+            let Some(payload) = r.pointer("/result/payload").and_then(Value::as_str) else {
+                continue;
+            };
+            let mut text = vec![2u8, 0];
+            text.extend_from_slice(payload.as_bytes());
+            out.push(text);
+            let report = super::report::go_base64(payload.as_bytes())
+                .and_then(|b| super::report::decode_payload(&b));
+            if let Some(report) = report {
+                for (flags, param) in [(1u8, 0x55u8), (5, 3)] {
+                    let mut seed = vec![flags, param];
+                    seed.extend_from_slice(&report.bytes);
+                    out.push(seed);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Seeds per target, keyed by target name.
 pub fn all() -> Vec<(&'static str, Vec<Vec<u8>>)> {
     let small = |v: Vec<Vec<u8>>| v.into_iter().filter(|s| s.len() <= SEED_MAX).collect();
@@ -127,6 +164,7 @@ pub fn all() -> Vec<(&'static str, Vec<Vec<u8>>)> {
     ];
     if cfg!(feature = "fuzzing") {
         targets.push(("json_differential", small(documents())));
+        targets.push(("report", small(report_inputs())));
     }
     targets
 }

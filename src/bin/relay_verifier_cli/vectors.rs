@@ -11,7 +11,10 @@ use std::path::PathBuf;
 use base64::Engine as _;
 use clap::Args;
 use relay_verifier::signing::{attestation_user_data, LogicalResult, RelayNode};
-use relay_verifier::{canonical_hash, Error, Method, RequestParams, Verdict, Verifier};
+use relay_verifier::{
+    canonical_group_hash, canonical_hash, Error, Method, Report, RequestParams, Text, Verdict,
+    Verifier,
+};
 use serde_json::{json, Value};
 
 use super::sign::parse_seed;
@@ -266,17 +269,20 @@ fn verify_case(case: &Value) -> Result<(), String> {
 
     let config = match configure(&keys, f, threshold) {
         Ok(c) => c,
-        Err(e) => return check_reject(expect, &e),
+        Err(e) => return check_reject(expect, e.reason(), &e),
     };
     let params = match RequestParams::from_json(method, params_json.as_bytes()) {
         Ok(p) => p,
-        Err(e) => return check_reject(expect, &Error::from(e)),
+        Err(e) => return check_reject(expect, e.reason(), &e),
     };
+    if let Some(groups) = case.get("groups") {
+        check_groups(&params, &body, groups)?;
+    }
     let verifier = Verifier::new(config);
     let verdict = verifier.verify(&params, &body);
     check_verifications(expect, &verdict)?;
     let v = match verdict {
-        Verdict::Reject(e) => return check_reject(expect, &e),
+        Verdict::Reject(e) => return check_reject(expect, e.reason(), &e),
         Verdict::Accept(v) => v,
     };
     if expect.get("accept") != Some(&Value::Bool(true)) {
@@ -299,10 +305,10 @@ fn verify_case(case: &Value) -> Result<(), String> {
     let Some(post) = expect.get("post_check") else {
         return Ok(());
     };
-    let RequestParams::Secrets(p) = &params else {
+    let Some(checked) = v.secrets() else {
         return Err("post_check on a capability case".into());
     };
-    match (v.secrets_in_request_order(p), post.get("error")) {
+    match (checked, post.get("error")) {
         (Err(e), Some(want)) if want == e.name() => Ok(()),
         (Err(e), _) => Err(format!("post-check failed: {e}, expected {post}")),
         (Ok(_), Some(want)) => Err(format!("post-check passed, expected {want}")),
@@ -346,19 +352,66 @@ fn check_verifications(expect: &Value, verdict: &Verdict<'_>) -> Result<(), Stri
     Ok(())
 }
 
+/// A report case's `groups` (PROTOCOL.md §11): for response `i` of the body,
+/// the hash its signatures are verified over, the hash it is counted under,
+/// and whether the rewrite applied. A mismatch names the response.
+fn check_groups(params: &RequestParams<'_>, body: &[u8], groups: &Value) -> Result<(), String> {
+    let groups = groups.as_array().ok_or("groups is not an array")?;
+    let body: Value = serde_json::from_slice(body).map_err(|e| format!("body: {e}"))?;
+    let responses = match body.get("responses") {
+        Some(list) => list.as_array().cloned().unwrap_or_default(),
+        None => vec![body],
+    };
+    if responses.len() != groups.len() {
+        return Err(format!(
+            "{} groups for {} responses",
+            groups.len(),
+            responses.len()
+        ));
+    }
+    for (i, (response, want)) in responses.iter().zip(groups).enumerate() {
+        // Re-serialized: the hashes are over decoded strings.
+        let result = response.get("result").unwrap_or(&Value::Null).to_string();
+        let sig = canonical_hash(params, result.as_bytes())
+            .map_err(|e| format!("response {i}: result does not hash: {e}"))?;
+        let group = canonical_group_hash(params, result.as_bytes())
+            .map_err(|e| format!("response {i}: result does not hash: {e}"))?;
+        let payload = response
+            .pointer("/result/payload")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let rewritten = Report::decoded_len(&Text::new(payload)).is_some();
+        let got = json!({
+            "sig_hash": sig.to_string(),
+            "group_hash": group.to_string(),
+            "rewritten": rewritten,
+        });
+        for key in ["sig_hash", "group_hash", "rewritten"] {
+            if got.get(key) != want.get(key) {
+                return Err(format!(
+                    "response {i}: {key} {} != {}",
+                    field(&got, key),
+                    field(want, key)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A field of an object, `null` when absent (as `expect` leaves `index` out).
 fn field<'v>(v: &'v Value, key: &str) -> &'v Value {
     v.get(key).unwrap_or(&Value::Null)
 }
 
 /// A rejection must be expected, for the same reason, and carry no index.
-fn check_reject(expect: &Value, e: &Error) -> Result<(), String> {
+fn check_reject(expect: &Value, reason: &str, e: &dyn std::fmt::Display) -> Result<(), String> {
     if expect.get("accept") != Some(&Value::Bool(false)) {
         return Err(format!("rejected ({e}), expected accept"));
     }
     let want = field(expect, "reason");
-    if want != e.reason() {
-        return Err(format!("reason {} ({e}) != {want}", e.reason()));
+    if want != reason {
+        return Err(format!("reason {reason} ({e}) != {want}"));
     }
     if !field(expect, "index").is_null() {
         return Err("a rejection has no index".into());

@@ -1,0 +1,339 @@
+//! Base64 as Go's `StdEncoding` decodes it, streamed out of a [`Text`], and
+//! the padded standard encoding streamed into a sink.
+//!
+//! The `base64` crate decodes and encodes the blocks; what it has no mode
+//! for is Go's framing: CR and LF skipped anywhere (padding included), `=`
+//! only in the last quantum, nothing but CR/LF after it. That framing is the
+//! small state machine here.
+
+use base64::alphabet;
+use base64::engine::general_purpose::STANDARD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine as _;
+
+use super::wire::Input;
+use crate::text::{DecodedBytes, Text};
+
+/// Go's `StdEncoding` when decoding: padding required, and non-zero unused
+/// bits in the last digit accepted (unlike PROTOCOL.md §6).
+const GO_STD: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
+);
+
+/// Digits decoded per block (16 quanta), and the bytes they give.
+const BLOCK_DIGITS: usize = 64;
+const BLOCK_BYTES: usize = 48;
+
+/// The base64 text, one character at a time.
+#[derive(Clone)]
+enum Chars<'t> {
+    /// Text with no escape: the raw bytes are the characters.
+    Plain { raw: &'t [u8], at: usize },
+    /// Text with JSON escapes, resolved on the fly.
+    Escaped(DecodedBytes<'t>),
+}
+
+impl Chars<'_> {
+    fn next(&mut self) -> Option<u8> {
+        match self {
+            Chars::Plain { raw, at } => {
+                let c = raw.get(*at).copied();
+                *at = at.saturating_add(1);
+                c
+            }
+            Chars::Escaped(it) => it.next(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// More text to decode.
+    Open,
+    /// The text ended well: the block holds the last bytes.
+    Finished,
+    /// The text is not Go base64.
+    Failed,
+}
+
+/// A forward cursor over the bytes a payload's base64 decodes to.
+///
+/// Reads are bounded by a limit (the end of the enclosing protobuf message);
+/// [`Cursor::seek`] moves anywhere: in O(1) when the text is plain base64
+/// (decoded offset `3q` is digit `4q`), otherwise by decoding forward, from
+/// the start if the target lies behind.
+pub(super) struct Cursor<'t> {
+    text: Text<'t>,
+    /// No escapes and no CR/LF: offsets map arithmetically.
+    seekable: bool,
+    chars: Chars<'t>,
+    block: [u8; BLOCK_BYTES],
+    at: usize,
+    len: usize,
+    /// Decoded offset of `block[at]`.
+    pos: u64,
+    limit: u64,
+    state: State,
+}
+
+impl<'t> Cursor<'t> {
+    pub(super) fn new(text: Text<'t>) -> Self {
+        let seekable = text
+            .as_str()
+            .is_some_and(|s| !s.bytes().any(|b| b == b'\r' || b == b'\n'));
+        Cursor {
+            text,
+            seekable,
+            chars: Self::chars_of(text),
+            block: [0; BLOCK_BYTES],
+            at: 0,
+            len: 0,
+            pos: 0,
+            limit: u64::MAX,
+            state: State::Open,
+        }
+    }
+
+    fn chars_of(text: Text<'t>) -> Chars<'t> {
+        match text.as_str() {
+            Some(s) => Chars::Plain {
+                raw: s.as_bytes(),
+                at: 0,
+            },
+            None => Chars::Escaped(text.bytes()),
+        }
+    }
+
+    /// Makes `block[at..len]` non-empty; `Some(false)` at the end of the
+    /// decoded stream, `None` when the text is not Go base64.
+    fn fill(&mut self) -> Option<bool> {
+        while self.at >= self.len {
+            match self.state {
+                State::Open => self.decode_block(),
+                State::Finished => return Some(false),
+                State::Failed => return None,
+            }
+        }
+        Some(true)
+    }
+
+    fn fail(&mut self) {
+        self.state = State::Failed;
+        self.at = 0;
+        self.len = 0;
+    }
+
+    /// Decodes up to [`BLOCK_DIGITS`] digits into the block.
+    fn decode_block(&mut self) {
+        let mut digits = [0u8; BLOCK_DIGITS];
+        let mut n = 0usize;
+        let mut padded = false;
+        while n < BLOCK_DIGITS {
+            match self.chars.next() {
+                None => break,
+                Some(b'\r' | b'\n') => {}
+                Some(b'=') => {
+                    if !self.padding_ends_text(n % 4) {
+                        return self.fail();
+                    }
+                    padded = true;
+                    break;
+                }
+                Some(c) => {
+                    if let Some(slot) = digits.get_mut(n) {
+                        *slot = c;
+                    }
+                    n += 1;
+                }
+            }
+        }
+        let mut total = n;
+        if padded {
+            // Complete the quantum for the engine: n % 4 is 2 or 3 here,
+            // and n < BLOCK_DIGITS, so the padding fits.
+            while !total.is_multiple_of(4) {
+                match digits.get_mut(total) {
+                    Some(slot) => *slot = b'=',
+                    None => return self.fail(),
+                }
+                total += 1;
+            }
+            self.state = State::Finished;
+        } else if n < BLOCK_DIGITS {
+            // The text ended; Go requires padding, so a partial quantum fails.
+            if !n.is_multiple_of(4) {
+                return self.fail();
+            }
+            self.state = State::Finished;
+        }
+        let digits = digits.get(..total).unwrap_or_default();
+        match GO_STD.decode_slice(digits, &mut self.block) {
+            Ok(k) => {
+                self.at = 0;
+                self.len = k;
+            }
+            Err(_) => self.fail(),
+        }
+    }
+
+    /// After a `=` at position `j` of its quantum: Go accepts `xx==` and
+    /// `xxx=`, with CR/LF anywhere, and then nothing but CR/LF.
+    fn padding_ends_text(&mut self, j: usize) -> bool {
+        if j < 2 {
+            return false;
+        }
+        if j == 2 {
+            loop {
+                match self.chars.next() {
+                    Some(b'\r' | b'\n') => {}
+                    Some(b'=') => break,
+                    _ => return false,
+                }
+            }
+        }
+        loop {
+            match self.chars.next() {
+                None => return true,
+                Some(b'\r' | b'\n') => {}
+                Some(_) => return false,
+            }
+        }
+    }
+
+    /// Moves to decoded offset `target` (no limit applies).
+    pub(super) fn seek(&mut self, target: u64) -> Option<()> {
+        let buffered = (self.len.saturating_sub(self.at)) as u64;
+        if target >= self.pos && target - self.pos <= buffered {
+            let step = usize::try_from(target - self.pos).ok()?;
+            self.at = self.at.saturating_add(step);
+            self.pos = target;
+            return Some(());
+        }
+        if self.seekable {
+            let quantum = target / 3;
+            let digit = usize::try_from(quantum.checked_mul(4)?).ok()?;
+            if let Chars::Plain { at, .. } = &mut self.chars {
+                *at = digit;
+            }
+            self.at = 0;
+            self.len = 0;
+            self.pos = quantum * 3;
+            self.state = State::Open;
+        } else if target < self.pos {
+            self.chars = Self::chars_of(self.text);
+            self.at = 0;
+            self.len = 0;
+            self.pos = 0;
+            self.state = State::Open;
+        }
+        let saved = self.limit;
+        self.limit = u64::MAX;
+        let moved = self.take(target - self.pos, &mut |_| {});
+        self.limit = saved;
+        moved
+    }
+}
+
+impl Input for Cursor<'_> {
+    fn pos(&self) -> u64 {
+        self.pos
+    }
+
+    fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    fn set_limit(&mut self, limit: u64) {
+        self.limit = limit;
+    }
+
+    fn more(&mut self) -> Option<bool> {
+        if self.pos >= self.limit {
+            return Some(false);
+        }
+        self.fill()
+    }
+
+    fn byte(&mut self) -> Option<u8> {
+        if self.pos >= self.limit || !self.fill()? {
+            return None;
+        }
+        let b = *self.block.get(self.at)?;
+        self.at += 1;
+        self.pos += 1;
+        Some(b)
+    }
+
+    fn take(&mut self, n: u64, out: &mut impl FnMut(&[u8])) -> Option<()> {
+        if self.pos.checked_add(n)? > self.limit {
+            return None;
+        }
+        let mut left = n;
+        while left > 0 {
+            if !self.fill()? {
+                return None;
+            }
+            let avail = self.len.saturating_sub(self.at);
+            let k = usize::try_from(left).map_or(avail, |l| l.min(avail));
+            out(self.block.get(self.at..self.at + k)?);
+            self.at += k;
+            self.pos += k as u64;
+            left -= k as u64;
+        }
+        Some(())
+    }
+}
+
+/// Padded standard base64 of a byte stream, handed to `sink` in blocks.
+pub(super) struct Encoder<'s, F: FnMut(&[u8])> {
+    sink: &'s mut F,
+    buf: [u8; 192],
+    n: usize,
+    written: u64,
+}
+
+impl<'s, F: FnMut(&[u8])> Encoder<'s, F> {
+    pub(super) fn new(sink: &'s mut F) -> Self {
+        Encoder {
+            sink,
+            buf: [0; 192],
+            n: 0,
+            written: 0,
+        }
+    }
+
+    pub(super) fn put(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let room = self.buf.len() - self.n;
+            let (now, later) = bytes.split_at(room.min(bytes.len()));
+            if let Some(dst) = self.buf.get_mut(self.n..self.n + now.len()) {
+                dst.copy_from_slice(now);
+            }
+            self.n += now.len();
+            bytes = later;
+            if self.n == self.buf.len() {
+                self.flush();
+            }
+        }
+    }
+
+    /// Encodes what is buffered: a multiple of 3 bytes except at the end.
+    fn flush(&mut self) {
+        let mut text = [0u8; 256];
+        let bytes = self.buf.get(..self.n).unwrap_or_default();
+        if let Ok(k) = STANDARD.encode_slice(bytes, &mut text) {
+            (self.sink)(text.get(..k).unwrap_or_default());
+            self.written += k as u64;
+        }
+        self.n = 0;
+    }
+
+    /// Pads and flushes the end; returns the characters written in all.
+    pub(super) fn finish(mut self) -> u64 {
+        self.flush();
+        self.written
+    }
+}
