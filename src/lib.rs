@@ -57,6 +57,8 @@ mod sort;
 mod text;
 mod verify;
 
+#[cfg(feature = "batch")]
+pub use crate::batch::BatchVerifier;
 pub use crate::compute::{
     ComputeError, ComputeNoQuorum, ComputeStats, ComputeVerdict, CountedEntry, EntrySkip,
     EntryTrace, VerifiedComputeRequest,
