@@ -176,6 +176,59 @@ fn honest_rows(rows: &mut Vec<Row>) {
     }
 }
 
+/// PROTOCOL.md §11: the 31-node report vector, every node with its own
+/// subset of OCR signatures, so every response is hashed twice (as sent,
+/// and in canonical form for its group).
+fn report_rows(rows: &mut Vec<Row>) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/vectors/report/verify.json"
+    );
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("report vectors"))
+            .expect("json");
+    let case = file["verify_cases"]
+        .as_array()
+        .expect("verify_cases")
+        .iter()
+        .find(|c| c["name"] == "report/n31-f10-subsets")
+        .expect("report/n31-f10-subsets");
+    let keys: Vec<[u8; 32]> = case["signers"]
+        .as_array()
+        .expect("signers")
+        .iter()
+        .map(|k| {
+            let mut key = [0u8; 32];
+            hex::decode_to_slice(k.as_str().expect("hex"), &mut key).expect("key");
+            key
+        })
+        .collect();
+    let f = case["f"].as_u64().expect("f") as usize;
+    let set = relay_verifier::SignerSet::new(&keys).expect("signer set");
+    let verifier = Verifier::new(relay_verifier::Config::new(set, f).expect("config"));
+    let params_json: &'static str = Box::leak(
+        case["params_json"]
+            .as_str()
+            .expect("params")
+            .to_owned()
+            .into_boxed_str(),
+    );
+    let params = RequestParams::from_json(Method::CapabilityExecute, params_json.as_bytes())
+        .expect("params");
+    let body = case["body_json"].as_str().expect("body").to_owned();
+    let c = counts(&verifier, &params, body.as_bytes(), "report");
+    rows.push(Row {
+        name: "report/n31-f10-subsets".into(),
+        against: "counted × raw",
+        a: verify_work(verifier, params, body.clone()),
+        b: raw_verification(),
+        scale: c.counted as f64,
+        goal: Some((1.10, true)),
+        bytes: Some(body.len()),
+        counts: Some(c),
+    });
+}
+
 /// The batch backend against ed25519-dalek's own batch of the same
 /// signatures, and both backends against the Go enclave's rule.
 fn go_and_batch_rows(
@@ -524,6 +577,9 @@ fn main() {
     }
     if wants(&["hash/"]) {
         hashing_rows(&mut rows);
+    }
+    if wants(&["report/"]) {
+        report_rows(&mut rows);
     }
     if let Some(f) = &filter {
         rows.retain(|r| r.name.contains(f.as_str()));
