@@ -634,24 +634,30 @@ fn main() {
         let min = ratios[i].iter().copied().fold(f64::INFINITY, f64::min);
         let max = ratios[i].iter().copied().fold(0.0, f64::max);
         let med = median(&mut ratios[i]);
+        // The least-disturbed batch of each side: on a loaded machine the
+        // ratio of these is the steadiest estimate.
+        let a_min = a_times[i].iter().copied().fold(f64::INFINITY, f64::min);
+        let b_min = b_times[i].iter().copied().fold(f64::INFINITY, f64::min);
+        let of_mins = a_min / (row.scale * b_min);
         let a = median(&mut a_times[i]);
         let b = median(&mut b_times[i]);
         println!(
-            "{:<28} A {:>10.1} µs  B {:>9.1} µs × {:<3}  ratio median {:.3}  min {:.3}  max {:.3}",
+            "{:<28} A {:>10.1} µs  B {:>9.1} µs × {:<3}  ratio median {:.3}  min {:.3}  max {:.3}  of mins {:.3}",
             row.name,
             a * 1e6,
             b * 1e6,
             row.scale,
             med,
             min,
-            max
+            max,
+            of_mins
         );
         if i > 0 {
             out.push(',');
         }
         out.push_str(&format!(
             "{{\"name\":\"{}\",\"against\":\"{}\",\"a_us\":{},\"b_us\":{},\"scale\":{},\
-             \"median\":{},\"min\":{},\"max\":{},\"rounds\":{}",
+             \"median\":{},\"min\":{},\"max\":{},\"rounds\":{},\"a_min_us\":{},\"b_min_us\":{},\"of_mins\":{}",
             row.name,
             row.against,
             a * 1e6,
@@ -660,7 +666,10 @@ fn main() {
             med,
             min,
             max,
-            rounds
+            rounds,
+            a_min * 1e6,
+            b_min * 1e6,
+            of_mins
         ));
         if let Some((g, at_most)) = row.goal {
             out.push_str(&format!(",\"goal\":{g},\"at_most\":{at_most}"));
