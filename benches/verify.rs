@@ -60,8 +60,14 @@ impl Counts {
             - stats.skipped.missing
             - stats.skipped.not_base64
             - stats.skipped.wrong_length;
-        self.0
-            .insert(name.into(), (stats.verifications, stats.counted, named));
+        self.0.insert(
+            name.into(),
+            (
+                stats.verifications as usize,
+                stats.counted as usize,
+                named as usize,
+            ),
+        );
     }
 
     fn save(&self) {

@@ -27,7 +27,7 @@ const CAPABILITY_PARAMS: &str = r#"{"workflow_id":"wf-0001","owner":"0x123456789
   "execution_id":"4f1c2d3e","reference_id":"step-3","capability_id":"http-actions@1.0.0",
   "payload":"R0VUIC9wcmljZQ=="}"#;
 
-fn main() -> Result<(), relay_verifier::Error> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let don = RelayDon::new(7, 2, 2026);
     let verifier = Verifier::new(don.config()?);
 
@@ -102,7 +102,8 @@ fn main() -> Result<(), relay_verifier::Error> {
         &capability,
         &honest,
         &scenario,
-    )
+    )?;
+    Ok(())
 }
 
 fn secret(key: &str, namespace: &str, ciphertext: &str, shares: &[&str]) -> SecretValue {
@@ -177,8 +178,8 @@ fn report(
                     "NO"
                 }
             );
-            if let RequestParams::Secrets(p) = params {
-                match v.secrets_in_request_order(p) {
+            if let Some(checked) = v.secrets() {
+                match checked {
                     Ok(order) => {
                         for s in order.iter() {
                             let state = s.entry.map_or("missing".to_string(), |e| {

@@ -124,8 +124,8 @@ fn explain(case: &Value) -> Result<(), String> {
                 v.index()
             );
             println!("   {}", v.stats());
-            if let RequestParams::Secrets(p) = &params {
-                match v.secrets_in_request_order(p) {
+            if let Some(checked) = v.secrets() {
+                match checked {
                     Ok(order) => {
                         for s in order.iter() {
                             let shares = s.entry.map(|e| e.encrypted_shares().count());

@@ -25,7 +25,11 @@ impl Verifier {
     #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
     /// [`Verifier::verify`] with batch signature verification: the same
     /// verdict, faster when the signatures are valid (allocates).
-    pub fn verify_batched<'a>(&'a self, params: &RequestParams<'_>, body: &'a [u8]) -> Verdict<'a> {
+    pub fn verify_batched<'a>(
+        &'a self,
+        params: &'a RequestParams<'a>,
+        body: &'a [u8],
+    ) -> Verdict<'a> {
         let mut checked: Vec<([u8; 32], [u8; 64], CanonicalHash)> = Vec::new();
         let optimistic = self.verify_with(
             params,

@@ -1,19 +1,19 @@
-//! The one error type of the crate, and the pieces it is made of.
-//!
-//! Every rejection maps to one of the four reasons of PROTOCOL.md §7
-//! ([`Error::reason`]); the payload says what went wrong and where.
+//! One error type per operation: [`ConfigError`] for loading the signer set,
+//! [`ParamsError`] for request parameters, [`Error`] for verifying a body
+//! (and hashing a result). Each names its PROTOCOL.md §7 reason
+//! (`reason()`), and each stays within 128 bytes so that a `Result` is
+//! cheap to return on a small stack.
 
 use core::fmt;
 
 use crate::hash::CanonicalHash;
 use crate::verify::VerifyStats;
 
-/// Why a body, a configuration or a set of request parameters was refused.
+/// Why a body was refused by the verifier (or a result by
+/// [`crate::canonical_hash`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
-    /// The enclave's own configuration (signer set, `F`, threshold) is unusable.
-    InvalidConfig(ConfigError),
     /// The enclave's own request parameters break a rule of PROTOCOL.md §2:
     /// no canonical hash can be formed.
     InvalidParams(ParamsError),
@@ -24,11 +24,10 @@ pub enum Error {
 }
 
 impl Error {
-    /// The reason as the reference vectors name it: `invalid_config`,
-    /// `invalid_params`, `malformed` or `no_quorum`.
+    /// The reason as the reference vectors name it: `invalid_params`,
+    /// `malformed` or `no_quorum`.
     pub fn reason(&self) -> &'static str {
         match self {
-            Error::InvalidConfig(_) => "invalid_config",
             Error::InvalidParams(_) => "invalid_params",
             Error::Malformed(_) => "malformed",
             Error::NoQuorum(_) => "no_quorum",
@@ -39,7 +38,6 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::InvalidConfig(e) => write!(f, "invalid configuration: {e}"),
             Error::InvalidParams(e) => write!(f, "invalid request parameters: {e}"),
             Error::Malformed(e) => write!(f, "malformed body: {e}"),
             Error::NoQuorum(e) => write!(f, "no quorum: {e}"),
@@ -64,12 +62,6 @@ impl std::error::Error for Malformed {}
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl std::error::Error for NoQuorum {}
-
-impl From<ConfigError> for Error {
-    fn from(e: ConfigError) -> Self {
-        Error::InvalidConfig(e)
-    }
-}
 
 impl From<ParamsError> for Error {
     fn from(e: ParamsError) -> Self {
@@ -130,6 +122,13 @@ pub enum ConfigError {
         /// The capacity, [`crate::MAX_SIGNERS`].
         max: usize,
     },
+}
+
+impl ConfigError {
+    /// The reason as the reference vectors name it: `invalid_config`.
+    pub fn reason(&self) -> &'static str {
+        "invalid_config"
+    }
 }
 
 impl fmt::Display for ConfigError {
@@ -238,6 +237,13 @@ pub enum ParamsError {
     },
 }
 
+impl ParamsError {
+    /// The reason as the reference vectors name it: `invalid_params`.
+    pub fn reason(&self) -> &'static str {
+        "invalid_params"
+    }
+}
+
 impl fmt::Display for ParamsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
@@ -292,11 +298,20 @@ impl fmt::Display for ParamsError {
 
 /// Where a body stops being a valid envelope, and what was expected there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Malformed {
     /// Byte offset into the body (or the parameters text) of the problem.
     pub offset: usize,
     /// What the parser expected at that offset.
     pub expected: Expected,
+}
+
+impl Malformed {
+    /// What was expected at byte `offset` (for comparisons in tests and
+    /// callers' own readers).
+    pub const fn new(offset: usize, expected: Expected) -> Self {
+        Malformed { offset, expected }
+    }
 }
 
 impl fmt::Display for Malformed {
@@ -403,13 +418,15 @@ impl fmt::Display for Expected {
 
 /// Diagnosis of a well-formed body in which no result reached the threshold.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NoQuorum {
     /// Signers needed for a result to win.
-    pub threshold: usize,
-    /// The hashes with the most counted signers, most first (at most four).
-    pub leaders: heapless::Vec<(CanonicalHash, usize), 4>,
+    pub threshold: u32,
+    /// The hash with the most counted signers (ties: the smallest), and
+    /// how many; `None` when no signature counted.
+    pub leader: Option<(CanonicalHash, u32)>,
     /// How many distinct hashes gathered at least one counted signer.
-    pub distinct_hashes: usize,
+    pub distinct_hashes: u32,
     /// What happened to every candidate signature.
     pub stats: VerifyStats,
 }
@@ -421,9 +438,33 @@ impl fmt::Display for NoQuorum {
             "no result reached {} signers ({} distinct hashes counted",
             self.threshold, self.distinct_hashes
         )?;
-        for (hash, n) in &self.leaders {
-            write!(f, "; {hash}: {n}")?;
+        if let Some((hash, n)) = &self.leader {
+            write!(f, "; leading {hash}: {n}")?;
         }
         write!(f, "); {}", self.stats)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue #11: every error a caller gets back fits 128 bytes (clippy's
+    /// `result_large_err` bound), so returning one costs little stack.
+    #[test]
+    fn errors_stay_within_128_bytes() {
+        let sizes = [
+            ("Error", core::mem::size_of::<Error>()),
+            ("ConfigError", core::mem::size_of::<ConfigError>()),
+            ("ParamsError", core::mem::size_of::<ParamsError>()),
+            (
+                "PostCheckError",
+                core::mem::size_of::<crate::PostCheckError>(),
+            ),
+        ];
+        for (name, size) in sizes {
+            std::println!("{name}: {size} bytes");
+            assert!(size <= 128, "{name} is {size} bytes");
+        }
     }
 }

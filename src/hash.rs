@@ -374,19 +374,7 @@ fn secrets_hash(
     // document order (the order Go's sort leaves short slices in), so the
     // hash never depends on the sort algorithm. The fuzzer found that an
     // earlier tie-break on share positions put `null` shares last.
-    crate::sort::sort_by(entries, |a, b| {
-        let ta = [
-            a.namespace.text(doc),
-            a.key.text(doc),
-            a.ciphertext.text(doc),
-        ];
-        let tb = [
-            b.namespace.text(doc),
-            b.key.text(doc),
-            b.ciphertext.text(doc),
-        ];
-        cmp_texts(&ta, &tb).then(a.seq.cmp(&b.seq))
-    });
+    crate::sort::sort_by(entries, |a, b| result::entry_order(doc, a, b));
     w.len(entries.len());
     for e in entries.iter() {
         w.str(&e.key.text(doc));

@@ -10,10 +10,10 @@
     clippy::indexing_slicing,
     clippy::panic
 )]
-// Without a heap there is nothing to box into: errors (a few hundred bytes,
-// with the no-quorum diagnosis) and parameters (fixed-capacity lists) are
-// moved by value, once per verification.
-#![allow(clippy::result_large_err, clippy::large_enum_variant)]
+// Without a heap there is nothing to box into: parameters (fixed-capacity
+// lists, the secrets variant far larger than the capability one) are held
+// by value. Errors are not exempt: each stays within 128 bytes.
+#![allow(clippy::large_enum_variant)]
 #![cfg_attr(
     test,
     allow(

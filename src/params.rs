@@ -46,6 +46,7 @@ impl Method {
 
 /// A secret's identifier: `{"key", "namespace"}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct SecretId<'a> {
     /// The secret's key.
     pub key: Text<'a>,
@@ -60,6 +61,11 @@ impl<'a> SecretId<'a> {
             key: Text::new(key),
             namespace: Text::new(namespace),
         }
+    }
+
+    /// An identifier from two [`Text`]s.
+    pub const fn from_texts(key: Text<'a>, namespace: Text<'a>) -> Self {
+        SecretId { key, namespace }
     }
 }
 
@@ -191,9 +197,11 @@ impl Iterator for ByteStream<'_> {
 
 /// `enclave_config`: the threshold-decryption DON the result is bound to.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct EnclaveConfig<'a> {
-    /// The DON's signer keys (hashed sorted bytewise).
-    pub signers: heapless::Vec<ByteString<'a>, MAX_CONFIG_SIGNERS>,
+    /// The DON's signer keys (hashed sorted bytewise); see
+    /// [`EnclaveConfig::signers`].
+    pub(crate) signers: heapless::Vec<ByteString<'a>, MAX_CONFIG_SIGNERS>,
     /// The DON's master public key.
     pub master_public_key: ByteString<'a>,
     /// Decryption threshold.
@@ -202,8 +210,36 @@ pub struct EnclaveConfig<'a> {
     pub f: u32,
 }
 
+impl<'a> EnclaveConfig<'a> {
+    /// A configuration built in code; more than [`MAX_CONFIG_SIGNERS`]
+    /// signers is [`ParamsError::Capacity`]. The §2 rules are checked by
+    /// `validate`, as for parameters read from JSON.
+    pub fn new(
+        signers: &[ByteString<'a>],
+        master_public_key: ByteString<'a>,
+        t: u32,
+        f: u32,
+    ) -> Result<Self, ParamsError> {
+        Ok(EnclaveConfig {
+            signers: heapless::Vec::from_slice(signers).map_err(|_| ParamsError::Capacity {
+                what: "enclave_config signers",
+                max: MAX_CONFIG_SIGNERS,
+            })?,
+            master_public_key,
+            t,
+            f,
+        })
+    }
+
+    /// The DON's signer keys, in the order given.
+    pub fn signers(&self) -> &[ByteString<'a>] {
+        &self.signers
+    }
+}
+
 /// Parameters of `confidential.secrets.get`.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct SecretsParams<'a> {
     /// `workflow_id`, required.
     pub workflow_id: Text<'a>,
@@ -213,8 +249,9 @@ pub struct SecretsParams<'a> {
     pub execution_id: Text<'a>,
     /// `org_id`, optional (empty when absent).
     pub org_id: Text<'a>,
-    /// The requested secrets, in request order.
-    pub secrets: heapless::Vec<SecretId<'a>, MAX_SECRET_IDS>,
+    /// The requested secrets, in request order; see
+    /// [`SecretsParams::secrets`].
+    pub(crate) secrets: heapless::Vec<SecretId<'a>, MAX_SECRET_IDS>,
     /// `enclave_public_key`, even-length hex.
     pub enclave_public_key: Text<'a>,
     /// `enclave_config`, optional.
@@ -225,8 +262,43 @@ pub struct SecretsParams<'a> {
     pub signed_compute_requests: Option<&'a [u8]>,
 }
 
+impl<'a> SecretsParams<'a> {
+    /// Parameters built in code, with no `org_id`, `enclave_config`,
+    /// `attestation` or `signed_compute_requests` (set those fields after).
+    /// More than [`MAX_SECRET_IDS`] identifiers is
+    /// [`ParamsError::Capacity`]; the §2 rules are checked by `validate`.
+    pub fn new(
+        workflow_id: Text<'a>,
+        owner: Text<'a>,
+        execution_id: Text<'a>,
+        secrets: &[SecretId<'a>],
+        enclave_public_key: Text<'a>,
+    ) -> Result<Self, ParamsError> {
+        Ok(SecretsParams {
+            workflow_id,
+            owner,
+            execution_id,
+            org_id: Text::default(),
+            secrets: heapless::Vec::from_slice(secrets).map_err(|_| ParamsError::Capacity {
+                what: "secret identifiers",
+                max: MAX_SECRET_IDS,
+            })?,
+            enclave_public_key,
+            enclave_config: None,
+            attestation: Text::default(),
+            signed_compute_requests: None,
+        })
+    }
+
+    /// The requested secrets, in request order.
+    pub fn secrets(&self) -> &[SecretId<'a>] {
+        &self.secrets
+    }
+}
+
 /// Parameters of `confidential.capability.execute`.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct CapabilityParams<'a> {
     /// `workflow_id`, required.
     pub workflow_id: Text<'a>,
@@ -246,6 +318,32 @@ pub struct CapabilityParams<'a> {
     pub enclave_config: Option<EnclaveConfig<'a>>,
     /// `attestation`: never hashed.
     pub attestation: Text<'a>,
+}
+
+impl<'a> CapabilityParams<'a> {
+    /// Parameters built in code, with no `org_id`, `enclave_config` or
+    /// `attestation` (set those fields after); the §2 rules are checked by
+    /// `validate`.
+    pub const fn new(
+        workflow_id: Text<'a>,
+        owner: Text<'a>,
+        execution_id: Text<'a>,
+        reference_id: Text<'a>,
+        capability_id: Text<'a>,
+        payload: Text<'a>,
+    ) -> Self {
+        CapabilityParams {
+            workflow_id,
+            owner,
+            execution_id,
+            org_id: Text::new(""),
+            reference_id,
+            capability_id,
+            payload,
+            enclave_config: None,
+            attestation: Text::new(""),
+        }
+    }
 }
 
 /// The parameters of one request, for either method.

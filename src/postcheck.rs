@@ -3,8 +3,8 @@
 
 use core::fmt;
 
-use crate::params::{SecretId, SecretsParams, MAX_SECRET_IDS};
-use crate::result::{SecretEntries, SecretEntry};
+use crate::params::{SecretId, MAX_SECRET_IDS};
+use crate::result::{self, SecretEntry};
 
 /// A verified secrets result that does not belong to the request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,30 +52,34 @@ impl fmt::Display for PostCheckError {
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl std::error::Error for PostCheckError {}
 
-/// The verified entries in request order (PROTOCOL.md §9).
-#[derive(Clone, Debug)]
-pub struct SecretsOrder<'a, 'p> {
-    entries: SecretEntries<'a>,
-    params: &'p SecretsParams<'p>,
-    /// (request position, result position) for each distinct requested id.
+/// The verified entries in request order (PROTOCOL.md §9): each distinct
+/// requested identifier once, at its first position, with its entry or
+/// marked missing.
+#[derive(Clone)]
+pub struct SecretsOrder<'a> {
+    doc: &'a [u8],
+    array_at: Option<usize>,
+    requested: &'a [SecretId<'a>],
+    /// (request position, body position of its entry) per distinct id.
     slots: heapless::Vec<(u8, Option<u32>), MAX_SECRET_IDS>,
 }
 
 /// One requested secret and, if the result has it, its entry.
 #[derive(Clone, Copy, Debug)]
-pub struct OrderedSecret<'a, 'p> {
+#[non_exhaustive]
+pub struct OrderedSecret<'a> {
     /// The identifier as requested.
-    pub id: SecretId<'p>,
+    pub id: SecretId<'a>,
     /// The verified entry, or `None` when the result lacks it.
     pub entry: Option<SecretEntry<'a>>,
 }
 
-impl<'a, 'p> SecretsOrder<'a, 'p> {
+impl<'a> SecretsOrder<'a> {
     /// Requested secrets in request order (each distinct id once).
-    pub fn iter(&self) -> impl Iterator<Item = OrderedSecret<'a, 'p>> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = OrderedSecret<'a>> + '_ {
         self.slots.iter().filter_map(move |&(req, found)| {
-            let id = *self.params.secrets.get(usize::from(req))?;
-            let entry = found.and_then(|pos| self.entries.clone().nth(pos as usize));
+            let id = *self.requested.get(usize::from(req))?;
+            let entry = found.and_then(|seq| result::entry_at(self.doc, self.array_at, seq));
             Some(OrderedSecret { id, entry })
         })
     }
@@ -91,28 +95,41 @@ impl<'a, 'p> SecretsOrder<'a, 'p> {
     }
 }
 
+impl fmt::Debug for SecretsOrder<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 fn same(a: &SecretId<'_>, b: &SecretId<'_>) -> bool {
     a.key.eq_decoded(&b.key) && a.namespace.eq_decoded(&b.namespace)
 }
 
-pub(crate) fn order<'a, 'p>(
-    params: &'p SecretsParams<'p>,
-    entries: SecretEntries<'a>,
-) -> Result<SecretsOrder<'a, 'p>, PostCheckError> {
-    let requested = &params.secrets;
+/// PROTOCOL.md §9 over the secrets array at `array_at` of `doc` (the
+/// verified result) for the identifiers `requested`.
+pub(crate) fn order<'a>(
+    requested: &'a [SecretId<'a>],
+    doc: &'a [u8],
+    array_at: Option<usize>,
+) -> Result<SecretsOrder<'a>, PostCheckError> {
     // The first request position of each id: where its entry is recorded.
     let mut found: [Option<u32>; MAX_SECRET_IDS] = [None; MAX_SECRET_IDS];
-    for (pos, e) in entries.clone().enumerate() {
-        let Some(slot) = requested.iter().position(|id| same(id, &e.id)) else {
-            return Err(PostCheckError::UnexpectedSecret { entry: pos });
+    for e in result::body_entries(doc, array_at) {
+        let id = SecretId {
+            key: e.key.text(doc),
+            namespace: e.namespace.text(doc),
+        };
+        let entry = e.seq as usize;
+        let Some(slot) = requested.iter().position(|r| same(r, &id)) else {
+            return Err(PostCheckError::UnexpectedSecret { entry });
         };
         let Some(cell) = found.get_mut(slot) else {
-            return Err(PostCheckError::UnexpectedSecret { entry: pos });
+            return Err(PostCheckError::UnexpectedSecret { entry });
         };
         if cell.is_some() {
-            return Err(PostCheckError::DuplicateSecret { entry: pos });
+            return Err(PostCheckError::DuplicateSecret { entry });
         }
-        *cell = u32::try_from(pos).ok();
+        *cell = Some(e.seq);
     }
     let mut slots = heapless::Vec::new();
     for (i, id) in requested.iter().enumerate() {
@@ -122,8 +139,9 @@ pub(crate) fn order<'a, 'p>(
         }
     }
     Ok(SecretsOrder {
-        entries,
-        params,
+        doc,
+        array_at,
+        requested,
         slots,
     })
 }

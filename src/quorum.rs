@@ -267,21 +267,13 @@ impl QuorumTally {
         self.groups().count()
     }
 
-    /// Up to four hashes with their signer counts, in winner order.
-    pub fn leaders(&self) -> heapless::Vec<(CanonicalHash, usize), 4> {
-        let mut out: heapless::Vec<(CanonicalHash, usize), 4> = heapless::Vec::new();
-        let mut after: Option<&Group> = None;
-        while !out.is_full() {
-            let next = self
-                .groups()
-                .map(|(_, g)| g)
-                .filter(|g| after.is_none_or(|a| rank(a, g).is_lt()))
-                .min_by(|a, b| rank(a, b));
-            let Some(g) = next else { break };
-            let _ = out.push((g.hash, g.signers.count()));
-            after = Some(g);
-        }
-        out
+    /// The hash rules 4 and 5 would pick if the threshold were one, with
+    /// its signer count: for the no-quorum diagnosis.
+    pub fn leader(&self) -> Option<(CanonicalHash, usize)> {
+        self.groups()
+            .map(|(_, g)| g)
+            .min_by(|a, b| rank(a, b))
+            .map(|g| (g.hash, g.signers.count()))
     }
 }
 
@@ -364,8 +356,7 @@ mod tests {
         t.count(4, &h(9), 2, None);
         assert_eq!(t.winner(2).map(|g| g.hash), Some(h(9)));
         assert_eq!(t.winner(4).map(|g| g.hash), None);
-        let leaders = t.leaders();
-        assert_eq!(&leaders[..], &[(h(9), 3), (h(7), 2)]);
+        assert_eq!(t.leader(), Some((h(9), 3)));
     }
 
     #[test]

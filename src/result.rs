@@ -4,6 +4,8 @@
 //! secrets entry's strings stand, in a caller-sized [`Workspace`], so that the
 //! hash can sort them without copying a byte of them.
 
+use core::cmp::Ordering;
+
 use crate::error::{Expected, Malformed};
 use crate::json::{Lexer, RawString};
 use crate::object::Object;
@@ -232,11 +234,19 @@ pub(crate) fn index_shares(doc: &[u8], at: u32, out: &mut [Span]) -> usize {
 
 /// A capability result: `{"payload", "error"}` (or `null`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct CapabilityResult<'a> {
     /// The capability's answer (base64 text, hashed as text).
     pub payload: Text<'a>,
     /// The capability's error text.
     pub error: Text<'a>,
+}
+
+impl<'a> CapabilityResult<'a> {
+    /// A result from its two strings (for comparisons).
+    pub const fn new(payload: Text<'a>, error: Text<'a>) -> Self {
+        CapabilityResult { payload, error }
+    }
 }
 
 /// Reads a capability result at the cursor, checking its shape.
@@ -257,8 +267,66 @@ pub(crate) fn read_capability<'a>(
     Ok(r)
 }
 
-/// One entry of a verified secrets result.
+/// The canonical order of secrets entries (PROTOCOL.md §4): by
+/// (namespace, key, ciphertext), ties in document order.
+pub(crate) fn entry_order(doc: &[u8], a: &EntrySpan, b: &EntrySpan) -> Ordering {
+    let fields = |e: &EntrySpan| [e.namespace, e.key, e.ciphertext];
+    fields(a)
+        .iter()
+        .zip(fields(b).iter())
+        .map(|(x, y)| x.text(doc).cmp_decoded(&y.text(doc)))
+        .find(|o| o.is_ne())
+        .unwrap_or(Ordering::Equal)
+        .then(a.seq.cmp(&b.seq))
+}
+
+/// The elements of the array at `at` (or none), each read by `read`, with
+/// its position. Stops at the end or at the first read error (the arrays
+/// walked here were validated while the body was verified).
+fn walk_array<'a, T>(
+    doc: &'a [u8],
+    at: Option<usize>,
+    mut read: impl FnMut(&mut Lexer<'a>) -> Result<T> + 'a,
+) -> impl Iterator<Item = (u32, T)> + 'a {
+    let mut lx = Lexer::at(doc, at.unwrap_or(doc.len()));
+    let mut open = at.is_some() && lx.begin_array(Expected::ArrayOrNull).is_ok();
+    let mut first = true;
+    let mut seq = 0u32;
+    core::iter::from_fn(move || {
+        if !open || !matches!(lx.next_element(&mut first), Ok(true)) {
+            open = false;
+            return None;
+        }
+        match read(&mut lx) {
+            Ok(item) => {
+                let here = seq;
+                seq = seq.saturating_add(1);
+                Some((here, item))
+            }
+            Err(_) => {
+                open = false;
+                None
+            }
+        }
+    })
+}
+
+/// The smallest item strictly after `last` in `order`: one step of a
+/// selection walk, which hands out a canonical order with no buffer.
+fn next_after<T: Copy>(
+    items: impl Iterator<Item = T>,
+    last: Option<T>,
+    order: impl Fn(&T, &T) -> Ordering,
+) -> Option<T> {
+    items
+        .filter(|x| last.as_ref().is_none_or(|l| order(l, x).is_lt()))
+        .min_by(|x, y| order(x, y))
+}
+
+/// One entry of a verified secrets result: its identifier, ciphertext and
+/// shares, everything the canonical hash covers and nothing else.
 #[derive(Clone, Copy)]
+#[non_exhaustive]
 pub struct SecretEntry<'a> {
     /// The secret's identifier.
     pub id: SecretId<'a>,
@@ -269,83 +337,98 @@ pub struct SecretEntry<'a> {
 }
 
 impl<'a> SecretEntry<'a> {
-    /// The encrypted shares, in the order the result lists them.
+    fn from_span(doc: &'a [u8], e: &EntrySpan) -> Self {
+        SecretEntry {
+            id: SecretId {
+                key: e.key.text(doc),
+                namespace: e.namespace.text(doc),
+            },
+            ciphertext: e.ciphertext.text(doc),
+            doc,
+            shares_at: e.shares_at,
+        }
+    }
+
+    /// The encrypted shares in the order the hash covers them: sorted
+    /// bytewise (equal shares are interchangeable), never the body's order.
     pub fn encrypted_shares(&self) -> Shares<'a> {
-        let mut lx = Lexer::at(self.doc, self.shares_at as usize);
-        let open = self.shares_at != NO_SHARES && lx.begin_array(Expected::ArrayOrNull).is_ok();
         Shares {
-            lx,
-            first: true,
-            done: !open,
+            doc: self.doc,
+            at: (self.shares_at != NO_SHARES).then_some(self.shares_at as usize),
+            last: None,
         }
     }
 }
 
-/// Iterator over an entry's encrypted shares.
+/// Iterator over an entry's encrypted shares, in canonical order.
+///
+/// Each step scans the entry's shares once (a selection walk: no buffer,
+/// quadratic in the number of shares, which the workspace bounds).
 #[derive(Clone)]
 pub struct Shares<'a> {
-    lx: Lexer<'a>,
-    first: bool,
-    done: bool,
+    doc: &'a [u8],
+    at: Option<usize>,
+    last: Option<(u32, Span)>,
 }
 
 impl<'a> Iterator for Shares<'a> {
     type Item = Text<'a>;
 
     fn next(&mut self) -> Option<Text<'a>> {
-        if self.done {
-            return None;
-        }
-        match self.lx.next_element(&mut self.first) {
-            Ok(true) => string_field(&mut self.lx).ok(),
-            _ => {
-                self.done = true;
-                None
-            }
-        }
+        let doc = self.doc;
+        let shares = walk_array(doc, self.at, |lx| Ok(Span::of(doc, string_field(lx)?)));
+        let next = next_after(shares, self.last, |(i, a), (j, b)| {
+            a.text(doc).cmp_decoded(&b.text(doc)).then(i.cmp(j))
+        })?;
+        self.last = Some(next);
+        Some(next.1.text(doc))
     }
 }
 
-/// The entries of a secrets result, in the order the result lists them.
+/// Where the `secrets` array of the (validated) result at `at` starts.
+pub(crate) fn secrets_array_at(doc: &[u8], at: Option<usize>) -> Result<Option<usize>> {
+    let Some(at) = at else { return Ok(None) };
+    let mut lx = Lexer::at(doc, at);
+    let Some(mut obj) = Object::open_or_null(&mut lx, RESULT_KEYS, 0)? else {
+        return Ok(None);
+    };
+    if obj.next(&mut lx)?.is_none() || lx.null()? {
+        return Ok(None);
+    }
+    lx.peek();
+    Ok(Some(lx.pos()))
+}
+
+/// The entries of the secrets array at `array_at`, in body order, as spans
+/// carrying their body position.
+pub(crate) fn body_entries(
+    doc: &[u8],
+    array_at: Option<usize>,
+) -> impl Iterator<Item = EntrySpan> + '_ {
+    walk_array(doc, array_at, move |lx| read_entry(doc, lx, 0))
+        .map(|(seq, (entry, _))| EntrySpan { seq, ..entry })
+}
+
+/// The entries of a verified secrets result in canonical order: the order
+/// the hash covers (PROTOCOL.md §4), never the body's own order.
+///
+/// Each step scans the result once (a selection walk: no buffer, quadratic
+/// in the number of entries, which the workspace bounds).
 #[derive(Clone)]
 pub struct SecretEntries<'a> {
     doc: &'a [u8],
-    lx: Lexer<'a>,
-    first: bool,
-    done: bool,
+    array_at: Option<usize>,
+    last: Option<EntrySpan>,
 }
 
 impl<'a> SecretEntries<'a> {
-    /// Entries of the secrets result that starts at `at` in `doc` (already
-    /// shape-checked), or none for `None`.
-    pub(crate) fn at(doc: &'a [u8], at: Option<usize>) -> Self {
-        let mut it = SecretEntries {
+    /// Entries of the secrets array that starts at `array_at` in `doc`.
+    pub(crate) fn new(doc: &'a [u8], array_at: Option<usize>) -> Self {
+        SecretEntries {
             doc,
-            lx: Lexer::at(doc, at.unwrap_or(doc.len())),
-            first: true,
-            done: true,
-        };
-        if at.is_none() {
-            return it;
+            array_at,
+            last: None,
         }
-        // Find the `secrets` array inside the result object.
-        if let Ok(false) = it.lx.null() {
-            if it.lx.begin_object(Expected::Object).is_ok() {
-                let mut first = true;
-                while let Ok(Some(key)) = it.lx.next_key(&mut first) {
-                    if key.text == "secrets" {
-                        if let Ok(false) = it.lx.null() {
-                            it.done = it.lx.begin_array(Expected::ArrayOrNull).is_err();
-                        }
-                        break;
-                    }
-                    if it.lx.skip_value(0).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-        it
     }
 }
 
@@ -353,27 +436,19 @@ impl<'a> Iterator for SecretEntries<'a> {
     type Item = SecretEntry<'a>;
 
     fn next(&mut self) -> Option<SecretEntry<'a>> {
-        if self.done {
-            return None;
-        }
-        let entry = match self.lx.next_element(&mut self.first) {
-            Ok(true) => read_entry(self.doc, &mut self.lx, 0).ok(),
-            _ => None,
-        };
-        let Some((e, _)) = entry else {
-            self.done = true;
-            return None;
-        };
-        Some(SecretEntry {
-            id: SecretId {
-                key: e.key.text(self.doc),
-                namespace: e.namespace.text(self.doc),
-            },
-            ciphertext: e.ciphertext.text(self.doc),
-            doc: self.doc,
-            shares_at: e.shares_at,
-        })
+        let doc = self.doc;
+        let next = next_after(body_entries(doc, self.array_at), self.last, |a, b| {
+            entry_order(doc, a, b)
+        })?;
+        self.last = Some(next);
+        Some(SecretEntry::from_span(doc, &next))
     }
+}
+
+/// The entry at body position `seq` of the secrets array at `array_at`.
+pub(crate) fn entry_at(doc: &[u8], array_at: Option<usize>, seq: u32) -> Option<SecretEntry<'_>> {
+    let e = body_entries(doc, array_at).find(|e| e.seq == seq)?;
+    Some(SecretEntry::from_span(doc, &e))
 }
 
 // Debug output names entries, never the body they borrow (ciphertexts).

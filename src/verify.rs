@@ -11,8 +11,8 @@ use crate::envelope::{self, Candidate, ResponseFields, Responses, Shape};
 use crate::error::{Error, Expected, Malformed, NoQuorum};
 use crate::hash::{self, CanonicalHash};
 use crate::json::Lexer;
-use crate::params::{Method, RequestParams};
-use crate::postcheck::{self, SecretsOrder};
+use crate::params::{Method, RequestParams, SecretId};
+use crate::postcheck::{self, PostCheckError, SecretsOrder};
 use crate::proto::Report;
 use crate::quorum::{Admission, Counted, QuorumTally, SignerMask};
 use crate::result::{self, CapabilityResult, OverCapacity, SecretEntries, Workspace};
@@ -55,9 +55,7 @@ pub struct VerifiedResponse<'a> {
     signers: SignerMask,
     signer_set: &'a SignerSet,
     index: Option<usize>,
-    method: Method,
-    body: &'a [u8],
-    result_at: Option<usize>,
+    result: VerifiedResult<'a>,
     stats: VerifyStats,
 }
 
@@ -105,24 +103,38 @@ impl<'a> VerifiedResponse<'a> {
         &self.stats
     }
 
-    /// The verified secrets result, if the request was a secrets request.
-    pub fn secrets(&self) -> Option<SecretEntries<'a>> {
-        match self.method {
-            Method::SecretsGet => Some(SecretEntries::at(self.body, self.result_at)),
-            Method::CapabilityExecute => None,
+    /// PROTOCOL.md §9, for a secrets request: the verified entries checked
+    /// against the identifiers the verification was given, in request
+    /// order, missing ones marked. `None` for a capability request.
+    pub fn secrets(&self) -> Option<Result<SecretsOrder<'a>, PostCheckError>> {
+        match self.result {
+            VerifiedResult::Secrets {
+                requested,
+                doc,
+                array_at,
+            } => Some(postcheck::order(requested, doc, array_at)),
+            VerifiedResult::Capability(_) => None,
         }
     }
 
-    /// The verified capability result, if the request was a capability request.
+    /// The verified secrets entries *without* the §9 check, in the order
+    /// the hash covers (by namespace, key, ciphertext): they may name
+    /// secrets that were not requested, or one twice. `None` for a
+    /// capability request. Prefer [`VerifiedResponse::secrets`].
+    pub fn secrets_unchecked(&self) -> Option<SecretEntries<'a>> {
+        match self.result {
+            VerifiedResult::Secrets { doc, array_at, .. } => {
+                Some(SecretEntries::new(doc, array_at))
+            }
+            VerifiedResult::Capability(_) => None,
+        }
+    }
+
+    /// The verified capability result; `None` for a secrets request.
     pub fn capability(&self) -> Option<CapabilityResult<'a>> {
-        match self.method {
-            Method::CapabilityExecute => Some(match self.result_at {
-                Some(at) => {
-                    result::read_capability(&mut Lexer::at(self.body, at), 0).unwrap_or_default()
-                }
-                None => CapabilityResult::default(),
-            }),
-            Method::SecretsGet => None,
+        match self.result {
+            VerifiedResult::Capability(r) => Some(r),
+            VerifiedResult::Secrets { .. } => None,
         }
     }
 
@@ -141,14 +153,47 @@ impl<'a> VerifiedResponse<'a> {
     pub fn report_len(&self) -> Option<usize> {
         Report::decoded_len(&self.capability()?.payload)
     }
+}
 
-    /// PROTOCOL.md §9: checks the verified secrets against the request and
-    /// returns them in request order, missing ones marked.
-    pub fn secrets_in_request_order<'p>(
-        &self,
-        params: &'p crate::params::SecretsParams<'p>,
-    ) -> Result<SecretsOrder<'a, 'p>, postcheck::PostCheckError> {
-        postcheck::order(params, SecretEntries::at(self.body, self.result_at))
+/// The verified result, located (secrets) or read (capability) once the
+/// winner is known, with what the §9 check needs.
+#[derive(Clone, Copy)]
+enum VerifiedResult<'a> {
+    Secrets {
+        /// The identifiers the verification was given.
+        requested: &'a [SecretId<'a>],
+        doc: &'a [u8],
+        /// The result's `secrets` array, unless absent or `null`.
+        array_at: Option<usize>,
+    },
+    Capability(CapabilityResult<'a>),
+}
+
+impl<'a> VerifiedResult<'a> {
+    /// The result at `result_at` (`None`: the empty result) of `body`.
+    fn read(
+        params: &'a RequestParams<'a>,
+        body: &'a [u8],
+        result_at: Option<usize>,
+    ) -> Result<Self, Malformed> {
+        Ok(match params {
+            RequestParams::Secrets(p) => VerifiedResult::Secrets {
+                requested: p.secrets.as_slice(),
+                doc: body,
+                array_at: result::secrets_array_at(body, result_at)?,
+            },
+            RequestParams::Capability(_) => VerifiedResult::Capability(match result_at {
+                Some(at) => result::read_capability(&mut Lexer::at(body, at), 0)?,
+                None => CapabilityResult::default(),
+            }),
+        })
+    }
+
+    fn method(&self) -> Method {
+        match self {
+            VerifiedResult::Secrets { .. } => Method::SecretsGet,
+            VerifiedResult::Capability(_) => Method::CapabilityExecute,
+        }
     }
 }
 
@@ -159,7 +204,7 @@ impl fmt::Debug for VerifiedResponse<'_> {
             .field("hash", &self.hash)
             .field("signers", &self.signer_count())
             .field("index", &self.index)
-            .field("method", &self.method)
+            .field("method", &self.result.method())
             .field("stats", &self.stats)
             .finish_non_exhaustive()
     }
@@ -167,41 +212,43 @@ impl fmt::Debug for VerifiedResponse<'_> {
 
 /// Counts of what happened to the candidate signatures of one body.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VerifyStats {
     /// Responses read.
-    pub responses: usize,
+    pub responses: u32,
     /// Candidate signatures seen (`signature` plus `signatures` elements).
-    pub candidates: usize,
+    pub candidates: u32,
     /// ed25519 verifications performed.
-    pub verifications: usize,
+    pub verifications: u32,
     /// Candidates counted towards a hash.
-    pub counted: usize,
+    pub counted: u32,
     /// Candidates skipped, by cause.
     pub skipped: Skipped,
 }
 
 /// Why candidates were skipped. None of these fails a body.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Skipped {
     /// `signer` or `signature` absent or `null`, or the candidate `null`.
-    pub missing: usize,
+    pub missing: u32,
     /// Text that is not padded standard base64.
-    pub not_base64: usize,
+    pub not_base64: u32,
     /// A signer that is not 32 bytes or a signature that is not 64.
-    pub wrong_length: usize,
+    pub wrong_length: u32,
     /// A signer outside the configured set (costs no verification).
-    pub unknown_signer: usize,
+    pub unknown_signer: u32,
     /// Signer already counted for this hash (costs no verification).
-    pub already_counted: usize,
+    pub already_counted: u32,
     /// Signer already counted on two other hashes (costs no verification).
-    pub equivocation: usize,
+    pub equivocation: u32,
     /// The signature did not verify under the key it names.
-    pub invalid_signature: usize,
+    pub invalid_signature: u32,
     /// The response's result did not fit the workspace, so had no hash.
-    pub over_capacity: usize,
+    pub over_capacity: u32,
     /// A later candidate naming a configured signer that an earlier
     /// candidate of the same response already named (costs no verification).
-    pub repeated_signer: usize,
+    pub repeated_signer: u32,
 }
 
 impl fmt::Display for VerifyStats {
@@ -259,14 +306,14 @@ impl Verifier {
 
     /// Verifies `body` for a request with `params`, with the default
     /// workspace (64 entries per secrets result, 64 shares per entry).
-    pub fn verify<'a>(&'a self, params: &RequestParams<'_>, body: &'a [u8]) -> Verdict<'a> {
+    pub fn verify<'a>(&'a self, params: &'a RequestParams<'a>, body: &'a [u8]) -> Verdict<'a> {
         self.verify_in(params, body, &mut Workspace::<64, 64>::new())
     }
 
     /// [`Verifier::verify`] with a caller-sized workspace.
     pub fn verify_in<'a, const E: usize, const S: usize>(
         &'a self,
-        params: &RequestParams<'_>,
+        params: &'a RequestParams<'a>,
         body: &'a [u8],
         workspace: &mut Workspace<E, S>,
     ) -> Verdict<'a> {
@@ -282,7 +329,7 @@ impl Verifier {
     /// #   0x78, 0xd3, 0x2f, 0xa6, 0xfa, 0x2f, 0x92, 0x5f, 0xb0, 0x2a, 0xdc, 0x29, 0xdd, 0xb3, 0xbe, 0xec],
     /// #   [0x1f, 0x80, 0x29, 0x65, 0x6e, 0xca, 0x0f, 0xb3, 0x2b, 0xca, 0xb2, 0x2b, 0x5d, 0x9d, 0xc8, 0xda,
     /// #   0x7c, 0x76, 0xf4, 0xc5, 0x73, 0xbb, 0xa6, 0xa4, 0x69, 0x33, 0xce, 0xe7, 0xa0, 0xb8, 0x2d, 0x74]];
-    /// # let verifier = Verifier::new(Config::new(SignerSet::new(&keys)?, 1)?);
+    /// # let verifier = Verifier::new(Config::new(SignerSet::new(&keys).unwrap(), 1).unwrap());
     /// # let params = RequestParams::from_json(Method::CapabilityExecute,
     /// #     br#"{"workflow_id":"w","owner":"0x1234567890abcdef1234567890ABCDEF12345678",
     /// #          "execution_id":"e","reference_id":"r","capability_id":"c","payload":"cA=="}"#)?;
@@ -291,11 +338,11 @@ impl Verifier {
     /// let verdict = verifier.verify_traced(&params, body, &mut Workspace::<64, 64>::new(), |t| seen.push(t));
     /// assert!(!verdict.is_accept());
     /// assert_eq!(seen.len(), 1);
-    /// # Ok::<(), relay_verifier::Error>(())
+    /// # Ok::<(), relay_verifier::ParamsError>(())
     /// ```
     pub fn verify_traced<'a, const E: usize, const S: usize>(
         &'a self,
-        params: &RequestParams<'_>,
+        params: &'a RequestParams<'a>,
         body: &'a [u8],
         workspace: &mut Workspace<E, S>,
         trace: impl FnMut(CandidateTrace),
@@ -307,7 +354,7 @@ impl Verifier {
     /// check (one ed25519 verification, or a batch collector).
     pub(crate) fn verify_with<'a, const E: usize, const S: usize>(
         &'a self,
-        params: &RequestParams<'_>,
+        params: &'a RequestParams<'a>,
         body: &'a [u8],
         workspace: &mut Workspace<E, S>,
         trace: impl FnMut(CandidateTrace),
@@ -321,7 +368,7 @@ impl Verifier {
 
     fn run<'a, const E: usize, const S: usize, T, C>(
         &'a self,
-        params: &RequestParams<'_>,
+        params: &'a RequestParams<'a>,
         body: &'a [u8],
         workspace: &mut Workspace<E, S>,
         trace: T,
@@ -369,20 +416,23 @@ impl Verifier {
         match run.tally.winner(threshold) {
             Some(w) => Ok(VerifiedResponse {
                 hash: w.hash,
-                signature_hash: signature_hash_at(params, body, w.result_at, &mut scratch)
-                    .unwrap_or(w.hash),
+                // The result of a counted response was hashed, so it fits.
+                signature_hash: signature_hash_at(params, body, w.result_at, &mut scratch).ok_or(
+                    Malformed {
+                        offset: w.result_at.unwrap_or(0),
+                        expected: Expected::WithinCapacity,
+                    },
+                )?,
                 signers: w.signers,
                 signer_set: self.config.signers(),
                 index: bundle.then_some(w.first_response),
-                method: params.method(),
-                body,
-                result_at: w.result_at,
+                result: VerifiedResult::read(params, body, w.result_at)?,
                 stats: run.stats,
             }),
             None => Err(Error::NoQuorum(NoQuorum {
-                threshold,
-                leaders: run.tally.leaders(),
-                distinct_hashes: run.tally.distinct_hashes(),
+                threshold: count32(threshold),
+                leader: run.tally.leader().map(|(h, n)| (h, count32(n))),
+                distinct_hashes: count32(run.tally.distinct_hashes()),
                 stats: run.stats,
             })),
         }
@@ -528,6 +578,7 @@ where
             Counted::Equivocation(withdrawn) => {
                 // Votes counted earlier move to `equivocation`, so that
                 // candidates = counted + skipped still holds.
+                let withdrawn = count32(withdrawn);
                 self.stats.counted = self.stats.counted.saturating_sub(withdrawn);
                 let s = &mut self.stats.skipped.equivocation;
                 *s = s.saturating_add(withdrawn);
@@ -559,8 +610,13 @@ impl Hashes {
     }
 }
 
-fn bump(n: &mut usize) {
+fn bump(n: &mut u32) {
     *n = n.saturating_add(1);
+}
+
+/// A count for a report; saturates (counts here are bounded far below).
+fn count32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Why a candidate signature did not count. None of these fails a body.
@@ -589,7 +645,7 @@ pub enum SkipCause {
 }
 
 impl SkipCause {
-    fn counter(self, s: &mut Skipped) -> &mut usize {
+    fn counter(self, s: &mut Skipped) -> &mut u32 {
         match self {
             SkipCause::Missing => &mut s.missing,
             SkipCause::NotBase64 => &mut s.not_base64,
@@ -622,6 +678,7 @@ impl fmt::Display for SkipCause {
 
 /// What became of one candidate signature ([`Verifier::verify_traced`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CandidateTrace {
     /// Index of the response carrying it (0 for a single response).
     pub response: usize,

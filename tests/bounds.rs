@@ -130,7 +130,7 @@ fn rejected(reason: &'static str) -> Outcome {
 
 /// Reads the verdict back as an enclave would: every string of an
 /// accepted result, and the secrets in request order.
-fn read(verdict: Verdict<'_>, params: &RequestParams<'_>) -> Outcome {
+fn read(verdict: Verdict<'_>) -> Outcome {
     let a = match verdict {
         Verdict::Accept(a) => a,
         Verdict::Reject(e) => return rejected(e.reason()),
@@ -139,14 +139,14 @@ fn read(verdict: Verdict<'_>, params: &RequestParams<'_>) -> Outcome {
     if let Some(r) = a.capability() {
         bytes += r.payload.len() + r.error.len();
     }
-    if let (Some(entries), RequestParams::Secrets(p)) = (a.secrets(), params) {
+    if let Some(entries) = a.secrets_unchecked() {
         for e in entries {
             bytes += e.id.key.len() + e.ciphertext.len();
             bytes += e.encrypted_shares().map(|s| s.len()).sum::<usize>();
         }
-        if let Ok(order) = a.secrets_in_request_order(p) {
-            bytes += order.iter().filter(|s| s.entry.is_some()).count();
-        }
+    }
+    if let Some(Ok(order)) = a.secrets() {
+        bytes += order.iter().filter(|s| s.entry.is_some()).count();
     }
     Outcome {
         accept: true,
@@ -167,7 +167,7 @@ pub fn run_case(case: &Case) -> Outcome {
     let Ok(params) = RequestParams::from_json(case.method, case.params.as_bytes()) else {
         return rejected("invalid_params");
     };
-    read(Verifier::new(config).verify(&params, &case.body), &params)
+    read(Verifier::new(config).verify(&params, &case.body))
 }
 
 /// A case with its configuration and parameters already built.
@@ -194,7 +194,7 @@ pub fn prepare(cases: &[Case]) -> Vec<Prepared<'_>> {
 
 /// Verification alone, and reading its result.
 pub fn run_prepared(p: &Prepared<'_>) -> Outcome {
-    read(p.verifier.verify(&p.params, p.body), &p.params)
+    read(p.verifier.verify(&p.params, p.body))
 }
 
 /// One canonical hash: parameters and result text.

@@ -432,9 +432,7 @@ fn over_capacity_honest_result_needs_a_bigger_workspace() {
 #[test]
 fn post_check_on_signed_results() {
     let params = params(true);
-    let RequestParams::Secrets(sp) = &params else {
-        unreachable!()
-    };
+    assert!(matches!(params, RequestParams::Secrets(_)));
     let nodes: Vec<RelayNode> = (1..=4u8).map(|i| RelayNode::from_seed([i; 32])).collect();
     let keys: Vec<[u8; 32]> = nodes.iter().map(RelayNode::public_key).collect();
     let verifier = Verifier::new(
@@ -450,7 +448,8 @@ fn post_check_on_signed_results() {
             .verify(&params, body.as_bytes())
             .into_result()
             .unwrap();
-        v.secrets_in_request_order(sp)
+        v.secrets()
+            .unwrap()
             .map(|o| {
                 o.iter()
                     .map(|s| (s.id.key.to_string(), s.entry.is_some()))

@@ -103,10 +103,7 @@ fn check_body_keys(method: Method, params_json: &str, result: &str, names: &[&'s
                 };
                 assert_eq!(
                     got,
-                    Malformed {
-                        offset: at,
-                        expected: Expected::ExactKey(name)
-                    },
+                    Malformed::new(at, Expected::ExactKey(name)),
                     "{variant} at {at}"
                 );
                 checked += 1;
@@ -174,10 +171,10 @@ fn folded_keys_of_a_single_response_are_malformed() {
                 .verify(&params, bad.as_bytes())
                 .into_result()
                 .err(),
-            Some(Error::Malformed(Malformed {
-                offset: bad.find(&format!("\"{variant}\"")).unwrap(),
-                expected: Expected::ExactKey(name)
-            }))
+            Some(Error::Malformed(Malformed::new(
+                bad.find(&format!("\"{variant}\"")).unwrap(),
+                Expected::ExactKey(name)
+            )))
         );
     }
 }
@@ -249,10 +246,7 @@ fn folded_params_keys_are_invalid_params_where_they_stand() {
                     let bad = respell(text, at, name, &variant);
                     assert_eq!(
                         params_json_error(method, &bad),
-                        Some(Malformed {
-                            offset: at,
-                            expected: Expected::ExactKey(name)
-                        }),
+                        Some(Malformed::new(at, Expected::ExactKey(name))),
                         "{bad}"
                     );
                 }
@@ -320,11 +314,65 @@ fn signed_compute_requests_must_be_an_array_of_objects_or_null() {
         let text = with(bad);
         assert_eq!(
             params_json_error(Method::SecretsGet, &text),
-            Some(Malformed {
-                offset: at + offset,
-                expected
-            }),
+            Some(Malformed::new(at + offset, expected)),
             "{bad}"
         );
     }
+}
+
+/// Issue #11 item 3: only what the hash covers comes out, in the hash's
+/// order: entries by (namespace, key, ciphertext), ties in body order, and
+/// each entry's shares sorted, whatever order the body lists them in.
+#[test]
+fn verified_entries_and_shares_come_out_in_canonical_order() {
+    let params = RequestParams::from_json(Method::SecretsGet, SECRETS.as_bytes()).unwrap();
+    let e = |key: &str, ns: &str, ct: &str, shares: &str| {
+        format!(
+            r#"{{"x":1,"encrypted_shares":{shares},"ciphertext":"{ct}","id":{{"namespace":"{ns}","key":"{key}"}}}}"#
+        )
+    };
+    let result = format!(
+        r#"{{"secrets":[{},{},{},{}]}}"#,
+        e("TOKEN", "main", "Yg==", r#"["Yw==","YQ==","Yg==","YQ=="]"#),
+        e("API_KEY", "main", "Yw==", "null"),
+        e("API_KEY", "main", "YQ==", r#"["Yg=="]"#),
+        e("API_KEY", "main", "YQ==", r#"["YQ=="]"#),
+    );
+    let (body, h) = honest_bundle(&params, &result);
+    let v = verifier();
+    let a = v.verify(&params, body.as_bytes()).into_result().unwrap();
+    assert_eq!(*a.hash(), h);
+    let got: Vec<(String, String, Vec<String>)> = a
+        .secrets_unchecked()
+        .unwrap()
+        .map(|e| {
+            (
+                e.id.key.to_string(),
+                e.ciphertext.to_string(),
+                e.encrypted_shares().map(|s| s.to_string()).collect(),
+            )
+        })
+        .collect();
+    let s = |x: &str| x.to_string();
+    assert_eq!(
+        got,
+        [
+            // The tie on (main, API_KEY, YQ==) keeps body order.
+            (s("API_KEY"), s("YQ=="), vec![s("Yg==")]),
+            (s("API_KEY"), s("YQ=="), vec![s("YQ==")]),
+            (s("API_KEY"), s("Yw=="), vec![]),
+            (
+                s("TOKEN"),
+                s("Yg=="),
+                vec![s("YQ=="), s("YQ=="), s("Yg=="), s("Yw==")]
+            ),
+        ]
+    );
+    // Item 4: the checked reader applies §9 to the request's own ids
+    // (only API_KEY/main was requested).
+    assert_eq!(
+        a.secrets().unwrap().unwrap_err().name(),
+        "unexpected_secret"
+    );
+    assert!(a.capability().is_none());
 }

@@ -142,13 +142,12 @@ fn stats(
     counted: usize,
     skipped: Skipped,
 ) -> VerifyStats {
-    let s = VerifyStats {
-        responses,
-        candidates,
-        verifications,
-        counted,
-        skipped,
-    };
+    let mut s = VerifyStats::default();
+    s.responses = responses as u32;
+    s.candidates = candidates as u32;
+    s.verifications = verifications as u32;
+    s.counted = counted as u32;
+    s.skipped = skipped;
     assert_eq!(
         candidates,
         counted + total_skipped(&skipped),
@@ -157,8 +156,15 @@ fn stats(
     s
 }
 
+/// A `Skipped` with the counts `set` gives it.
+fn skip(set: impl FnOnce(&mut Skipped)) -> Skipped {
+    let mut k = Skipped::default();
+    set(&mut k);
+    k
+}
+
 fn total_skipped(s: &Skipped) -> usize {
-    s.missing
+    (s.missing
         + s.not_base64
         + s.wrong_length
         + s.unknown_signer
@@ -166,13 +172,13 @@ fn total_skipped(s: &Skipped) -> usize {
         + s.equivocation
         + s.invalid_signature
         + s.over_capacity
-        + s.repeated_signer
+        + s.repeated_signer) as usize
 }
 
 /// Verifies and records every candidate's outcome, in body order.
 fn traced<'a>(
     v: &'a Verifier,
-    params: &RequestParams<'_>,
+    params: &'a RequestParams<'a>,
     body: &'a [u8],
 ) -> (Verdict<'a>, Vec<Result<(), SkipCause>>) {
     let mut seen = Vec::new();
@@ -313,7 +319,7 @@ fn stricter_threshold_needs_that_many_signers() {
     let two = bundle(&[single(R1, &sig(1, &h)), single(R1, &sig(2, &h))]);
     let nq = no_quorum(v.verify(&p, &two));
     assert_eq!(nq.threshold, 3);
-    assert_eq!(&nq.leaders[..], &[(h, 2)]);
+    assert_eq!(nq.leader, Some((h, 2)));
     let three = bundle(&[
         single(R1, &sig(1, &h)),
         single(R1, &sig(2, &h)),
@@ -381,10 +387,8 @@ fn config_error_messages() {
     for (e, want) in cases {
         assert_eq!(e.to_string(), want);
         assert!(!want.ends_with('.'));
-        let outer = Error::from(e);
-        assert_eq!(outer.reason(), "invalid_config");
-        assert_eq!(outer.to_string(), format!("invalid configuration: {want}"));
-        assert_message_style(&outer.to_string());
+        assert_eq!(e.reason(), "invalid_config");
+        assert_message_style(&e.to_string());
     }
 }
 
@@ -816,7 +820,7 @@ fn params_wrong_types_are_json_errors_with_offsets() {
     for (method, text, offset, expected) in cases {
         assert_eq!(
             params_err(method, text),
-            Err(ParamsError::Json(Malformed { offset, expected })),
+            Err(ParamsError::Json(Malformed::new(offset, expected))),
             "{text}"
         );
     }
@@ -860,10 +864,10 @@ fn params_repeated_known_key_is_refused_naming_it() {
     for (method, text, offset, key) in cases {
         assert_eq!(
             params_err(method, text),
-            Err(ParamsError::Json(Malformed {
+            Err(ParamsError::Json(Malformed::new(
                 offset,
-                expected: Expected::UniqueKey(key)
-            })),
+                Expected::UniqueKey(key)
+            ))),
             "{text}"
         );
     }
@@ -934,47 +938,43 @@ fn params_unknown_method() {
 
 #[test]
 fn params_built_in_code_validate_like_json() {
-    let ids = heapless::Vec::from_slice(&[
+    let ids = [
         SecretId::new("API_KEY", "main"),
         SecretId::new("DB_URL", "main"),
         SecretId::new("TOKEN", "ops"),
-    ])
+    ];
+    let code = SecretsParams::new(
+        Text::new("wf"),
+        Text::new(OWNER),
+        "e".into(),
+        &ids,
+        "04a1b2".into(),
+    )
     .unwrap();
-    let code = SecretsParams {
-        workflow_id: Text::new("wf"),
-        owner: Text::new(OWNER),
-        execution_id: "e".into(),
-        org_id: Text::default(),
-        secrets: ids,
-        enclave_public_key: "04a1b2".into(),
-        enclave_config: None,
-        attestation: Text::default(),
-        signed_compute_requests: None,
-    };
+    assert_eq!(code.secrets(), &ids[..]);
     assert_eq!(code.validate(), Ok(()));
     let code = RequestParams::Secrets(code);
     let result = r#"{"secrets":[{"id":{"key":"TOKEN","namespace":"ops"},"ciphertext":"YQ=="}]}"#;
     assert_eq!(hash_of(&code, result), hash_of(&secrets_params(), result));
 
     // An enclave config given as raw bytes hashes like its base64 JSON form.
-    let cfg = EnclaveConfig {
-        signers: heapless::Vec::from_slice(&[ByteString::Raw(&[3, 4]), ByteString::Raw(&[1, 2])])
-            .unwrap(),
-        master_public_key: ByteString::Raw(b"mk"),
-        t: 2,
-        f: 1,
-    };
-    let code = CapabilityParams {
-        workflow_id: "wf".into(),
-        owner: OWNER.into(),
-        execution_id: "e".into(),
-        org_id: Text::default(),
-        reference_id: "r".into(),
-        capability_id: "c".into(),
-        payload: "cA==".into(),
-        enclave_config: Some(cfg.clone()),
-        attestation: Text::default(),
-    };
+    let cfg = EnclaveConfig::new(
+        &[ByteString::Raw(&[3, 4]), ByteString::Raw(&[1, 2])],
+        ByteString::Raw(b"mk"),
+        2,
+        1,
+    )
+    .unwrap();
+    assert_eq!(cfg.signers().len(), 2);
+    let mut code = CapabilityParams::new(
+        "wf".into(),
+        OWNER.into(),
+        "e".into(),
+        "r".into(),
+        "c".into(),
+        "cA==".into(),
+    );
+    code.enclave_config = Some(cfg.clone());
     let mut v = cap_value();
     v["enclave_config"] = json!({"signers":["AwQ=","AQI="],"master_public_key":"bWs=","t":2,"f":1});
     let text = v.to_string();
@@ -1010,18 +1010,22 @@ fn params_built_in_code_validate_like_json() {
     let RequestParams::Capability(mut bad) = code else {
         unreachable!()
     };
-    bad.enclave_config = Some(EnclaveConfig {
-        f: 0,
-        ..cfg.clone()
-    });
+    let mut zero_f = cfg.clone();
+    zero_f.f = 0;
+    bad.enclave_config = Some(zero_f);
     assert_eq!(
         RequestParams::Capability(bad.clone()).validate(),
         Err(ParamsError::ConfigFaultBoundZero(MethodKind::Capability))
     );
-    bad.enclave_config = Some(EnclaveConfig {
-        signers: heapless::Vec::from_slice(&[ByteString::Raw(&[1]), ByteString::Raw(&[])]).unwrap(),
-        ..cfg
-    });
+    bad.enclave_config = Some(
+        EnclaveConfig::new(
+            &[ByteString::Raw(&[1]), ByteString::Raw(&[])],
+            cfg.master_public_key,
+            cfg.t,
+            cfg.f,
+        )
+        .unwrap(),
+    );
     assert_eq!(
         bad.validate(),
         Err(ParamsError::ConfigSignerEmpty {
@@ -1029,18 +1033,18 @@ fn params_built_in_code_validate_like_json() {
             index: 1
         })
     );
-    let empty = SecretsParams {
-        workflow_id: "wf".into(),
-        owner: OWNER.into(),
-        execution_id: "e".into(),
-        org_id: Text::default(),
-        secrets: heapless::Vec::new(),
-        enclave_public_key: "04".into(),
-        enclave_config: None,
-        attestation: Text::default(),
-        signed_compute_requests: None,
-    };
+    let empty =
+        SecretsParams::new("wf".into(), OWNER.into(), "e".into(), &[], "04".into()).unwrap();
     assert_eq!(empty.validate(), Err(ParamsError::SecretsEmpty));
+    // More identifiers than the build holds is a capacity error, not a panic.
+    let many = vec![SecretId::new("k", "n"); MAX_SECRET_IDS + 1];
+    assert_eq!(
+        SecretsParams::new("wf".into(), OWNER.into(), "e".into(), &many, "04".into()).unwrap_err(),
+        ParamsError::Capacity {
+            what: "secret identifiers",
+            max: MAX_SECRET_IDS
+        }
+    );
 }
 
 #[test]
@@ -1048,10 +1052,7 @@ fn params_error_messages() {
     let cases: [(ParamsError, &str); 14] = [
         (ParamsError::UnknownMethod, "unknown method"),
         (
-            ParamsError::Json(Malformed {
-                offset: 3,
-                expected: Expected::EndOfInput,
-            }),
+            ParamsError::Json(Malformed::new(3, Expected::EndOfInput)),
             "not valid parameters JSON: at byte 3: expected only whitespace after the value",
         ),
         (
@@ -1147,13 +1148,12 @@ fn quorum_is_label_driven_one_verification_per_candidate() {
             2,
             2,
             1,
-            Skipped {
-                invalid_signature: 1,
-                ..Skipped::default()
-            }
+            skip(|k| {
+                k.invalid_signature = 1;
+            })
         )
     );
-    assert_eq!(&nq.leaders[..], &[(h, 1)]);
+    assert_eq!(nq.leader, Some((h, 1)));
     // The same signature under its true label counts.
     let body = bundle(&[single(R1, &sig(1, &h)), single(R1, &sig(3, &h))]);
     let r = accepted(v.verify(&p, &body));
@@ -1184,10 +1184,9 @@ fn quorum_invalid_candidate_does_not_block_a_later_valid_one() {
             3,
             3,
             2,
-            Skipped {
-                invalid_signature: 1,
-                ..Skipped::default()
-            }
+            skip(|k| {
+                k.invalid_signature = 1;
+            })
         )
     );
 }
@@ -1257,14 +1256,13 @@ fn quorum_duplicate_signer_on_same_hash_counts_once_without_reverification() {
             4,
             1,
             1,
-            Skipped {
-                already_counted: 1,
-                repeated_signer: 2,
-                ..Skipped::default()
-            }
+            skip(|k| {
+                k.already_counted = 1;
+                k.repeated_signer = 2;
+            })
         )
     );
-    assert_eq!(&nq.leaders[..], &[(h, 1)]);
+    assert_eq!(nq.leader, Some((h, 1)));
     assert_eq!(nq.distinct_hashes, 1);
 }
 
@@ -1282,10 +1280,9 @@ fn quorum_foreign_signer_costs_no_verification() {
             3,
             1,
             1,
-            Skipped {
-                unknown_signer: 2,
-                ..Skipped::default()
-            }
+            skip(|k| {
+                k.unknown_signer = 2;
+            })
         )
     );
     // A label outside the set is unknown even if the signature is junk.
@@ -1341,13 +1338,12 @@ fn quorum_stapled_signature_over_another_result_is_invalid() {
             2,
             2,
             1,
-            Skipped {
-                invalid_signature: 1,
-                ..Skipped::default()
-            }
+            skip(|k| {
+                k.invalid_signature = 1;
+            })
         )
     );
-    assert_eq!(&nq.leaders[..], &[(h1, 1)]);
+    assert_eq!(nq.leader, Some((h1, 1)));
     // Where it belongs, it verifies.
     let body = bundle(&[single(R2, &sig(1, &h2)), single(R1, &sig(2, &h1))]);
     assert_eq!(no_quorum(v.verify(&p, &body)).stats.counted, 2);
@@ -1396,10 +1392,9 @@ fn quorum_equivocator_on_a_third_hash_is_excluded() {
             6,
             5,
             2,
-            Skipped {
-                equivocation: 4,
-                ..Skipped::default()
-            }
+            skip(|k| {
+                k.equivocation = 4;
+            })
         )
     );
 }
@@ -1430,10 +1425,9 @@ fn quorum_two_hashes_per_signer_are_allowed_and_forged_third_excludes_nobody() {
             4,
             4,
             3,
-            Skipped {
-                invalid_signature: 1,
-                ..Skipped::default()
-            }
+            skip(|k| {
+                k.invalid_signature = 1;
+            })
         )
     );
 }
@@ -1497,10 +1491,7 @@ fn expected_capability(result: &str) -> CapabilityResult<'static> {
     let leak = |s: Option<&str>| -> Text<'static> {
         Text::new(Box::leak(s.unwrap_or("").to_string().into_boxed_str()))
     };
-    CapabilityResult {
-        payload: leak(v["payload"].as_str()),
-        error: leak(v["error"].as_str()),
-    }
+    CapabilityResult::new(leak(v["payload"].as_str()), leak(v["error"].as_str()))
 }
 
 #[test]
@@ -1568,7 +1559,7 @@ fn quorum_empty_bundles_have_no_quorum() {
     ] {
         let nq = no_quorum(v.verify(&p, body));
         assert_eq!(nq.threshold, 2);
-        assert!(nq.leaders.is_empty());
+        assert!(nq.leader.is_none());
         assert_eq!(nq.distinct_hashes, 0);
         assert_eq!(nq.stats, VerifyStats::default());
     }
@@ -1660,12 +1651,11 @@ fn quorum_skip_causes_missing_not_base64_wrong_length() {
             12,
             0,
             0,
-            Skipped {
-                missing: 5,
-                not_base64: 3,
-                wrong_length: 4,
-                ..Skipped::default()
-            }
+            skip(|k| {
+                k.missing = 5;
+                k.not_base64 = 3;
+                k.wrong_length = 4;
+            })
         )
     );
     assert_eq!(nq.distinct_hashes, 0);
@@ -1712,11 +1702,10 @@ fn quorum_over_capacity_result_is_skipped_not_fatal() {
             4,
             0,
             0,
-            Skipped {
-                over_capacity: 2,
-                repeated_signer: 2,
-                ..Skipped::default()
-            }
+            skip(|k| {
+                k.over_capacity = 2;
+                k.repeated_signer = 2;
+            })
         )
     );
     assert_eq!(nq.distinct_hashes, 0);
@@ -1730,10 +1719,9 @@ fn quorum_over_capacity_result_is_skipped_not_fatal() {
             4,
             2,
             2,
-            Skipped {
-                repeated_signer: 2,
-                ..Skipped::default()
-            }
+            skip(|k| {
+                k.repeated_signer = 2;
+            })
         )
     );
     // Shares count too: one share of room for an entry with two.
@@ -1749,10 +1737,10 @@ fn quorum_over_capacity_result_is_skipped_not_fatal() {
     // The hashing entry point says so instead.
     assert_eq!(
         canonical_hash_in(&p, result.as_bytes(), &mut Workspace::<2, 2>::new()),
-        Err(Error::Malformed(Malformed {
-            offset: 0,
-            expected: Expected::WithinCapacity
-        }))
+        Err(Error::Malformed(Malformed::new(
+            0,
+            Expected::WithinCapacity
+        )))
     );
 }
 
@@ -1772,11 +1760,9 @@ fn no_quorum_reports_threshold_leaders_distinct_hashes_and_stats() {
     let nq = no_quorum(v.verify(&p, &bundle(&responses)));
     assert_eq!(nq.threshold, 2);
     assert_eq!(nq.distinct_hashes, 5);
-    // At most four leaders: one signer each, so the four smallest hashes.
-    let mut want = hashes.clone();
-    want.sort();
-    let want: Vec<(CanonicalHash, usize)> = want.into_iter().take(4).map(|h| (h, 1)).collect();
-    assert_eq!(&nq.leaders[..], &want[..]);
+    // The leader: one signer each, so the smallest hash.
+    let want = hashes.iter().min().copied();
+    assert_eq!(nq.leader, want.map(|h| (h, 1)));
     assert_eq!(
         nq.stats,
         stats(
@@ -1784,15 +1770,14 @@ fn no_quorum_reports_threshold_leaders_distinct_hashes_and_stats() {
             6,
             6,
             5,
-            Skipped {
-                invalid_signature: 1,
-                ..Skipped::default()
-            }
+            skip(|k| {
+                k.invalid_signature = 1;
+            })
         )
     );
     let text = Error::NoQuorum(nq.clone()).to_string();
     assert!(text.starts_with("no quorum: no result reached 2 signers (5 distinct hashes counted; "));
-    assert!(text.contains(&format!("{}: 1", want[0].0)));
+    assert!(text.contains(&format!("leading {}: 1", want.unwrap())));
     assert!(text.ends_with(
         "); 6 responses, 6 candidates, 6 verifications, 5 counted; skipped: 0 missing, \
          0 not base64, 0 wrong length, 0 unknown signer, 0 already counted, 0 equivocation, \
@@ -1808,7 +1793,7 @@ fn malformed_cap(body: &[u8]) -> Malformed {
 }
 
 fn at(offset: usize, expected: Expected) -> Malformed {
-    Malformed { offset, expected }
+    Malformed::new(offset, expected)
 }
 
 #[test]
@@ -2055,20 +2040,14 @@ fn entry(key: &str, ns: &str, ct: &str, shares: &str) -> String {
 }
 
 /// Accepts `result` signed by nodes 1 and 2, and runs the post-check.
-fn post_check(
-    params: &RequestParams<'_>,
-    result: &str,
-    check: impl FnOnce(&VerifiedResponse<'_>, &SecretsParams<'_>),
-) {
+fn post_check(params: &RequestParams<'_>, result: &str, check: impl FnOnce(&VerifiedResponse<'_>)) {
     let v = verifier(4, 1);
     let h = hash_of(params, result);
     let body = bundle(&[node(result, &sig(1, &h)), node(result, &sig(2, &h))]);
     let r = accepted(v.verify(params, &body));
     assert_eq!(*r.hash(), h);
-    let RequestParams::Secrets(sp) = params else {
-        panic!("secrets params")
-    };
-    check(&r, sp);
+    assert!(matches!(params, RequestParams::Secrets(_)));
+    check(&r);
 }
 
 #[test]
@@ -2079,8 +2058,8 @@ fn postcheck_unexpected_secret() {
         // Requested under another namespace only.
         entry("TOKEN", "main", "Yg==", "null")
     );
-    post_check(&secrets_params(), &result, |r, sp| {
-        let e = r.secrets_in_request_order(sp).unwrap_err();
+    post_check(&secrets_params(), &result, |r| {
+        let e = r.secrets().unwrap().unwrap_err();
         assert_eq!(e, PostCheckError::UnexpectedSecret { entry: 1 });
         assert_eq!(e.name(), "unexpected_secret");
         assert_eq!(
@@ -2100,8 +2079,8 @@ fn postcheck_duplicate_secret() {
         // Same id, another ciphertext; spelled with an escape.
         entry("DB\\u005fURL", "main", "Yw==", "[]")
     );
-    post_check(&secrets_params(), &result, |r, sp| {
-        let e = r.secrets_in_request_order(sp).unwrap_err();
+    post_check(&secrets_params(), &result, |r| {
+        let e = r.secrets().unwrap().unwrap_err();
         assert_eq!(e, PostCheckError::DuplicateSecret { entry: 2 });
         assert_eq!(e.name(), "duplicate_secret");
         assert_eq!(e.to_string(), "result entry 2 names a secret a second time");
@@ -2117,10 +2096,13 @@ fn postcheck_request_order_with_missing_marked() {
         entry("TOKEN", "ops", "dG9r", r#"["czE=","czA="]"#),
         entry("API\\u005fKEY", "main", "YXBp", "null")
     );
-    post_check(&secrets_params(), &result, |r, sp| {
-        let all: Vec<_> = r.secrets().unwrap().collect();
+    post_check(&secrets_params(), &result, |r| {
+        let all: Vec<_> = r.secrets_unchecked().unwrap().collect();
         assert_eq!(all.len(), 2);
-        let order = r.secrets_in_request_order(sp).unwrap();
+        // Unchecked entries come in the hash's order, (namespace, key).
+        assert_eq!(all[0].id.namespace, "main");
+        assert_eq!(all[1].id.key, "TOKEN");
+        let order = r.secrets().unwrap().unwrap();
         assert_eq!(order.len(), 3);
         assert!(!order.is_empty());
         let got: Vec<(String, String, Option<String>, Vec<String>)> = order
@@ -2142,12 +2124,13 @@ fn postcheck_request_order_with_missing_marked() {
             [
                 (s("API_KEY"), s("main"), Some(s("YXBp")), vec![]),
                 (s("DB_URL"), s("main"), None, vec![]),
-                // Shares in the order the result lists them.
+                // Shares in the order the hash covers (sorted), not the
+                // order the result lists them in.
                 (
                     s("TOKEN"),
                     s("ops"),
                     Some(s("dG9r")),
-                    vec![s("czE="), s("czA=")]
+                    vec![s("czA="), s("czE=")]
                 ),
             ]
         );
@@ -2165,8 +2148,8 @@ fn postcheck_repeated_request_id_appears_once_at_first_position() {
     let text = v.to_string();
     let p = RequestParams::from_json(Method::SecretsGet, text.as_bytes()).unwrap();
     let result = format!(r#"{{"secrets":[{}]}}"#, entry("B", "n", "Yg==", "null"));
-    post_check(&p, &result, |r, sp| {
-        let order = r.secrets_in_request_order(sp).unwrap();
+    post_check(&p, &result, |r| {
+        let order = r.secrets().unwrap().unwrap();
         let got: Vec<(String, bool)> = order
             .iter()
             .map(|o| (o.id.key.to_string(), o.entry.is_some()))
@@ -2177,8 +2160,8 @@ fn postcheck_repeated_request_id_appears_once_at_first_position() {
 
 #[test]
 fn postcheck_empty_result_marks_everything_missing() {
-    post_check(&secrets_params(), r#"{"secrets":null}"#, |r, sp| {
-        let order = r.secrets_in_request_order(sp).unwrap();
+    post_check(&secrets_params(), r#"{"secrets":null}"#, |r| {
+        let order = r.secrets().unwrap().unwrap();
         let got: Vec<(String, bool)> = order
             .iter()
             .map(|o| (o.id.key.to_string(), o.entry.is_some()))
@@ -2191,7 +2174,7 @@ fn postcheck_empty_result_marks_everything_missing() {
                 ("TOKEN".to_string(), false)
             ]
         );
-        assert_eq!(r.secrets().unwrap().count(), 0);
+        assert_eq!(r.secrets_unchecked().unwrap().count(), 0);
         assert!(r.capability().is_none());
     });
 }
@@ -2238,12 +2221,10 @@ fn capability_result_accessor() {
 fn error_display_per_reason() {
     let v = verifier(4, 1);
     let p = cap_params();
-    let cases: [(Error, &str, &str); 4] = [
-        (
-            Error::from(Config::new(signer_set(1..=4), 0).unwrap_err()),
-            "invalid_config",
-            "invalid configuration: the fault bound f must be at least 1",
-        ),
+    let config = Config::new(signer_set(1..=4), 0).unwrap_err();
+    assert_eq!(config.reason(), "invalid_config");
+    assert_eq!(config.to_string(), "the fault bound f must be at least 1");
+    let cases: [(Error, &str, &str); 3] = [
         (
             Error::from(
                 RequestParams::from_json(Method::SecretsGet, br#"{"workflow_id":"w"}"#)
@@ -2343,7 +2324,7 @@ fn verdicts_never_print_ciphertexts_or_shares() {
     let r = accepted(verdict);
     assert_no_secret("VerifiedResponse", &format!("{r:?}"));
     assert_no_secret("VerifyStats", &format!("{} {:?}", r.stats(), r.stats()));
-    let e = r.secrets().unwrap().next().unwrap();
+    let e = r.secrets_unchecked().unwrap().next().unwrap();
     assert_eq!(e.ciphertext, CIPHERTEXT);
     assert_eq!(e.encrypted_shares().next().unwrap(), SHARE);
 

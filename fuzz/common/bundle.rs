@@ -665,17 +665,17 @@ pub fn check(s: &Scenario) -> &'static str {
             String::from_utf8_lossy(&built.body)
         )
     });
-    let count = |fate: Fate| fates().filter(|f| **f == fate).count();
+    let count = |fate: Fate| fates().filter(|f| **f == fate).count() as u32;
     let k = &stats.skipped;
-    assert_eq!(stats.responses, built.responses.len());
-    assert_eq!(stats.candidates, fates().count());
+    assert_eq!(stats.responses as usize, built.responses.len());
+    assert_eq!(stats.candidates as usize, fates().count());
     assert_eq!(k.missing, count(Fate::Missing));
     assert_eq!(k.not_base64, count(Fate::NotBase64));
     assert_eq!(k.wrong_length, count(Fate::WrongLength));
     assert_eq!(k.unknown_signer, count(Fate::UnknownSigner));
     assert_eq!(k.over_capacity, count(Fate::OverCapacity));
     assert_eq!(k.repeated_signer, count(Fate::Repeated));
-    assert_eq!(stats.counted, want.counted, "counted votes");
+    assert_eq!(stats.counted as usize, want.counted, "counted votes");
 
     match (&verdict, &want.winner) {
         (Verdict::Accept(a), Some((hash, signers, index))) => {
@@ -690,7 +690,7 @@ pub fn check(s: &Scenario) -> &'static str {
             assert_eq!(a.index(), (!s.single).then_some(*index), "winning response");
         }
         (Verdict::Reject(Error::NoQuorum(q)), None) => {
-            assert_eq!(q.distinct_hashes, want.distinct_hashes);
+            assert_eq!(q.distinct_hashes as usize, want.distinct_hashes);
         }
         (v, w) => panic!(
             "verdict {v:?}, model {w:?}\n{}",

@@ -32,7 +32,7 @@
 //! let verifier = Verifier::new(Config::new(SignerSet::new(&keys)?, 1)?);
 //! let verified = verifier.verify(&params, body.as_bytes()).into_result()?;
 //! assert_eq!(verified.signer_count(), 2);
-//! # Ok::<(), relay_verifier::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 pub mod gateway;

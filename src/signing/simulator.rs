@@ -24,7 +24,7 @@
 //! let verifier = Verifier::new(don.config()?);
 //! let verified = verifier.verify(&params, sim.body.as_bytes()).into_result()?;
 //! assert_eq!(*verified.hash(), sim.honest_hash);
-//! # Ok::<(), relay_verifier::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::collections::BTreeMap;
@@ -38,7 +38,7 @@ use super::gateway;
 use super::model::{LogicalResult, SecretValue};
 use super::node::{hash_any_size, NodeResponse, RelayNode, SignatureJson};
 use crate::config::{Config, SignerSet};
-use crate::error::Error;
+use crate::error::{ConfigError, Error};
 use crate::hash::CanonicalHash;
 use crate::params::RequestParams;
 
@@ -230,8 +230,8 @@ impl RelayDon {
     }
 
     /// The enclave's configuration for this DON.
-    pub fn config(&self) -> Result<Config, Error> {
-        Ok(Config::new(SignerSet::new(&self.signer_keys())?, self.f)?)
+    pub fn config(&self) -> Result<Config, ConfigError> {
+        Config::new(SignerSet::new(&self.signer_keys())?, self.f)
     }
 
     /// A node outside the set (the same for a given DON and `i`).

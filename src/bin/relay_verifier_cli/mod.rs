@@ -11,7 +11,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use relay_verifier::{Config, Error, Method, SignerSet, VerifyStats};
+use relay_verifier::{Config, ConfigError, Error, Method, SignerSet, VerifyStats};
 use serde_json::{json, Value};
 
 /// How a subcommand that ran to the end turned out.
@@ -169,12 +169,16 @@ pub fn decode_key(text: &str) -> Result<Vec<u8>, String> {
 
 /// The configuration, built as the reference vectors build it: signer set,
 /// then `F`, then the optional stricter threshold.
-pub fn configure(keys: &[Vec<u8>], f: usize, threshold: Option<usize>) -> Result<Config, Error> {
+pub fn configure(
+    keys: &[Vec<u8>],
+    f: usize,
+    threshold: Option<usize>,
+) -> Result<Config, ConfigError> {
     let set = SignerSet::from_slices(keys.iter().map(Vec::as_slice))?;
-    Ok(match threshold {
-        Some(t) => Config::with_threshold(set, f, t)?,
-        None => Config::new(set, f)?,
-    })
+    match threshold {
+        Some(t) => Config::with_threshold(set, f, t),
+        None => Config::new(set, f),
+    }
 }
 
 /// The verification counters as JSON.

@@ -96,11 +96,11 @@ fn signers_file(path: &Path, bytes: &[u8]) -> Result<Vec<Vec<u8>>, CliError> {
 fn judge(args: &VerifyArgs, keys: &[Vec<u8>], params_json: &[u8], body: &[u8]) -> (Value, Status) {
     let config = match configure(keys, args.f, args.threshold) {
         Ok(c) => c,
-        Err(e) => return reject(&e),
+        Err(e) => return refusal(e.reason(), &e, Map::new()),
     };
     let params = match RequestParams::from_json(args.method, params_json) {
         Ok(p) => p,
-        Err(e) => return reject(&Error::from(e)),
+        Err(e) => return refusal(e.reason(), &e, Map::new()),
     };
     let verifier = Verifier::new(config);
     match verifier.verify(&params, body) {
@@ -133,8 +133,8 @@ fn accept(
     out.insert("verdict".into(), "accept".into());
     out.insert("method".into(), params.method().name().into());
     out.extend(quorum(v, threshold));
-    match params {
-        RequestParams::Secrets(p) => match v.secrets_in_request_order(p) {
+    match v.secrets() {
+        Some(checked) => match checked {
             Ok(order) => {
                 out.insert("secrets".into(), secrets_json(&order));
             }
@@ -150,18 +150,17 @@ fn accept(
                 return (out, Status::Failure);
             }
         },
-        RequestParams::Capability(_) => {
-            out.insert(
-                "capability".into(),
-                capability_json(&v.capability().unwrap_or_default()),
-            );
+        None => {
+            if let Some(c) = v.capability() {
+                out.insert("capability".into(), capability_json(&c));
+            }
         }
     }
     (Value::Object(out), Status::Success)
 }
 
 /// The requested secrets in request order, without ciphertexts.
-fn secrets_json(order: &SecretsOrder<'_, '_>) -> Value {
+fn secrets_json(order: &SecretsOrder<'_>) -> Value {
     order
         .iter()
         .map(|s| {
@@ -194,9 +193,6 @@ fn capability_json(c: &CapabilityResult<'_>) -> Value {
 /// and what the error carries for diagnosis.
 fn reject(e: &Error) -> (Value, Status) {
     let mut out = Map::new();
-    out.insert("verdict".into(), "reject".into());
-    out.insert("reason".into(), e.reason().into());
-    out.insert("detail".into(), e.to_string().into());
     match e {
         Error::Malformed(m) => {
             out.insert("offset".into(), m.offset.into());
@@ -205,7 +201,7 @@ fn reject(e: &Error) -> (Value, Status) {
             out.insert("threshold".into(), nq.threshold.into());
             out.insert("distinct_hashes".into(), nq.distinct_hashes.into());
             let leaders: Vec<Value> = nq
-                .leaders
+                .leader
                 .iter()
                 .map(|(hash, signers)| json!({ "hash": hash.to_string(), "signers": signers }))
                 .collect();
@@ -214,5 +210,20 @@ fn reject(e: &Error) -> (Value, Status) {
         }
         _ => {}
     }
+    refusal(e.reason(), e, out)
+}
+
+/// A refusal of any operation: its reason as the vectors name it, the
+/// library's message, then `extra` (what the error carries for diagnosis).
+fn refusal(
+    reason: &str,
+    detail: &dyn std::fmt::Display,
+    extra: Map<String, Value>,
+) -> (Value, Status) {
+    let mut out = Map::new();
+    out.insert("verdict".into(), "reject".into());
+    out.insert("reason".into(), reason.into());
+    out.insert("detail".into(), detail.to_string().into());
+    out.extend(extra);
     (Value::Object(out), Status::Failure)
 }
