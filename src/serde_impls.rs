@@ -27,7 +27,7 @@ use crate::verify::{Verdict, VerifiedResponse, VerifyStats};
 /// #   0x78, 0xd3, 0x2f, 0xa6, 0xfa, 0x2f, 0x92, 0x5f, 0xb0, 0x2a, 0xdc, 0x29, 0xdd, 0xb3, 0xbe, 0xec],
 /// #   [0x1f, 0x80, 0x29, 0x65, 0x6e, 0xca, 0x0f, 0xb3, 0x2b, 0xca, 0xb2, 0x2b, 0x5d, 0x9d, 0xc8, 0xda,
 /// #   0x7c, 0x76, 0xf4, 0xc5, 0x73, 0xbb, 0xa6, 0xa4, 0x69, 0x33, 0xce, 0xe7, 0xa0, 0xb8, 0x2d, 0x74]];
-/// # let verifier = Verifier::new(Config::new(SignerSet::new(&keys)?, 1)?);
+/// # let verifier = Verifier::new(Config::new(SignerSet::new(&keys).unwrap(), 1).unwrap());
 /// # let params = RequestParams::from_json(Method::CapabilityExecute,
 /// #     br#"{"workflow_id":"w","owner":"0x1234567890abcdef1234567890ABCDEF12345678",
 /// #          "execution_id":"e","reference_id":"r","capability_id":"c","payload":"cA=="}"#)?;
@@ -38,7 +38,7 @@ use crate::verify::{Verdict, VerifiedResponse, VerifyStats};
 ///     core::str::from_utf8(&log[..n]).unwrap(),
 ///     r#"{"accepted":false,"hash":null,"signers":[],"index":null,"stats":null,"reason":"malformed","offset":14}"#
 /// );
-/// # Ok::<(), relay_verifier::Error>(())
+/// # Ok::<(), relay_verifier::ParamsError>(())
 /// ```
 #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 #[derive(Clone, Copy, Debug)]
