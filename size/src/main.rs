@@ -102,7 +102,11 @@ mod run {
 
         // Per request: either method, unknown to the optimiser.
         let (method, params_json, body): (Method, &[u8], &[u8]) = if black_box(true) {
-            (Method::SecretsGet, &INPUT_SECRETS_PARAMS, &INPUT_SECRETS_BODY)
+            (
+                Method::SecretsGet,
+                &INPUT_SECRETS_PARAMS,
+                &INPUT_SECRETS_BODY,
+            )
         } else {
             (
                 Method::CapabilityExecute,
