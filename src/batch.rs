@@ -9,6 +9,10 @@
 //! which identifies the bad ones. Bodies carrying invalid signatures thus
 //! pay for both; honest ones pay for one batch.
 //!
+//! Decompressing a public key costs about a fifth of a verification, so
+//! [`BatchVerifier`] decompresses the signer set once, when it is built;
+//! [`Verifier::verify_batched`] does it again on every call.
+//!
 //! Batch and single verification may disagree on crafted edge cases (a
 //! signer's own non-canonical or small-order `R`). Only a configured signer
 //! can produce those, and it could sign anything anyway; weak keys are
@@ -16,59 +20,143 @@
 
 use std::vec::Vec;
 
+use ed25519_dalek::VerifyingKey;
+
+use crate::config::{Config, SignerSet};
 use crate::hash::CanonicalHash;
 use crate::params::RequestParams;
 use crate::result::Workspace;
 use crate::verify::{Verdict, Verifier};
 
-impl Verifier {
-    #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
+/// A [`Verifier`] whose signer keys are decompressed once, for
+/// [`BatchVerifier::verify_batched`] (feature `batch`, allocates).
+#[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
+#[derive(Clone, Debug)]
+pub struct BatchVerifier {
+    verifier: Verifier,
+    /// The signer set's keys in set order; `None` for a key ed25519-dalek
+    /// refuses (then every batch naming it fails over to one-by-one).
+    keys: Vec<Option<VerifyingKey>>,
+}
+
+impl BatchVerifier {
+    /// A batch verifier for a checked configuration.
+    pub fn new(config: Config) -> Self {
+        Self::from(Verifier::new(config))
+    }
+
+    /// The one-by-one verifier behind it.
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
     /// [`Verifier::verify`] with batch signature verification: the same
-    /// verdict, faster when the signatures are valid (allocates).
+    /// verdict, faster when the signatures are valid.
     pub fn verify_batched<'a>(
         &'a self,
         params: &'a RequestParams<'a>,
         body: &'a [u8],
     ) -> Verdict<'a> {
-        let mut checked: Vec<([u8; 32], [u8; 64], CanonicalHash)> = Vec::new();
-        let optimistic = self.verify_with(
-            params,
-            body,
-            &mut Workspace::<64, 64>::new(),
-            |_| {},
-            |key, sig, hash| {
-                checked.push((*key, *sig, *hash));
-                true
-            },
-        );
-        if all_valid(&checked) {
-            optimistic
-        } else {
-            self.verify(params, body)
-        }
+        let set = self.verifier.config().signers();
+        batched(&self.verifier, params, body, |key| {
+            set.index_of(key)
+                .and_then(|i| self.keys.get(usize::from(i)).copied().flatten())
+        })
     }
 }
 
-/// Whether every `(key, signature, hash)` verifies, in one batch.
-fn all_valid(checked: &[([u8; 32], [u8; 64], CanonicalHash)]) -> bool {
-    if checked.is_empty() {
-        return true;
+impl From<Verifier> for BatchVerifier {
+    fn from(verifier: Verifier) -> Self {
+        let keys = decompress(verifier.config().signers());
+        BatchVerifier { verifier, keys }
     }
-    let mut keys = Vec::with_capacity(checked.len());
-    for (key, _, _) in checked {
-        match ed25519_dalek::VerifyingKey::from_bytes(key) {
-            Ok(k) => keys.push(k),
-            Err(_) => return false,
+}
+
+impl Verifier {
+    #[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
+    /// [`Verifier::verify`] with batch signature verification: the same
+    /// verdict, faster when the signatures are valid (allocates). Keys are
+    /// decompressed on every call: a [`BatchVerifier`] does it once.
+    pub fn verify_batched<'a>(
+        &'a self,
+        params: &'a RequestParams<'a>,
+        body: &'a [u8],
+    ) -> Verdict<'a> {
+        batched(self, params, body, |key| VerifyingKey::from_bytes(key).ok())
+    }
+}
+
+fn decompress(set: &SignerSet) -> Vec<Option<VerifyingKey>> {
+    set.keys()
+        .iter()
+        .map(|k| VerifyingKey::from_bytes(k).ok())
+        .collect()
+}
+
+/// The optimistic pass, then the batch; `key` turns a configured signer's
+/// bytes into its decompressed key.
+fn batched<'a>(
+    verifier: &'a Verifier,
+    params: &'a RequestParams<'a>,
+    body: &'a [u8],
+    mut key: impl FnMut(&[u8; 32]) -> Option<VerifyingKey>,
+) -> Verdict<'a> {
+    let mut checked = Batch::with_capacity(verifier.config().signers().len());
+    let optimistic = verifier.verify_with(
+        params,
+        body,
+        &mut Workspace::<64, 64>::new(),
+        |_| {},
+        |signer, sig, hash| {
+            checked.push(key(signer), sig, hash);
+            true
+        },
+    );
+    if checked.all_valid() {
+        optimistic
+    } else {
+        verifier.verify(params, body)
+    }
+}
+
+/// The signatures an optimistic pass relied on.
+struct Batch {
+    keys: Vec<VerifyingKey>,
+    signatures: Vec<ed25519_dalek::Signature>,
+    payloads: Vec<[u8; crate::SIGNATURE_PAYLOAD_LEN]>,
+    /// A key could not be decompressed: the batch cannot hold.
+    refused: bool,
+}
+
+impl Batch {
+    fn with_capacity(n: usize) -> Self {
+        Batch {
+            keys: Vec::with_capacity(n),
+            signatures: Vec::with_capacity(n),
+            payloads: Vec::with_capacity(n),
+            refused: false,
         }
     }
-    let payloads: Vec<_> = checked
-        .iter()
-        .map(|(_, _, h)| h.signature_payload())
-        .collect();
-    let messages: Vec<&[u8]> = payloads.iter().map(|p| &p[..]).collect();
-    let signatures: Vec<_> = checked
-        .iter()
-        .map(|(_, s, _)| ed25519_dalek::Signature::from_bytes(s))
-        .collect();
-    ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok()
+
+    fn push(&mut self, key: Option<VerifyingKey>, sig: &[u8; 64], hash: &CanonicalHash) {
+        match key {
+            Some(k) => self.keys.push(k),
+            None => self.refused = true,
+        }
+        self.signatures
+            .push(ed25519_dalek::Signature::from_bytes(sig));
+        self.payloads.push(hash.signature_payload());
+    }
+
+    /// Whether every recorded signature verifies, in one batch.
+    fn all_valid(&self) -> bool {
+        if self.refused {
+            return false;
+        }
+        if self.signatures.is_empty() {
+            return true;
+        }
+        let messages: Vec<&[u8]> = self.payloads.iter().map(|p| &p[..]).collect();
+        ed25519_dalek::verify_batch(&messages, &self.signatures, &self.keys).is_ok()
+    }
 }

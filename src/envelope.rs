@@ -53,7 +53,8 @@ const RESPONSE_KEYS: &[&str] = &["result", "signature", "signatures"];
 /// Keys of one candidate signature.
 const CANDIDATE_KEYS: &[&str] = &["signer", "signature"];
 
-/// Reads the top-level object. The body has passed [`Lexer::document`].
+/// Reads the top-level object strictly, and checks that nothing but
+/// whitespace follows it: on success the whole body is valid JSON.
 pub(crate) fn read_shape(body: &[u8]) -> Result<Shape> {
     let mut lx = Lexer::new(body);
     let mut obj = Object::open(&mut lx, BODY_KEYS, 0, Expected::Object)?;
@@ -73,6 +74,7 @@ pub(crate) fn read_shape(body: &[u8]) -> Result<Shape> {
             _ => fields.signatures_at = at,
         }
     }
+    lx.end()?;
     match (responses, result_key) {
         (Some(_), Some(offset)) => Err(Malformed {
             offset,

@@ -377,6 +377,12 @@ pub enum Expected {
     BundleOrResponse,
     /// A result no larger than the workspace (entries, shares per entry).
     WithinCapacity,
+    /// A JSON array.
+    Array,
+    /// A compute request's `requestID`: an array of 32 integers 0–255.
+    RequestId,
+    /// Canonical padded standard base64 (PROTOCOL.md §6) or `null`.
+    CanonicalBase64,
 }
 
 impl fmt::Display for Expected {
@@ -409,6 +415,9 @@ impl fmt::Display for Expected {
                 write!(f, "\"{k}\" spelled exactly, not a case-folded variant")
             }
             Expected::WithinCapacity => f.write_str("a result that fits the workspace"),
+            Expected::Array => f.write_str("an array"),
+            Expected::RequestId => f.write_str("a requestID of exactly 32 integers 0-255"),
+            Expected::CanonicalBase64 => f.write_str("canonical padded base64 or null"),
             Expected::BundleOrResponse => f.write_str(
                 "a bundle or a single response, not both (\"responses\" and \"result\")",
             ),

@@ -44,15 +44,21 @@ impl CanonicalHash {
     /// The 174-byte message a relay node signs for this hash (PROTOCOL.md §5):
     /// ragep2p's domain-separated "arbitrary message" framing.
     pub fn signature_payload(&self) -> [u8; SIGNATURE_PAYLOAD_LEN] {
+        self.framed_payload(b"CONFIDENTIAL_RELAY_PAYLOAD_")
+    }
+
+    /// The §5 framing of this hash under `tag`; `N` is 147 plus the tag's
+    /// length (one framing for both doors: relay responses and, §12,
+    /// compute requests).
+    pub(crate) fn framed_payload<const N: usize>(&self, tag: &[u8]) -> [u8; N] {
         const CONTEXT: &[u8] = b"ragep2p arbitrary message signing";
-        const TAG: &[u8] = b"CONFIDENTIAL_RELAY_PAYLOAD_";
-        let mut out = [0u8; SIGNATURE_PAYLOAD_LEN];
+        let mut out = [0u8; N];
         let parts: [&[u8]; 8] = [
             &[0x20; 64],
             CONTEXT,
             &[0x00],
-            &(TAG.len() as u64).to_be_bytes(),
-            TAG,
+            &(tag.len() as u64).to_be_bytes(),
+            tag,
             &[0x00], // short-message marker: the hash is under 1024 bytes
             &32u64.to_be_bytes(),
             &self.0,
@@ -65,7 +71,7 @@ impl CanonicalHash {
             }
             at = end;
         }
-        debug_assert_eq!(at, SIGNATURE_PAYLOAD_LEN);
+        debug_assert_eq!(at, N);
         out
     }
 }
@@ -250,33 +256,38 @@ pub(crate) fn hash_read(
     }
 }
 
-/// SHA-256 with the primitives of PROTOCOL.md §4.
-struct Writer(Sha256);
+/// SHA-256 with the primitives of PROTOCOL.md §4 (also §12's request hash).
+pub(crate) struct Writer(Sha256);
 
 impl Writer {
-    fn new(tag: &[u8]) -> Self {
+    pub(crate) fn new(tag: &[u8]) -> Self {
         let mut w = Writer(Sha256::new());
         w.0.update(DOMAIN);
         w.0.update(tag);
         w
     }
 
-    fn len(&mut self, n: usize) {
+    pub(crate) fn len(&mut self, n: usize) {
         self.len64(n as u64);
     }
 
-    fn len64(&mut self, n: u64) {
+    pub(crate) fn len64(&mut self, n: u64) {
         self.0.update(n.to_be_bytes());
     }
 
-    fn str(&mut self, s: &Text<'_>) {
+    /// Bytes with no length prefix (§12's 32-byte request id).
+    pub(crate) fn raw(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    pub(crate) fn str(&mut self, s: &Text<'_>) {
         self.len(s.len());
         s.for_each_chunk(|c| self.0.update(c));
     }
 
     /// `bytes(b)`, streamed from the decoder (values were checked by
     /// `validate`, so the length is always known).
-    fn byte_string(&mut self, b: &ByteString<'_>) {
+    pub(crate) fn byte_string(&mut self, b: &ByteString<'_>) {
         self.len(b.decoded_len().unwrap_or(0));
         let mut block = [0u8; 48];
         let mut n = 0;
@@ -318,7 +329,7 @@ impl Writer {
         self.0.update(c.f.to_be_bytes());
     }
 
-    fn finish(self) -> CanonicalHash {
+    pub(crate) fn finish(self) -> CanonicalHash {
         CanonicalHash(self.0.finalize().into())
     }
 }

@@ -18,10 +18,17 @@ pub const MAX_DEPTH: usize = 128;
 pub(crate) type Result<T> = core::result::Result<T, Malformed>;
 
 /// A cursor over one JSON document.
+///
+/// A lexer made with [`Lexer::new`] checks everything; one made with
+/// [`Lexer::at`] re-reads a document that a strict lexer has already
+/// checked, so its strings and skipped values are only delimited, not
+/// validated again (types are still checked: that is what readers do).
 #[derive(Clone, Debug)]
 pub(crate) struct Lexer<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// The document was validated: find string and value ends only.
+    validated: bool,
 }
 
 /// A JSON string as it stands in the document (between the quotes).
@@ -33,17 +40,34 @@ pub(crate) struct RawString<'a> {
 }
 
 impl<'a> Lexer<'a> {
+    /// A strict lexer at the start of `buf`.
     pub fn new(buf: &'a [u8]) -> Self {
-        Lexer { buf, pos: 0 }
+        Lexer {
+            buf,
+            pos: 0,
+            validated: false,
+        }
     }
 
-    /// A lexer over `buf`, positioned at `pos` (a span recorded earlier).
+    /// A lexer over `buf`, positioned at `pos` (a span recorded earlier),
+    /// for a document a strict lexer has already checked in full: strings
+    /// and skipped values are delimited, not validated again. On bytes that
+    /// were never checked it still never panics, but may accept them.
     pub fn at(buf: &'a [u8], pos: usize) -> Self {
-        Lexer { buf, pos }
+        Lexer {
+            buf,
+            pos,
+            validated: true,
+        }
     }
 
     pub fn pos(&self) -> usize {
         self.pos
+    }
+
+    /// The whole document under the cursor.
+    pub fn buf(&self) -> &'a [u8] {
+        self.buf
     }
 
     pub fn fail<T>(&self, expected: Expected) -> Result<T> {
@@ -200,6 +224,9 @@ impl<'a> Lexer<'a> {
         }
         self.bump();
         let start = self.pos;
+        if self.validated {
+            return self.validated_string(offset, start);
+        }
         let mut escaped = false;
         loop {
             let rest = self.buf.get(self.pos..).unwrap_or_default();
@@ -219,6 +246,23 @@ impl<'a> Lexer<'a> {
             }
         }
         let raw = self.buf.get(start..self.pos).unwrap_or_default();
+        self.bump();
+        Ok(RawString {
+            offset,
+            text: Text::from_json(raw, escaped),
+        })
+    }
+
+    /// The rest of a string already validated, from its first content byte
+    /// at `start`: only the closing quote is looked for.
+    fn validated_string(&mut self, offset: usize, start: usize) -> Result<RawString<'a>> {
+        let rest = self.buf.get(start..).unwrap_or_default();
+        let Some((len, escaped)) = validated_string_len(rest) else {
+            self.pos = self.buf.len();
+            return self.fail(Expected::StringEnd);
+        };
+        let raw = rest.get(..len).unwrap_or_default();
+        self.pos = start.saturating_add(len);
         self.bump();
         Ok(RawString {
             offset,
@@ -367,7 +411,64 @@ impl<'a> Lexer<'a> {
     ///
     /// `depth` is the number of containers already open around the value.
     pub fn skip_value(&mut self, depth: usize) -> Result<()> {
+        if self.validated {
+            return self.skip_validated();
+        }
         self.walk_value(depth, &mut |_, _| {})
+    }
+
+    /// Skips one value of a validated document: strings are delimited,
+    /// brackets counted, a word at a time; nothing is checked again.
+    fn skip_validated(&mut self) -> Result<()> {
+        match self.peek() {
+            Some(b'"') => self.string().map(drop),
+            Some(b'{' | b'[') => {
+                let mut open = 0usize;
+                let mut at = self.pos;
+                loop {
+                    // Between strings there are only a few bytes (`":"`,
+                    // `","`, numbers): a byte loop beats a word scan there.
+                    match self.buf.get(at) {
+                        Some(b'"') => {
+                            let content = at.saturating_add(1);
+                            let rest = self.buf.get(content..).unwrap_or_default();
+                            let Some((len, _)) = validated_string_len(rest) else {
+                                self.pos = self.buf.len();
+                                return self.fail(Expected::StringEnd);
+                            };
+                            at = content.saturating_add(len).saturating_add(1);
+                        }
+                        Some(b'{' | b'[') => {
+                            open = open.saturating_add(1);
+                            at = at.saturating_add(1);
+                        }
+                        Some(b'}' | b']') => {
+                            at = at.saturating_add(1);
+                            open = open.saturating_sub(1);
+                            if open == 0 {
+                                self.pos = at;
+                                return Ok(());
+                            }
+                        }
+                        Some(_) => at = at.saturating_add(1),
+                        None => {
+                            self.pos = at;
+                            return self.fail(Expected::Value);
+                        }
+                    }
+                }
+            }
+            Some(_) => {
+                while let Some(b) = self.byte() {
+                    if matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                        break;
+                    }
+                    self.bump();
+                }
+                Ok(())
+            }
+            None => self.fail(Expected::Value),
+        }
     }
 
     /// [`Lexer::skip_value`], handing every key and string value to `seen`
@@ -467,6 +568,57 @@ pub(crate) fn hex_value(b: u8) -> Option<u8> {
 
 /// Whether a byte inside a string needs a closer look: a quote, a
 /// backslash, a control character or part of a multi-byte sequence.
+/// Eight copies of byte `b`.
+const fn splat(b: u8) -> u64 {
+    0x0101_0101_0101_0101 * b as u64
+}
+
+const HIGH_BITS: u64 = splat(0x80);
+
+/// High bit of each zero byte of `v`; exact for the lowest one (bytes
+/// above it may be flagged spuriously, through the borrow).
+#[inline(always)]
+fn zero_bytes(v: u64) -> u64 {
+    v.wrapping_sub(splat(1)) & !v & HIGH_BITS
+}
+
+/// Flags bytes of `w` (eight string bytes, little-endian) that need a
+/// closer look: `"`, `\`, a control character, or a byte of a multi-byte
+/// UTF-8 sequence. Exact for the lowest flagged byte.
+#[inline(always)]
+fn attention(w: u64) -> u64 {
+    // `w - 0x20…` borrows out of a byte below 0x20 (its high bit set, as
+    // it is for every byte at or above 0x80).
+    zero_bytes(w ^ splat(b'"'))
+        | zero_bytes(w ^ splat(b'\\'))
+        | ((w.wrapping_sub(splat(0x20)) | w) & HIGH_BITS)
+}
+
+/// Flags `"` and `\` bytes of `w`; exact for the lowest one.
+#[inline(always)]
+fn quote_or_backslash(w: u64) -> u64 {
+    zero_bytes(w ^ splat(b'"')) | zero_bytes(w ^ splat(b'\\'))
+}
+
+/// Index of the first byte of `s` that `flags` marks, eight bytes at a
+/// time: `Ok(index)`, or `Err(end)` where the whole words end (the tail
+/// short of a word is left to the caller).
+#[inline(always)]
+fn first_flagged(s: &[u8], flags: impl Fn(u64) -> u64) -> core::result::Result<usize, usize> {
+    let mut n = 0usize;
+    for word in s.chunks_exact(8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let m = flags(u64::from_le_bytes(w));
+        if m != 0 {
+            return Ok(n.saturating_add(m.trailing_zeros() as usize / 8));
+        }
+        n = n.saturating_add(8);
+    }
+    Err(n)
+}
+
+/// Whether a byte inside a string needs a closer look (see [`attention`]).
 #[inline(always)]
 fn needs_attention(b: u8) -> bool {
     // `|`, not `||`: branch-free, so the block loop below vectorizes.
@@ -474,17 +626,67 @@ fn needs_attention(b: u8) -> bool {
 }
 
 /// Length of the prefix of `s` made of printable ASCII other than `"` and
-/// `\`: the bulk of base64 payloads, skipped a block at a time. A
-/// branch-free fold the compiler turns into SIMD compares, because `memchr`
-/// finds one or two bytes, not a class, and this crate has no `unsafe`.
+/// `\`. Short strings (keys, labels, signatures) are scanned a word at a
+/// time; past 32 plain bytes, 64-byte blocks with a branch-free fold that
+/// the compiler turns into SIMD compares (base64 payloads). Hand-written
+/// because `memchr` finds one to three given bytes, not a class, and this
+/// crate has no `unsafe`.
 fn plain_prefix(s: &[u8]) -> usize {
+    let head = s.get(..32).unwrap_or(s);
+    let n = match first_flagged(head, attention) {
+        Ok(found) => return found,
+        Err(n) if n < 32 => return n + tail_plain(s.get(n..).unwrap_or_default()),
+        Err(n) => n,
+    };
     let plain = |block: &[u8]| !block.iter().fold(false, |acc, &b| acc | needs_attention(b));
-    // Long runs 64 bytes at a time, short strings (keys, labels) 8 at a time.
-    let mut n = s.chunks_exact(64).take_while(|b| plain(b)).count() * 64;
     let rest = s.get(n..).unwrap_or_default();
-    n += rest.chunks_exact(8).take_while(|b| plain(b)).count() * 8;
-    let tail = s.get(n..).unwrap_or_default();
-    n + tail.iter().take_while(|&&b| !needs_attention(b)).count()
+    let n = n + rest.chunks_exact(64).take_while(|b| plain(b)).count() * 64;
+    match first_flagged(s.get(n..).unwrap_or_default(), attention) {
+        Ok(found) => n + found,
+        Err(m) => n + m + tail_plain(s.get(n + m..).unwrap_or_default()),
+    }
+}
+
+/// Plain bytes at the start of `s`, one at a time (fewer than eight are
+/// left, or a flagged byte is first).
+fn tail_plain(s: &[u8]) -> usize {
+    s.iter().take_while(|&&b| !needs_attention(b)).count()
+}
+
+/// Length of a validated string's content `s` (up to its closing quote),
+/// and whether it holds an escape; `None` if it never closes.
+#[inline(always)]
+fn validated_string_len(s: &[u8]) -> Option<(usize, bool)> {
+    let mut n = quote_free_prefix(s);
+    let mut escaped = false;
+    loop {
+        match s.get(n)? {
+            b'"' => return Some((n, escaped)),
+            // The escaped byte cannot end the string: step over both.
+            _ => {
+                escaped = true;
+                n = n.saturating_add(2);
+                n = n.saturating_add(quote_free_prefix(s.get(n..).unwrap_or_default()));
+            }
+        }
+    }
+}
+
+/// Length of the prefix of `s` free of `"` and `\` (a validated string's
+/// content up to its end or next escape).
+#[inline(always)]
+fn quote_free_prefix(s: &[u8]) -> usize {
+    match first_flagged(s, quote_or_backslash) {
+        Ok(found) => found,
+        Err(n) => {
+            n + s
+                .get(n..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|&&b| b != b'"' && b != b'\\')
+                .count()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -567,6 +769,65 @@ mod tests {
             Lexer::document(&huge).map_err(|e| e.expected),
             Err(Expected::DepthAtMost128)
         );
+    }
+
+    #[test]
+    fn word_scans_agree_with_bytewise_scans() {
+        let naive_plain = |s: &[u8]| s.iter().take_while(|&&b| !needs_attention(b)).count();
+        let naive_quote = |s: &[u8]| s.iter().take_while(|&&b| b != b'"' && b != b'\\').count();
+        let fillers = [
+            b'A', b' ', b'!', b'#', b'~', 0x7F, b'+', b';', b'=', b'|', b'z',
+        ];
+        let specials = [
+            0x00, 0x01, 0x1F, b'"', b'\\', 0x80, 0xC3, 0xFF, b'A', b'[', b']', b'{', b'}', b':',
+        ];
+        let mut buf = [0u8; 200];
+        for len in 0..buf.len() {
+            for (i, &fill) in fillers.iter().enumerate() {
+                buf.fill(fill);
+                for at in [0, 1, 7, 8, 9, 31, 32, 33, 95, 96, 97, 150] {
+                    for &special in &specials {
+                        let s = &mut buf[..len];
+                        if let Some(b) = s.get_mut(at) {
+                            *b = special;
+                        }
+                        // A second flagged byte right after, to tempt the borrow.
+                        if let Some(b) = s.get_mut(at + 1) {
+                            *b = specials[(i + at) % specials.len()];
+                        }
+                        assert_eq!(plain_prefix(s), naive_plain(s), "{s:?}");
+                        assert_eq!(quote_free_prefix(s), naive_quote(s), "{s:?}");
+                        s.fill(fill);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn validated_reads_end_where_strict_reads_end() {
+        for doc in [
+            r#"{"a":[1,-2.5e3,true,false,null,"x\"]}",{"b":{}}],"c":"\u00e9\\"}"#,
+            r#"[ "\\\"" , [ [ ] ] , { "k" : "v" } ]"#,
+            r#""a\\""#,
+            "123",
+            "-0.5E+2 ",
+            "null",
+            r#"{"s":"é😀\ud83d\ude00"}"#,
+        ] {
+            let bytes = doc.as_bytes();
+            let mut strict = Lexer::new(bytes);
+            strict.skip_value(0).unwrap();
+            let mut validated = Lexer::at(bytes, 0);
+            validated.skip_value(0).unwrap();
+            assert_eq!(validated.pos(), strict.pos(), "{doc}");
+            if bytes.first() == Some(&b'"') {
+                let a = Lexer::new(bytes).string().unwrap();
+                let b = Lexer::at(bytes, 0).string().unwrap();
+                assert_eq!(a.text.raw(), b.text.raw());
+                assert_eq!(a.text, b.text);
+            }
+        }
     }
 
     #[test]

@@ -33,6 +33,7 @@ extern crate std;
 pub mod __fuzz;
 #[cfg(feature = "batch")]
 mod batch;
+mod compute;
 mod config;
 mod envelope;
 mod error;
@@ -41,8 +42,11 @@ mod json;
 mod object;
 mod params;
 mod postcheck;
+#[cfg(feature = "precomputed")]
+mod precomputed;
 mod proto;
 mod quorum;
+mod request;
 mod result;
 #[cfg(feature = "serde")]
 mod serde_impls;
@@ -53,6 +57,12 @@ mod sort;
 mod text;
 mod verify;
 
+#[cfg(feature = "batch")]
+pub use crate::batch::BatchVerifier;
+pub use crate::compute::{
+    ComputeError, ComputeNoQuorum, ComputeStats, ComputeVerdict, CountedEntry, EntrySkip,
+    EntryTrace, VerifiedComputeRequest,
+};
 pub use crate::config::{Config, SignerSet, MAX_SIGNERS};
 pub use crate::error::{
     ConfigError, Error, Expected, Malformed, MethodKind, NoQuorum, ParamsError,
@@ -66,7 +76,12 @@ pub use crate::params::{
     MAX_CONFIG_SIGNERS, MAX_SECRET_IDS,
 };
 pub use crate::postcheck::{OrderedSecret, PostCheckError, SecretsOrder};
+#[cfg(feature = "precomputed")]
+pub use crate::precomputed::PrecomputedKeys;
 pub use crate::proto::{AttributedSignature, Report, Signatures};
+pub use crate::request::{
+    ComputeRequest, RequestCheck, ShareLists, TextList, COMPUTE_SIGNATURE_PAYLOAD_LEN,
+};
 pub use crate::result::{CapabilityResult, SecretEntries, SecretEntry, Shares, Workspace};
 #[cfg(feature = "serde")]
 pub use crate::serde_impls::VerdictSummary;

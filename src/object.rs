@@ -128,6 +128,12 @@ impl Object {
 /// Hand-written: no no_std crate offers folding equality, and a general
 /// Unicode table would be thousands of entries for two that can matter.
 pub(crate) fn folds_to(key: Text<'_>, name: &str) -> bool {
+    // Length first: each ASCII letter of `name` matches one to three bytes
+    // (ſ is two, K three), so most unknown keys are out without a decode.
+    let len = key.raw().len();
+    if !key.is_escaped() && (len < name.len() || len > name.len().saturating_mul(3)) {
+        return false;
+    }
     let mut key = key.bytes();
     for want in name.bytes() {
         let matched = match key.next() {

@@ -262,6 +262,29 @@ impl QuorumTally {
         })
     }
 
+    /// Every signer still counted for `hash`, with the response that carried
+    /// its vote (its first counted one: a signer counts once per hash) and
+    /// where that response's result stands; in signer order. §12 reports
+    /// these as the entries whose key shares the enclave needs.
+    pub fn votes_for(
+        &self,
+        hash: &CanonicalHash,
+    ) -> impl Iterator<Item = (SignerIndex, usize, Option<usize>)> + '_ {
+        let slot = self.find(hash);
+        let signers = slot
+            .and_then(|g| self.groups.get(g))
+            .map_or(SignerMask::default(), |g| g.signers);
+        signers.iter().filter_map(move |s| {
+            let vote = self
+                .votes
+                .get(usize::from(s))?
+                .iter()
+                .find(|v| v.is_some() && Some(usize::from(v.slot)) == slot)?;
+            let at = (vote.result_at != NO_RESULT).then_some(vote.result_at as usize);
+            Some((s, vote.response as usize, at))
+        })
+    }
+
     /// How many distinct hashes have at least one counted signer.
     pub fn distinct_hashes(&self) -> usize {
         self.groups().count()
@@ -357,6 +380,18 @@ mod tests {
         assert_eq!(t.winner(2).map(|g| g.hash), Some(h(9)));
         assert_eq!(t.winner(4).map(|g| g.hash), None);
         assert_eq!(t.leader(), Some((h(9), 3)));
+    }
+
+    #[test]
+    fn votes_for_lists_each_signers_first_counted_response() {
+        let mut t = QuorumTally::new();
+        t.count(3, &h(1), 4, Some(400));
+        t.count(1, &h(1), 6, Some(600));
+        t.count(1, &h(1), 7, Some(700)); // already counted: stays at 6
+        t.count(2, &h(2), 5, None);
+        let v: std::vec::Vec<_> = t.votes_for(&h(1)).collect();
+        assert_eq!(v, [(1, 6, Some(600)), (3, 4, Some(400))]);
+        assert_eq!(t.votes_for(&h(9)).count(), 0);
     }
 
     #[test]

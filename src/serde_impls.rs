@@ -30,7 +30,7 @@ use crate::verify::{Verdict, VerifiedResponse, VerifyStats};
 /// # let verifier = Verifier::new(Config::new(SignerSet::new(&keys).unwrap(), 1).unwrap());
 /// # let params = RequestParams::from_json(Method::CapabilityExecute,
 /// #     br#"{"workflow_id":"w","owner":"0x1234567890abcdef1234567890ABCDEF12345678",
-/// #          "execution_id":"e","reference_id":"r","capability_id":"c","payload":"cA=="}"#)?;
+/// #          "execution_id":"e","reference_id":"r","capability_id":"c","payload":"cA=="}"#).unwrap();
 /// let verdict = verifier.verify(&params, b"{\"responses\":[1]}");
 /// let mut log = [0u8; 512];
 /// let n = VerdictSummary::new(&verdict).to_json(&mut log).unwrap();
@@ -38,7 +38,6 @@ use crate::verify::{Verdict, VerifiedResponse, VerifyStats};
 ///     core::str::from_utf8(&log[..n]).unwrap(),
 ///     r#"{"accepted":false,"hash":null,"signers":[],"index":null,"stats":null,"reason":"malformed","offset":14}"#
 /// );
-/// # Ok::<(), relay_verifier::ParamsError>(())
 /// ```
 #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 #[derive(Clone, Copy, Debug)]

@@ -45,6 +45,11 @@ impl<'a> Text<'a> {
         self.raw
     }
 
+    /// Whether the raw text holds escapes (else raw and decoded agree).
+    pub(crate) fn is_escaped(&self) -> bool {
+        self.escaped
+    }
+
     /// Length in bytes of the decoded UTF-8 string.
     pub fn len(&self) -> usize {
         if !self.escaped {
@@ -103,6 +108,10 @@ impl<'a> Text<'a> {
 
     /// Whether the decoded strings are equal.
     pub fn eq_decoded(&self, other: &Text<'_>) -> bool {
+        if !self.escaped && !other.escaped {
+            // Lengths first: most keys differ from a known key in length.
+            return self.raw == other.raw;
+        }
         self.cmp_decoded(other) == Ordering::Equal
     }
 

@@ -386,7 +386,17 @@ impl Verifier {
             }));
         }
         // Strict syntax first: a malformed body costs no signature check.
-        Lexer::document(body)?;
+        // Reading the top level checks it all in one pass (every value is
+        // skipped strictly); when that read fails, the syntax check alone
+        // says which error comes first, as if it had run before.
+        Lexer::no_byte_order_mark(body)?;
+        let shape = match envelope::read_shape(body) {
+            Ok(shape) => shape,
+            Err(shape_error) => {
+                Lexer::document(body)?;
+                return Err(shape_error.into());
+            }
+        };
         let mut run = Run {
             set: self.config.signers(),
             params,
@@ -397,7 +407,7 @@ impl Verifier {
             check,
         };
         let mut scratch = workspace.slices();
-        let bundle = match envelope::read_shape(body)? {
+        let bundle = match shape {
             Shape::Bundle(at) => {
                 let mut responses = Responses::new(body, at)?;
                 let mut index = 0usize;

@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use relay_verifier::signing::simulator::{RelayDon, Scenario};
 use relay_verifier::signing::LogicalResult;
-use relay_verifier::{Method, RequestParams, Verdict, Verifier};
+use relay_verifier::{BatchVerifier, Method, RequestParams, Verdict, Verifier};
 
 const PARAMS: &str = r#"{"workflow_id":"wf","owner":"0x1234567890abcdef1234567890ABCDEF12345678",
   "execution_id":"e","reference_id":"r","capability_id":"c","payload":"cA=="}"#;
@@ -54,10 +54,18 @@ fn every_vector_body_gets_the_same_verdict() {
             continue;
         };
         let verifier = Verifier::new(config);
+        let single = decision(verifier.verify(&params, body.as_bytes()));
         assert_eq!(
             decision(verifier.verify_batched(&params, body.as_bytes())),
-            decision(verifier.verify(&params, body.as_bytes())),
+            single,
             "{}",
+            case["name"]
+        );
+        let prepared = BatchVerifier::from(verifier.clone());
+        assert_eq!(
+            decision(prepared.verify_batched(&params, body.as_bytes())),
+            single,
+            "prepared keys: {}",
             case["name"]
         );
         compared += 1;
@@ -78,9 +86,15 @@ proptest! {
         let don = RelayDon::new(n, f, seed);
         let sim = don.run(&params, &honest, &Scenario::random(n, f, drop, seed)).unwrap();
         let verifier = Verifier::new(don.config().unwrap());
+        let single = decision(verifier.verify(&params, sim.body.as_bytes()));
         prop_assert_eq!(
             decision(verifier.verify_batched(&params, sim.body.as_bytes())),
-            decision(verifier.verify(&params, sim.body.as_bytes()))
+            single.clone()
+        );
+        let prepared = BatchVerifier::new(don.config().unwrap());
+        prop_assert_eq!(
+            decision(prepared.verify_batched(&params, sim.body.as_bytes())),
+            single
         );
     }
 }

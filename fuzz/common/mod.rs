@@ -5,6 +5,8 @@
 
 pub mod bundle;
 pub mod check;
+#[cfg(feature = "signing")]
+pub mod compute;
 #[cfg(feature = "fuzzing")]
 pub mod differential;
 pub mod envelope;
@@ -26,6 +28,12 @@ pub fn targets() -> Vec<Target> {
         ("verify", bundle::run),
         ("params", params::run),
     ];
+    #[cfg(feature = "signing")]
+    let t = {
+        let mut t = t;
+        t.push(("compute", compute::run as fn(&[u8])));
+        t
+    };
     #[cfg(feature = "fuzzing")]
     let t = {
         let mut t = t;

@@ -166,5 +166,7 @@ pub fn all() -> Vec<(&'static str, Vec<Vec<u8>>)> {
         targets.push(("json_differential", small(documents())));
         targets.push(("report", small(report_inputs())));
     }
+    #[cfg(feature = "signing")]
+    targets.push(("compute", super::compute::seeds()));
     targets
 }

@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use relay_verifier_cli::{hash, sign, simulate, vectors, verify, Outcome};
+use relay_verifier_cli::{compute, hash, sign, simulate, vectors, verify, Outcome};
 
 /// Verifier for confidential-relay DON responses.
 #[derive(Debug, Parser)]
@@ -38,6 +38,10 @@ enum Command {
     /// Verify a gateway body against a signer set; prints the verdict as JSON
     /// (exit 0 accept, 1 reject, 2 usage or I/O error).
     Verify(verify::VerifyArgs),
+    /// Verify a batch of Workflow-DON-signed compute requests (a JSON array)
+    /// against a signer set; prints the verdict as JSON (exit 0 accept, 1
+    /// reject, 2 usage or I/O error).
+    VerifyCompute(compute::VerifyComputeArgs),
     /// Compute the canonical hash and signature payload of a logical result.
     Hash(hash::HashArgs),
     /// Sign a result as one relay node and print its response.
@@ -54,6 +58,7 @@ impl Command {
     fn run(self) -> Outcome {
         match self {
             Command::Verify(args) => verify::run(&args),
+            Command::VerifyCompute(args) => compute::run(&args),
             Command::Hash(args) => hash::run(&args),
             Command::Sign(args) => sign::run(&args),
             Command::Simulate(args) => simulate::run(&args),

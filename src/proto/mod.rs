@@ -9,9 +9,12 @@
 //! The payload is base64 inside a JSON string and may be megabytes: nothing
 //! is buffered whole. One forward pass over the decoded stream validates
 //! everything and records where the last value of each field stands
-//! ([`Canonical`]); writing the canonical form then seeks to those places
-//! (O(1) in plain base64, by re-decoding otherwise) — at most five
-//! re-decodings, so the work stays linear in the payload.
+//! ([`Canonical`]), reading each Any `value` as a report when it comes (a
+//! later one may replace it). Writing the canonical form then seeks to those
+//! places: O(1) in plain base64, by decoding forward otherwise, from the
+//! start at most four times (three bytes fields and the unknown fields may
+//! each lie behind the cursor), so the work stays linear in the payload.
+//! Groups are matched on a fixed stack of 64 levels (`wire::MAX_GROUP_DEPTH`).
 //!
 //! Hand-written rather than taken from a crate: the no_std, no-alloc
 //! protobuf crates looked at (`femtopb`, `micropb`, `noproto`, and

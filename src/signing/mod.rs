@@ -9,7 +9,9 @@
 //!   signatures (§11);
 //! - [`go_params_json`] and [`attestation_user_data`]: the request side (§10);
 //! - [`gateway`]: today's bundler and the earlier merger (§6);
-//! - [`simulator`]: a deterministic Byzantine relay DON.
+//! - [`simulator`]: a deterministic Byzantine relay DON;
+//! - [`compute`]: Workflow DON nodes that sign compute requests (§12), and
+//!   a Byzantine Workflow DON.
 //!
 //! ```
 //! use relay_verifier::signing::{gateway, LogicalResult, RelayNode};
@@ -35,6 +37,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod compute;
 pub mod gateway;
 mod gojson;
 mod model;

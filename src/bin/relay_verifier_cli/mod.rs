@@ -1,5 +1,6 @@
 //! What the subcommands share: exit status, errors, input, output.
 
+pub mod compute;
 pub mod hash;
 pub mod sign;
 pub mod simulate;

@@ -3,7 +3,9 @@
 //! when it passes in `tests/vectors.rs`; a valid hash case's
 //! `signed_response_json` and `attestation_user_data` are checked as in
 //! `tests/signing_vectors.rs`, each as a case of its own
-//! (`<name>#signed_response`, `<name>#attestation`).
+//! (`<name>#signed_response`, `<name>#attestation`). Cases of
+//! `compute/compute.json` (PROTOCOL.md §12) run as in
+//! `tests/compute_vectors.rs`.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -51,6 +53,13 @@ impl Kind {
     /// per signing field it carries, each with the suffix of its name.
     fn run(self, case: &Value) -> Vec<(&'static str, Result<(), String>)> {
         match self {
+            // compute.json (PROTOCOL.md §12): batches carry no parameters.
+            Kind::Verify if case.get("params_json").is_none() => {
+                vec![("", super::compute::batch_case(case))]
+            }
+            Kind::Hash if case.get("request_json").is_some() => {
+                vec![("", super::compute::hash_case(case))]
+            }
             Kind::Verify => vec![("", verify_case(case))],
             Kind::Hash => {
                 let mut checks = vec![("", hash_case(case))];

@@ -75,7 +75,7 @@ pub fn run(args: &VerifyArgs) -> Outcome {
 }
 
 /// Keys from a signers file: a JSON array of hex strings, or hex tokens.
-fn signers_file(path: &Path, bytes: &[u8]) -> Result<Vec<Vec<u8>>, CliError> {
+pub fn signers_file(path: &Path, bytes: &[u8]) -> Result<Vec<Vec<u8>>, CliError> {
     let bad = |why: String| CliError::Input(format!("{}: {why}", path.display()));
     let text = std::str::from_utf8(bytes).map_err(|e| bad(format!("not UTF-8 text: {e}")))?;
     let tokens: Vec<String> = if text.trim_start().starts_with('[') {

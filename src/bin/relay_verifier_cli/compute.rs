@@ -1,0 +1,273 @@
+//! `verify-compute`: one batch of Workflow-DON-signed compute requests
+//! (PROTOCOL.md §12) against a signer set, verdict as JSON; and the
+//! conformance checks of `vectors/compute/compute.json` cases.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use relay_verifier::signing::compute::{batch_json, ComputeRequestData, SignedComputeRequest};
+use relay_verifier::{
+    ComputeError, ComputeRequest, ComputeStats, ComputeVerdict, Config, SignerSet,
+    VerifiedComputeRequest, Verifier,
+};
+use serde_json::{json, Map, Value};
+
+use super::verify::signers_file;
+use super::{at_most_one_stdin, decode_key, emit, read_input, CliError, Outcome, Status};
+
+/// Arguments of `verify-compute`.
+#[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("signer_source")
+        .args(["signers", "signers_file"])
+        .required(true)
+        .multiple(true)
+))]
+pub struct VerifyComputeArgs {
+    /// A configured Workflow DON signer: 32-byte ed25519 public key in hex
+    /// (repeatable; counted after the keys of --signers-file).
+    #[arg(long = "signer", value_name = "HEX")]
+    pub signers: Vec<String>,
+    /// File of hex public keys: whitespace separated (`#` starts a comment),
+    /// or a JSON array of hex strings.
+    #[arg(long, value_name = "PATH")]
+    pub signers_file: Option<PathBuf>,
+    /// The fault bound F: a request needs F+1 signers.
+    #[arg(long = "f", value_name = "F")]
+    pub f: usize,
+    /// A stricter threshold than F+1, at most the number of signers.
+    #[arg(long, value_name = "N")]
+    pub threshold: Option<usize>,
+    /// The batch the host posts: a JSON array (`-`, the default, for stdin).
+    #[arg(long, value_name = "PATH", default_value = "-")]
+    pub body: PathBuf,
+}
+
+/// Reads the inputs, verifies, prints the verdict: exit 0 on accept, 1 on
+/// reject, 2 when an input cannot be read or a key is not hex.
+pub fn run(args: &VerifyComputeArgs) -> Outcome {
+    let stdin_users = [
+        args.signers_file.as_deref().map(|p| ("--signers-file", p)),
+        Some(("--body", args.body.as_path())),
+    ];
+    at_most_one_stdin(stdin_users.into_iter().flatten())?;
+    let mut keys = Vec::new();
+    if let Some(path) = &args.signers_file {
+        keys = signers_file(path, &read_input(path)?)?;
+    }
+    for key in &args.signers {
+        keys.push(decode_key(key).map_err(|e| CliError::Input(format!("--signer: {e}")))?);
+    }
+    let body = read_input(&args.body)?;
+    let (verdict, status) = match configure(&keys, args.f, args.threshold) {
+        Err(e) => reject(&e),
+        Ok(config) => {
+            let verifier = Verifier::new(config);
+            match verifier.verify_compute(&body) {
+                ComputeVerdict::Accept(v) => {
+                    (accept(&v, verifier.config().threshold()), Status::Success)
+                }
+                ComputeVerdict::Reject(e) => reject(&e),
+            }
+        }
+    };
+    emit(&verdict)?;
+    Ok(status)
+}
+
+/// The configuration, built as `verify` builds it; a refused one is the
+/// batch's `invalid_config`.
+fn configure(keys: &[Vec<u8>], f: usize, threshold: Option<usize>) -> Result<Config, ComputeError> {
+    let set = SignerSet::from_slices(keys.iter().map(Vec::as_slice))?;
+    Ok(match threshold {
+        Some(t) => Config::with_threshold(set, f, t)?,
+        None => Config::new(set, f)?,
+    })
+}
+
+fn stats_json(s: &ComputeStats) -> Value {
+    json!({
+        "entries": s.entries,
+        "verifications": s.verifications,
+        "counted": s.counted,
+        "skipped": {
+            "missing": s.missing,
+            "wrong_length": s.wrong_length,
+            "no_key": s.no_key,
+            "equivocation": s.equivocation,
+            "all_counted": s.all_counted,
+        },
+    })
+}
+
+/// An accepted batch: hash, signers, the request to execute (without its
+/// ciphertexts) and the counted entries with their share counts.
+fn accept(v: &VerifiedComputeRequest<'_>, threshold: usize) -> Value {
+    let r = v.request();
+    let entries: Vec<Value> = v
+        .entries()
+        .map(|e| {
+            json!({
+                "index": e.index,
+                "signer": hex::encode(e.signer),
+                "shares": e.request.encrypted_decryption_key_shares().map(Iterator::count).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "verdict": "accept",
+        "hash": v.hash().to_string(),
+        "signers": v.signers().map(hex::encode).collect::<Vec<_>>(),
+        "signer_count": v.signer_count(),
+        "threshold": threshold,
+        "index": v.index(),
+        "entries": entries,
+        "request": request_json(r),
+        "stats": stats_json(v.stats()),
+    })
+}
+
+/// What the enclave would execute, without ciphertexts or keys.
+fn request_json(r: &ComputeRequest<'_>) -> Value {
+    json!({
+        "request_id": hex::encode(r.request_id()),
+        "application_request_id": r.application_request_id().to_string(),
+        "app_id": r.app_id().to_string(),
+        "version": r.version().to_string(),
+        "ciphertext_names": r.ciphertext_names().map(|t| t.to_string()).collect::<Vec<_>>(),
+    })
+}
+
+fn reject(e: &ComputeError) -> (Value, Status) {
+    let mut out = Map::new();
+    out.insert("verdict".into(), "reject".into());
+    out.insert("reason".into(), e.reason().into());
+    out.insert("detail".into(), e.to_string().into());
+    match e {
+        ComputeError::Malformed(m) => {
+            out.insert("offset".into(), m.offset.into());
+        }
+        ComputeError::NoQuorum(nq) => {
+            out.insert("threshold".into(), nq.threshold.into());
+            out.insert("distinct_hashes".into(), nq.distinct_hashes.into());
+            if let Some((hash, n)) = nq.leader {
+                out.insert(
+                    "leader".into(),
+                    json!({ "hash": hash.to_string(), "signers": n }),
+                );
+            }
+            out.insert("stats".into(), stats_json(&nq.stats));
+        }
+        _ => {}
+    }
+    (Value::Object(out), Status::Failure)
+}
+
+/// A string field of a case.
+fn text<'v>(v: &'v Value, key: &str) -> Result<&'v str, String> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{key} is not a string"))
+}
+
+/// A `hash_cases` entry of compute.json: hash and signature payload, and
+/// the signing side's rewrite of `request_json`, byte for byte.
+pub fn hash_case(case: &Value) -> Result<(), String> {
+    let json = text(case, "request_json")?;
+    let r = ComputeRequest::from_json(json.as_bytes()).map_err(|e| format!("refused: {e}"))?;
+    let h = r.hash();
+    let want = text(case, "hash")?;
+    if h.to_string() != want {
+        return Err(format!("hash {h} != {want}"));
+    }
+    let payload = hex::encode(h.compute_signature_payload());
+    if payload != text(case, "signature_payload")? {
+        return Err(format!("signature payload {payload} differs"));
+    }
+    let rewritten = ComputeRequestData::from_json(json.as_bytes())
+        .map_err(|e| e.to_string())?
+        .to_go_json();
+    if rewritten != json {
+        return Err("the signing side writes the request differently".into());
+    }
+    Ok(())
+}
+
+/// A `verify_cases` entry of compute.json: verdict, hash, signers, index,
+/// entries, reason; and, for a well-formed body, the signing side's
+/// rewrite of it, byte for byte.
+pub fn batch_case(case: &Value) -> Result<(), String> {
+    let expect = case.get("expect").ok_or("expect is missing")?;
+    let keys = case
+        .get("signers")
+        .and_then(Value::as_array)
+        .ok_or("signers is not an array")?
+        .iter()
+        .map(|k| hex::decode(k.as_str().unwrap_or_default()).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let f = case
+        .get("f")
+        .and_then(Value::as_u64)
+        .and_then(|f| usize::try_from(f).ok())
+        .ok_or("f is not a count")?;
+    let body = text(case, "body_json")?;
+    let got = match configure(&keys, f, None) {
+        Err(e) => reject(&e).0,
+        Ok(config) => {
+            let verifier = Verifier::new(config);
+            match verifier.verify_compute(body.as_bytes()) {
+                ComputeVerdict::Accept(v) => accept(&v, verifier.config().threshold()),
+                ComputeVerdict::Reject(e) => reject(&e).0,
+            }
+        }
+    };
+    let accepted = field(&got, "verdict") == "accept";
+    if Some(accepted) != expect.get("accept").and_then(Value::as_bool) {
+        return Err(format!("verdict {got}, expected {expect}"));
+    }
+    if accepted {
+        let indices: Vec<Value> = field(&got, "entries")
+            .as_array()
+            .map(|es| es.iter().map(|e| field(e, "index").clone()).collect())
+            .unwrap_or_default();
+        for (key, value) in [
+            ("hash", field(&got, "hash").clone()),
+            ("signers", field(&got, "signers").clone()),
+            ("index", field(&got, "index").clone()),
+            ("entries", Value::Array(indices)),
+        ] {
+            if expect.get(key) != Some(&value) {
+                return Err(format!("{key} {value} != {}", expect[key]));
+            }
+        }
+    } else if field(&got, "reason") != field(expect, "reason") {
+        return Err(format!(
+            "reason {} != {}",
+            field(&got, "reason"),
+            field(expect, "reason")
+        ));
+    }
+    if field(expect, "reason") != "malformed" {
+        rewrite_body(body)?;
+    }
+    Ok(())
+}
+
+/// Reads every element with the signing side and writes the batch again.
+fn rewrite_body(body: &str) -> Result<(), String> {
+    let items: Vec<Value> = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    let entries = items
+        .iter()
+        .map(|e| SignedComputeRequest::from_json(e.to_string().as_bytes()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    if batch_json(&entries) != body {
+        return Err("the signing side writes the batch differently".into());
+    }
+    Ok(())
+}
+
+/// A field of an object, `null` when absent.
+fn field<'v>(v: &'v Value, key: &str) -> &'v Value {
+    v.get(key).unwrap_or(&Value::Null)
+}

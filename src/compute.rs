@@ -1,0 +1,545 @@
+//! The enclave's second door (PROTOCOL.md §12): a batch of compute requests
+//! signed by the Workflow DON. One pass reads, hashes and tries each entry;
+//! the decision is [`crate::quorum`]'s, as for relay responses.
+//!
+//! An entry carries no signer label, so its signature is tried against the
+//! configured keys not yet counted for its hash, in set order, until one
+//! verifies. What makes one try cheaper is a [`KeyTrial`]'s business.
+
+use core::fmt;
+
+use base64::Engine as _;
+use ed25519_compact::{PublicKey, Signature};
+
+use crate::config::{SignerIndex, SignerSet, MAX_SIGNERS};
+use crate::error::{ConfigError, Expected, Malformed};
+use crate::hash::CanonicalHash;
+use crate::json::Lexer;
+use crate::quorum::{Admission, Counted, QuorumTally, SignerMask};
+use crate::request::{self, ComputeRequest, RequestCheck};
+use crate::text::Text;
+use crate::verify::{Verifier, MAX_BODY_LEN};
+
+/// Depth of an entry object: batch array → entry.
+const ENTRY_DEPTH: usize = 1;
+
+/// The outcome of verifying one batch of signed compute requests.
+#[must_use = "a verdict must be checked: only `Accept` carries a trusted request"]
+#[derive(Debug)]
+pub enum ComputeVerdict<'a> {
+    /// A request reached the threshold of distinct configured signers and
+    /// passed the §12 request checks.
+    Accept(VerifiedComputeRequest<'a>),
+    /// Refused, with the reason.
+    Reject(ComputeError),
+}
+
+impl<'a> ComputeVerdict<'a> {
+    /// The verdict as a `Result`, for `?`.
+    pub fn into_result(self) -> Result<VerifiedComputeRequest<'a>, ComputeError> {
+        match self {
+            ComputeVerdict::Accept(v) => Ok(v),
+            ComputeVerdict::Reject(e) => Err(e),
+        }
+    }
+
+    /// Whether the batch was accepted.
+    pub fn is_accept(&self) -> bool {
+        matches!(self, ComputeVerdict::Accept(_))
+    }
+}
+
+/// One counted entry: its position in the batch, where it starts, and the
+/// configured signer whose vote it carried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct CountedAt {
+    entry: u32,
+    at: u32,
+    signer: SignerIndex,
+}
+
+/// A compute request that at least `threshold` distinct configured signers
+/// signed, and that passed the §12 request checks.
+///
+/// Only the verifier constructs it; holding one is the proof.
+pub struct VerifiedComputeRequest<'a> {
+    hash: CanonicalHash,
+    signers: SignerMask,
+    signer_set: &'a SignerSet,
+    body: &'a [u8],
+    /// Ascending by entry; the first is the request to execute.
+    entries: heapless::Vec<CountedAt, MAX_SIGNERS>,
+    index: usize,
+    request: ComputeRequest<'a>,
+    stats: ComputeStats,
+}
+
+/// A counted entry of a verified batch: one signer's copy of the request,
+/// carrying that node's own key shares.
+#[derive(Clone, Copy, Debug)]
+pub struct CountedEntry<'a> {
+    /// Position of the entry in the batch.
+    pub index: usize,
+    /// The configured signer whose signature it carried.
+    pub signer: &'a [u8; 32],
+    /// The entry (same hash as the verified request; its own shares).
+    pub request: ComputeRequest<'a>,
+}
+
+impl<'a> VerifiedComputeRequest<'a> {
+    /// The winning request hash.
+    pub fn hash(&self) -> &CanonicalHash {
+        &self.hash
+    }
+
+    /// The signers counted for it, sorted bytewise.
+    pub fn signers(&self) -> impl Iterator<Item = &'a [u8; 32]> + '_ {
+        let set = self.signer_set;
+        self.signers.iter().filter_map(move |i| set.key(i))
+    }
+
+    /// How many signers were counted for it.
+    pub fn signer_count(&self) -> usize {
+        self.signers.count()
+    }
+
+    /// Index of the request to execute: the first entry that carried a
+    /// counted signature for the winning hash.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The request to execute (the entry at [`Self::index`]).
+    pub fn request(&self) -> &ComputeRequest<'a> {
+        &self.request
+    }
+
+    /// Positions of the counted entries, ascending: for each counted signer,
+    /// the first entry that carried its counted signature.
+    pub fn entry_indices(&self) -> impl Iterator<Item = usize> + '_ {
+        self.entries.iter().map(|c| c.entry as usize)
+    }
+
+    /// The counted entries, ascending, each with its signer: the enclave
+    /// needs every one of these nodes' key shares.
+    pub fn entries(&self) -> impl Iterator<Item = CountedEntry<'a>> + '_ {
+        let (body, set) = (self.body, self.signer_set);
+        // Re-read in place; each was read once in the pass, so none fails.
+        self.entries.iter().filter_map(move |c| {
+            Some(CountedEntry {
+                index: c.entry as usize,
+                signer: set.key(c.signer)?,
+                request: request::read_entry(&mut Lexer::at(body, c.at as usize), ENTRY_DEPTH)
+                    .ok()?,
+            })
+        })
+    }
+
+    /// What happened to every entry.
+    pub fn stats(&self) -> &ComputeStats {
+        &self.stats
+    }
+}
+
+/// Leaves the body out: it carries ciphertexts and key shares.
+impl fmt::Debug for VerifiedComputeRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedComputeRequest")
+            .field("hash", &self.hash)
+            .field("signers", &self.signer_count())
+            .field("index", &self.index())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Counts of what happened to the entries of one batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ComputeStats {
+    /// Entries read.
+    pub entries: u32,
+    /// ed25519 verifications (trials) performed.
+    pub verifications: u32,
+    /// Entries whose signature counted for a signer.
+    pub counted: u32,
+    /// Entries without a signature (absent or `null`).
+    pub missing: u32,
+    /// Signatures that are not 64 bytes.
+    pub wrong_length: u32,
+    /// Signatures that verified under no configured key still to count
+    /// (invalid, foreign, a signer's repeat, or over another request).
+    pub no_key: u32,
+    /// Signatures of a proven equivocator (or that proved one).
+    pub equivocation: u32,
+    /// Entries with no key left to try: every signer counted for its hash.
+    pub all_counted: u32,
+}
+
+impl fmt::Display for ComputeStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} entries, {} verifications, {} counted; skipped: {} missing, \
+             {} wrong length, {} verified under no key, {} equivocation, {} all counted",
+            self.entries,
+            self.verifications,
+            self.counted,
+            self.missing,
+            self.wrong_length,
+            self.no_key,
+            self.equivocation,
+            self.all_counted
+        )
+    }
+}
+
+/// Why a batch of compute requests was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ComputeError {
+    /// The enclave's own configuration is unusable.
+    InvalidConfig(ConfigError),
+    /// The batch breaks a rule of PROTOCOL.md §12 or §7's JSON rules.
+    Malformed(Malformed),
+    /// No request gathered enough signers.
+    NoQuorum(ComputeNoQuorum),
+    /// The winning request fails §12's request checks.
+    InvalidRequest(RequestCheck),
+}
+
+impl ComputeError {
+    /// The reason as the reference vectors name it: `invalid_config`,
+    /// `malformed`, `no_quorum` or `invalid_request`.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            ComputeError::InvalidConfig(_) => "invalid_config",
+            ComputeError::Malformed(_) => "malformed",
+            ComputeError::NoQuorum(_) => "no_quorum",
+            ComputeError::InvalidRequest(_) => "invalid_request",
+        }
+    }
+}
+
+impl fmt::Display for ComputeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ComputeError::InvalidConfig(e) => write!(f, "invalid configuration: {e}"),
+            ComputeError::Malformed(e) => write!(f, "malformed batch: {e}"),
+            ComputeError::NoQuorum(e) => write!(f, "no quorum: {e}"),
+            ComputeError::InvalidRequest(e) => write!(f, "invalid request: {e}"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for ComputeError {}
+
+impl From<ConfigError> for ComputeError {
+    fn from(e: ConfigError) -> Self {
+        ComputeError::InvalidConfig(e)
+    }
+}
+
+impl From<Malformed> for ComputeError {
+    fn from(e: Malformed) -> Self {
+        ComputeError::Malformed(e)
+    }
+}
+
+/// Diagnosis of a well-formed batch in which no request reached the
+/// threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ComputeNoQuorum {
+    /// Signers needed.
+    pub threshold: u32,
+    /// The request with the most counted signers, and how many.
+    pub leader: Option<(CanonicalHash, u32)>,
+    /// How many distinct request hashes gathered a counted signer.
+    pub distinct_hashes: u32,
+    /// What happened to every entry.
+    pub stats: ComputeStats,
+}
+
+impl fmt::Display for ComputeNoQuorum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "no request reached {} signers ({} distinct hashes counted",
+            self.threshold, self.distinct_hashes
+        )?;
+        if let Some((hash, n)) = self.leader {
+            write!(f, "; best {hash}: {n}")?;
+        }
+        write!(f, "); {}", self.stats)
+    }
+}
+
+/// What became of one entry ([`Verifier::verify_compute_traced`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EntryTrace {
+    /// Position of the entry in the batch.
+    pub entry: usize,
+    /// Its request hash, when it carried a 64-byte signature.
+    pub hash: Option<CanonicalHash>,
+    /// Verifications (trials) it cost.
+    pub trials: u32,
+    /// The signer it counted for, or why it was skipped.
+    pub outcome: Result<[u8; 32], EntrySkip>,
+}
+
+/// Why an entry did not count. None of these fails a batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EntrySkip {
+    /// No signature (absent or `null`).
+    Missing,
+    /// A signature that is not 64 bytes.
+    WrongLength,
+    /// Verified under no configured key still to count for its hash.
+    NoKey,
+    /// Its signer is a proven equivocator (or this signature proved it one).
+    Equivocation,
+    /// Every configured signer is already counted (or excluded) for its hash.
+    AllCounted,
+}
+
+impl fmt::Display for EntrySkip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            EntrySkip::Missing => "no signature",
+            EntrySkip::WrongLength => "signature not 64 bytes",
+            EntrySkip::NoKey => "verified under no configured key still to count",
+            EntrySkip::Equivocation => "signer is a proven equivocator",
+            EntrySkip::AllCounted => "every signer already counted for this request",
+        })
+    }
+}
+
+/// One signature tried against configured keys (§12's trial verification).
+/// An implementation may prepare work shared by every key once per entry.
+pub(crate) trait KeyTrial {
+    /// Takes the signature of an entry with `hash`; `false` if no key can
+    /// verify it (so no key is tried).
+    fn prepare(&mut self, signature: &[u8; 64], hash: &CanonicalHash) -> bool;
+    /// Whether the prepared signature verifies under configured key `index`.
+    fn verifies(&mut self, index: SignerIndex, key: &[u8; 32]) -> bool;
+}
+
+/// The plain trial: one full ed25519 verification per key.
+struct OneByOne {
+    signature: Signature,
+    payload: [u8; request::COMPUTE_SIGNATURE_PAYLOAD_LEN],
+}
+
+impl KeyTrial for OneByOne {
+    fn prepare(&mut self, signature: &[u8; 64], hash: &CanonicalHash) -> bool {
+        self.signature = Signature::new(*signature);
+        self.payload = hash.compute_signature_payload();
+        true
+    }
+
+    fn verifies(&mut self, _: SignerIndex, key: &[u8; 32]) -> bool {
+        PublicKey::new(*key)
+            .verify(self.payload, &self.signature)
+            .is_ok()
+    }
+}
+
+impl Verifier {
+    /// Verifies a batch of signed compute requests (PROTOCOL.md §12): the
+    /// JSON array the host posts, one entry per Workflow DON node.
+    ///
+    /// Keys are tried in set order (sorted bytewise), at most one
+    /// verification per configured key per entry.
+    pub fn verify_compute<'a>(&'a self, body: &'a [u8]) -> ComputeVerdict<'a> {
+        self.verify_compute_traced(body, |_| {})
+    }
+
+    /// [`Verifier::verify_compute`], reporting what became of every entry,
+    /// in batch order.
+    pub fn verify_compute_traced<'a>(
+        &'a self,
+        body: &'a [u8],
+        trace: impl FnMut(EntryTrace),
+    ) -> ComputeVerdict<'a> {
+        let mut trial = OneByOne {
+            signature: Signature::new([0; 64]),
+            payload: [0; request::COMPUTE_SIGNATURE_PAYLOAD_LEN],
+        };
+        self.verify_compute_with(body, trace, &mut trial)
+    }
+
+    /// The one pass behind every `verify_compute*` method.
+    pub(crate) fn verify_compute_with<'a>(
+        &'a self,
+        body: &'a [u8],
+        trace: impl FnMut(EntryTrace),
+        trial: &mut impl KeyTrial,
+    ) -> ComputeVerdict<'a> {
+        match self.compute_run(body, trace, trial) {
+            Ok(v) => ComputeVerdict::Accept(v),
+            Err(e) => ComputeVerdict::Reject(e),
+        }
+    }
+
+    fn compute_run<'a>(
+        &'a self,
+        body: &'a [u8],
+        mut trace: impl FnMut(EntryTrace),
+        trial: &mut impl KeyTrial,
+    ) -> Result<VerifiedComputeRequest<'a>, ComputeError> {
+        if body.len() > MAX_BODY_LEN {
+            return Err(ComputeError::Malformed(Malformed {
+                offset: MAX_BODY_LEN,
+                expected: Expected::EndOfInput,
+            }));
+        }
+        // Strict syntax first: a body that is not JSON costs no signature
+        // check (entry rules are checked as the pass reaches them).
+        Lexer::document(body)?;
+        let set = self.config().signers();
+        let mut tally = QuorumTally::new();
+        let mut stats = ComputeStats::default();
+        let mut lx = Lexer::new(body);
+        lx.begin_array(Expected::Array)?;
+        let mut first = true;
+        let mut index = 0usize;
+        while lx.next_element(&mut first)? {
+            let entry = request::read_entry(&mut lx, ENTRY_DEPTH)?;
+            let mut t = EntryTrace {
+                entry: index,
+                hash: None,
+                trials: 0,
+                outcome: Err(EntrySkip::Missing),
+            };
+            t.outcome = try_entry(set, &mut tally, trial, &entry, index, &mut t);
+            stats.record(&t);
+            trace(t);
+            index = index.saturating_add(1);
+        }
+        let threshold = self.config().threshold();
+        let Some(w) = tally.winner(threshold) else {
+            let leader = tally.leader().map(|(h, n)| (h, to_u32(n)));
+            return Err(ComputeError::NoQuorum(ComputeNoQuorum {
+                threshold: to_u32(threshold),
+                leader,
+                distinct_hashes: to_u32(tally.distinct_hashes()),
+                stats,
+            }));
+        };
+        let mut entries: heapless::Vec<CountedAt, MAX_SIGNERS> = heapless::Vec::new();
+        for (signer, entry, at) in tally.votes_for(&w.hash) {
+            let _ = entries.push(CountedAt {
+                entry: to_u32(entry),
+                at: to_u32(at.unwrap_or(body.len())),
+                signer,
+            });
+        }
+        crate::sort::sort_by(&mut entries, |a, b| a.entry.cmp(&b.entry));
+        // The winner's first response is the smallest counted entry.
+        let at = w.result_at.unwrap_or(body.len());
+        let request = request::read_entry(&mut Lexer::at(body, at), ENTRY_DEPTH)?;
+        request.check().map_err(ComputeError::InvalidRequest)?;
+        Ok(VerifiedComputeRequest {
+            hash: w.hash,
+            signers: w.signers,
+            signer_set: set,
+            body,
+            entries,
+            index: w.first_response,
+            request,
+            stats,
+        })
+    }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl ComputeStats {
+    fn record(&mut self, t: &EntryTrace) {
+        let bump = |n: &mut u32| *n = n.saturating_add(1);
+        bump(&mut self.entries);
+        self.verifications = self.verifications.saturating_add(t.trials);
+        match t.outcome {
+            Ok(_) => bump(&mut self.counted),
+            Err(EntrySkip::Missing) => bump(&mut self.missing),
+            Err(EntrySkip::WrongLength) => bump(&mut self.wrong_length),
+            Err(EntrySkip::NoKey) => bump(&mut self.no_key),
+            Err(EntrySkip::Equivocation) => bump(&mut self.equivocation),
+            Err(EntrySkip::AllCounted) => bump(&mut self.all_counted),
+        }
+    }
+}
+
+/// §12 for one entry: try the keys not yet counted for its hash, in set
+/// order, and count the first under which the signature verifies (§7 rule
+/// 3 via the shared tally).
+fn try_entry(
+    set: &SignerSet,
+    tally: &mut QuorumTally,
+    trial: &mut impl KeyTrial,
+    entry: &ComputeRequest<'_>,
+    index: usize,
+    t: &mut EntryTrace,
+) -> Result<[u8; 32], EntrySkip> {
+    let signature = entry.signature().ok_or(EntrySkip::Missing)?;
+    let signature: [u8; 64] = decode_64(&signature).ok_or(EntrySkip::WrongLength)?;
+    let hash = entry.hash();
+    t.hash = Some(hash);
+    let mut open = set
+        .keys()
+        .iter()
+        .zip(0..)
+        .filter(|&(_, i)| tally.admit(i, &hash) == Admission::Verify)
+        .peekable();
+    if open.peek().is_none() {
+        return Err(EntrySkip::AllCounted);
+    }
+    if !trial.prepare(&signature, &hash) {
+        return Err(EntrySkip::NoKey);
+    }
+    let mut found = None;
+    for (key, i) in open {
+        t.trials = t.trials.saturating_add(1);
+        if trial.verifies(i, key) {
+            found = Some((*key, i));
+            break;
+        }
+    }
+    let (key, who) = found.ok_or(EntrySkip::NoKey)?;
+    match tally.count(who, &hash, index, Some(entry.offset())) {
+        Counted::Yes => Ok(key),
+        Counted::No => Err(EntrySkip::AllCounted),
+        Counted::Equivocation(_) => Err(EntrySkip::Equivocation),
+    }
+}
+
+/// Decodes a signature already checked as canonical base64; `None` unless
+/// it is exactly 64 bytes.
+fn decode_64(text: &Text<'_>) -> Option<[u8; 64]> {
+    // 96 characters hold 72 bytes: anything longer is not 64 bytes anyway.
+    let mut chars = [0u8; 96];
+    let chars = text.decode_into(&mut chars)?;
+    let mut bytes = [0u8; 72];
+    let n = base64::engine::general_purpose::STANDARD
+        .decode_slice(chars, &mut bytes)
+        .ok()?;
+    bytes.get(..n).and_then(|b| <[u8; 64]>::try_from(b).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_and_error_stay_small() {
+        let e = core::mem::size_of::<ComputeError>();
+        let v = core::mem::size_of::<VerifiedComputeRequest<'_>>();
+        std::println!("ComputeError: {e} bytes, VerifiedComputeRequest: {v} bytes");
+        assert!(e <= 128, "{e}");
+        // 64 counted entries (12 bytes each) and the request's field spans.
+        assert!(v <= 1280, "{v}");
+    }
+}
