@@ -14,11 +14,11 @@ pub fn run(case: &Case) -> Result<(), &'static str> {
         });
     let config = match config {
         Ok(c) => c,
-        Err(e) => return rejected(case, Error::from(e).reason()),
+        Err(e) => return rejected(case, e.reason()),
     };
     let params = match RequestParams::from_json(case.method, case.params) {
         Ok(p) => p,
-        Err(e) => return rejected(case, Error::from(e).reason()),
+        Err(e) => return rejected(case, e.reason()),
     };
     let verifier = Verifier::new(config);
     let verdict = verifier.verify(&params, case.body);
@@ -29,7 +29,7 @@ pub fn run(case: &Case) -> Result<(), &'static str> {
     };
     if case
         .max_verifications
-        .is_some_and(|max| verifications > max)
+        .is_some_and(|max| verifications as usize > max)
     {
         return Err("more signature verifications than allowed");
     }
@@ -60,11 +60,7 @@ pub fn run(case: &Case) -> Result<(), &'static str> {
     if verified.index() != *index {
         return Err("index differs");
     }
-    let order = match &params {
-        RequestParams::Secrets(p) => Some(verified.secrets_in_request_order(p)),
-        _ => None,
-    };
-    match (post, order) {
+    match (post, verified.secrets()) {
         (PostCheck::None, _) => Ok(()),
         (PostCheck::Error(want), Some(Err(e))) if e.name() == *want => Ok(()),
         (PostCheck::Error(_), _) => Err("post-check did not fail as expected"),

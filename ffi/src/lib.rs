@@ -422,7 +422,7 @@ fn verify_relay(verifier: &Verifier, method: u32, params: &[u8], body: &[u8]) ->
     };
     let params = match RequestParams::from_json(method, params) {
         Ok(p) => p,
-        Err(e) => return rejection(&Error::from(e)),
+        Err(e) => return rejection(&Error::InvalidParams(e)),
     };
     let verified = match verifier.verify(&params, body) {
         Verdict::Accept(v) => v,
@@ -453,7 +453,6 @@ fn verify_relay(verifier: &Verifier, method: u32, params: &[u8], body: &[u8]) ->
 /// A rejection's status, offset and statistics.
 fn rejection(e: &Error) -> RvOutcome {
     let (status, offset, stats_of) = match e {
-        Error::InvalidConfig(_) => (RvStatus::InvalidConfig, None, None),
         Error::InvalidParams(ParamsError::Json(m)) => {
             (RvStatus::InvalidParams, Some(m.offset), None)
         }
@@ -473,7 +472,7 @@ fn rejection(e: &Error) -> RvOutcome {
 }
 
 fn stats(s: &VerifyStats) -> RvStats {
-    let n = |x: usize| u64::try_from(x).unwrap_or(u64::MAX);
+    let n = u64::from;
     let k = &s.skipped;
     let skipped = [
         k.missing,

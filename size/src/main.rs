@@ -7,7 +7,7 @@
 //! from static keys, `RequestParams::from_json` for *both* methods (which
 //! one is hidden behind `core::hint::black_box`), `Verifier::verify` on a
 //! black-boxed static body, and every accessor of the verdict an enclave
-//! uses (`capability()`, `secrets_in_request_order()` with the entries'
+//! uses (`capability()`, `secrets()` (the §9 post-check) with the entries'
 //! ciphertexts and shares, `Error::reason()` for a rejection). Each result
 //! goes into `black_box`, so the optimiser can neither constant-fold the
 //! inputs nor drop any of the code.
@@ -102,7 +102,11 @@ mod run {
 
         // Per request: either method, unknown to the optimiser.
         let (method, params_json, body): (Method, &[u8], &[u8]) = if black_box(true) {
-            (Method::SecretsGet, &INPUT_SECRETS_PARAMS, &INPUT_SECRETS_BODY)
+            (
+                Method::SecretsGet,
+                &INPUT_SECRETS_PARAMS,
+                &INPUT_SECRETS_BODY,
+            )
         } else {
             (
                 Method::CapabilityExecute,
@@ -136,8 +140,8 @@ mod run {
                     black_box(answer.payload.raw());
                     black_box(answer.error.raw());
                 }
-                if let RequestParams::Secrets(secrets) = &params {
-                    match verified.secrets_in_request_order(secrets) {
+                if let Some(checked) = verified.secrets() {
+                    match checked {
                         Ok(ordered) => {
                             let mut buf = [0u8; 256];
                             for s in ordered.iter() {
