@@ -15,7 +15,7 @@ use crate::config::{SignerIndex, SignerSet, MAX_SIGNERS};
 use crate::error::{ConfigError, Expected, Malformed};
 use crate::hash::CanonicalHash;
 use crate::json::Lexer;
-use crate::quorum::{Admission, Counted, QuorumTally, SignerMask};
+use crate::quorum::{Admission, Counted, QuorumTally, SignerMask, TallyStorage};
 use crate::request::{self, ComputeRequest, RequestCheck};
 use crate::text::Text;
 use crate::verify::{Verifier, MAX_BODY_LEN};
@@ -398,7 +398,8 @@ impl Verifier {
         // check (entry rules are checked as the pass reaches them).
         Lexer::document(body)?;
         let set = self.config().signers();
-        let mut tally = QuorumTally::new();
+        let mut storage = TallyStorage::<MAX_SIGNERS>::new();
+        let mut tally = storage.tally();
         let mut stats = ComputeStats::default();
         let mut lx = Lexer::new(body);
         lx.begin_array(Expected::Array)?;
@@ -478,7 +479,7 @@ impl ComputeStats {
 /// 3 via the shared tally).
 fn try_entry(
     set: &SignerSet,
-    tally: &mut QuorumTally,
+    tally: &mut QuorumTally<'_>,
     trial: &mut impl KeyTrial,
     entry: &ComputeRequest<'_>,
     index: usize,

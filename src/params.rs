@@ -363,10 +363,16 @@ impl<'a> RequestParams<'a> {
     pub fn from_json(method: Method, json: &'a [u8]) -> Result<Self, ParamsError> {
         Lexer::document(json).map_err(ParamsError::Json)?;
         let mut lx = Lexer::new(json);
-        let params = match method {
-            Method::SecretsGet => RequestParams::Secrets(read_secrets(&mut lx, json)?),
-            Method::CapabilityExecute => RequestParams::Capability(read_capability(&mut lx)?),
+        // Read into place: the secrets parameters are kilobytes, and each
+        // move of them by value would be another copy on the stack.
+        let mut params = match method {
+            Method::SecretsGet => RequestParams::Secrets(SecretsParams::empty()),
+            Method::CapabilityExecute => RequestParams::Capability(CapabilityParams::empty()),
         };
+        match &mut params {
+            RequestParams::Secrets(p) => read_secrets(&mut lx, json, p)?,
+            RequestParams::Capability(p) => read_capability(&mut lx, p)?,
+        }
         lx.end().map_err(ParamsError::Json)?;
         params.validate()?;
         Ok(params)
@@ -537,57 +543,79 @@ const ID_KEYS: &[&str] = &["key", "namespace"];
 /// Keys of `enclave_config`.
 const CONFIG_KEYS: &[&str] = &["signers", "master_public_key", "t", "f"];
 
-/// The fields both requests share, read into a common shape.
-#[derive(Default)]
-struct Common<'a> {
-    workflow_id: Text<'a>,
-    owner: Text<'a>,
-    execution_id: Text<'a>,
-    org_id: Text<'a>,
-    attestation: Text<'a>,
-    enclave_config: Option<EnclaveConfig<'a>>,
+/// The fields both requests share, borrowed from either parameter type.
+struct Common<'p, 'a> {
+    workflow_id: &'p mut Text<'a>,
+    owner: &'p mut Text<'a>,
+    execution_id: &'p mut Text<'a>,
+    org_id: &'p mut Text<'a>,
+    attestation: &'p mut Text<'a>,
+    enclave_config: &'p mut Option<EnclaveConfig<'a>>,
 }
 
-impl<'a> Common<'a> {
+impl<'a> Common<'_, 'a> {
     /// Reads the value of shared key number `index` (below [`COMMON_KEYS`]).
     fn read(&mut self, lx: &mut Lexer<'a>, index: usize) -> Read<()> {
         match index {
-            0 => self.workflow_id = text(lx)?,
-            1 => self.owner = text(lx)?,
-            2 => self.execution_id = text(lx)?,
-            3 => self.org_id = text(lx)?,
-            4 => self.attestation = text(lx)?,
-            _ => self.enclave_config = read_config(lx)?,
+            0 => *self.workflow_id = text(lx)?,
+            1 => *self.owner = text(lx)?,
+            2 => *self.execution_id = text(lx)?,
+            3 => *self.org_id = text(lx)?,
+            4 => *self.attestation = text(lx)?,
+            _ => read_config(lx, self.enclave_config)?,
         }
         Ok(())
     }
 }
 
-fn read_secrets<'a>(lx: &mut Lexer<'a>, src: &'a [u8]) -> Read<SecretsParams<'a>> {
-    let mut obj = json(Object::open(lx, SECRETS_KEYS, 0, Expected::Object))?;
-    let mut common = Common::default();
-    let mut secrets = heapless::Vec::new();
-    let mut enclave_public_key = Text::new("");
-    let mut signed_compute_requests = None;
-    while let Some(field) = json(obj.next(lx))? {
-        match field.index.checked_sub(COMMON_KEYS) {
-            None => common.read(lx, field.index)?,
-            Some(0) => secrets = read_secret_ids(lx)?,
-            Some(1) => enclave_public_key = text(lx)?,
-            Some(_) => signed_compute_requests = json(compute_requests(lx, src))?,
+impl SecretsParams<'_> {
+    fn empty() -> Self {
+        SecretsParams {
+            workflow_id: Text::new(""),
+            owner: Text::new(""),
+            execution_id: Text::new(""),
+            org_id: Text::new(""),
+            secrets: heapless::Vec::new(),
+            enclave_public_key: Text::new(""),
+            enclave_config: None,
+            attestation: Text::new(""),
+            signed_compute_requests: None,
         }
     }
-    Ok(SecretsParams {
-        workflow_id: common.workflow_id,
-        owner: common.owner,
-        execution_id: common.execution_id,
-        org_id: common.org_id,
-        secrets,
-        enclave_public_key,
-        enclave_config: common.enclave_config,
-        attestation: common.attestation,
-        signed_compute_requests,
-    })
+}
+
+impl CapabilityParams<'_> {
+    const fn empty() -> Self {
+        CapabilityParams::new(
+            Text::new(""),
+            Text::new(""),
+            Text::new(""),
+            Text::new(""),
+            Text::new(""),
+            Text::new(""),
+        )
+    }
+}
+
+fn read_secrets<'a>(lx: &mut Lexer<'a>, src: &'a [u8], p: &mut SecretsParams<'a>) -> Read<()> {
+    let mut obj = json(Object::open(lx, SECRETS_KEYS, 0, Expected::Object))?;
+    while let Some(field) = json(obj.next(lx))? {
+        match field.index.checked_sub(COMMON_KEYS) {
+            None => Common {
+                workflow_id: &mut p.workflow_id,
+                owner: &mut p.owner,
+                execution_id: &mut p.execution_id,
+                org_id: &mut p.org_id,
+                attestation: &mut p.attestation,
+                enclave_config: &mut p.enclave_config,
+            }
+            .read(lx, field.index)?,
+            Some(0) => read_secret_ids(lx, &mut p.secrets)?,
+            Some(1) => p.enclave_public_key = text(lx)?,
+            Some(_) => p.signed_compute_requests = json(compute_requests(lx, src))?,
+        }
+    }
+    Ok(())
 }
 
 /// `signed_compute_requests`: never hashed, but Go decodes it as
@@ -614,35 +642,34 @@ fn compute_requests<'a>(
     Ok(src.get(start..lx.pos()))
 }
 
-fn read_capability<'a>(lx: &mut Lexer<'a>) -> Read<CapabilityParams<'a>> {
+fn read_capability<'a>(lx: &mut Lexer<'a>, p: &mut CapabilityParams<'a>) -> Read<()> {
     let mut obj = json(Object::open(lx, CAPABILITY_KEYS, 0, Expected::Object))?;
-    let mut common = Common::default();
-    let [mut reference_id, mut capability_id, mut payload] = [Text::new(""); 3];
     while let Some(field) = json(obj.next(lx))? {
         match field.index.checked_sub(COMMON_KEYS) {
-            None => common.read(lx, field.index)?,
-            Some(0) => reference_id = text(lx)?,
-            Some(1) => capability_id = text(lx)?,
-            Some(_) => payload = text(lx)?,
+            None => Common {
+                workflow_id: &mut p.workflow_id,
+                owner: &mut p.owner,
+                execution_id: &mut p.execution_id,
+                org_id: &mut p.org_id,
+                attestation: &mut p.attestation,
+                enclave_config: &mut p.enclave_config,
+            }
+            .read(lx, field.index)?,
+            Some(0) => p.reference_id = text(lx)?,
+            Some(1) => p.capability_id = text(lx)?,
+            Some(_) => p.payload = text(lx)?,
         }
     }
-    Ok(CapabilityParams {
-        workflow_id: common.workflow_id,
-        owner: common.owner,
-        execution_id: common.execution_id,
-        org_id: common.org_id,
-        reference_id,
-        capability_id,
-        payload,
-        enclave_config: common.enclave_config,
-        attestation: common.attestation,
-    })
+    Ok(())
 }
 
-fn read_secret_ids<'a>(lx: &mut Lexer<'a>) -> Read<heapless::Vec<SecretId<'a>, MAX_SECRET_IDS>> {
-    let mut ids = heapless::Vec::new();
+fn read_secret_ids<'a>(
+    lx: &mut Lexer<'a>,
+    ids: &mut heapless::Vec<SecretId<'a>, MAX_SECRET_IDS>,
+) -> Read<()> {
+    ids.clear();
     if json(lx.null())? {
-        return Ok(ids);
+        return Ok(());
     }
     json(lx.begin_array(Expected::ArrayOrNull))?;
     let mut first = true;
@@ -661,7 +688,7 @@ fn read_secret_ids<'a>(lx: &mut Lexer<'a>) -> Read<heapless::Vec<SecretId<'a>, M
             max: MAX_SECRET_IDS,
         })?;
     }
-    Ok(ids)
+    Ok(())
 }
 
 /// A `u32` field; `null` reads as 0, as Go leaves the field unset.
@@ -673,16 +700,18 @@ fn u32_or_null(lx: &mut Lexer<'_>) -> Read<u32> {
     }
 }
 
-fn read_config<'a>(lx: &mut Lexer<'a>) -> Read<Option<EnclaveConfig<'a>>> {
+/// Reads `enclave_config` (or `null`) into `slot`, in place.
+fn read_config<'a>(lx: &mut Lexer<'a>, slot: &mut Option<EnclaveConfig<'a>>) -> Read<()> {
     let Some(mut obj) = json(Object::open_or_null(lx, CONFIG_KEYS, 1))? else {
-        return Ok(None);
+        *slot = None;
+        return Ok(());
     };
-    let mut config = EnclaveConfig {
+    let config = slot.insert(EnclaveConfig {
         signers: heapless::Vec::new(),
         master_public_key: ByteString::Raw(&[]),
         t: 0,
         f: 0,
-    };
+    });
     while let Some(field) = json(obj.next(lx))? {
         match field.index {
             0 => {
@@ -704,7 +733,7 @@ fn read_config<'a>(lx: &mut Lexer<'a>) -> Read<Option<EnclaveConfig<'a>>> {
             _ => config.f = u32_or_null(lx)?,
         }
     }
-    Ok(Some(config))
+    Ok(())
 }
 
 #[cfg(test)]

@@ -22,9 +22,6 @@ use crate::hash::CanonicalHash;
 /// an equivocator (an honest node signs one result per request).
 pub const HASHES_PER_SIGNER: usize = 2;
 
-/// Distinct hashes a tally can hold: two per configured signer (rule 3).
-const SLOTS: usize = MAX_SIGNERS * HASHES_PER_SIGNER;
-
 /// Signers that voted for one hash, as a bit per signer position.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct SignerMask(u64);
@@ -123,39 +120,70 @@ pub(crate) enum Counted {
     Equivocation(usize),
 }
 
-/// Counted signers grouped by hash. Fixed size: bounded by rule 3.
-pub(crate) struct QuorumTally {
-    groups: [Group; SLOTS],
-    used: usize,
-    votes: [[Vote; HASHES_PER_SIGNER]; MAX_SIGNERS],
-    equivocators: SignerMask,
+/// Room for the tally of up to `N` configured signers: two hashes each
+/// (rule 3), so `N × 40 × 2` bytes of groups and `N × 24` of votes. The
+/// verifier picks the smallest `N` that holds its signer set, which keeps
+/// the stack of a small DON's verification small.
+pub(crate) struct TallyStorage<const N: usize> {
+    groups: [[Group; HASHES_PER_SIGNER]; N],
+    votes: [[Vote; HASHES_PER_SIGNER]; N],
 }
 
-impl QuorumTally {
+impl<const N: usize> TallyStorage<N> {
     pub fn new() -> Self {
-        QuorumTally {
-            groups: [Group::default(); SLOTS],
-            used: 0,
-            votes: [[Vote::NONE; HASHES_PER_SIGNER]; MAX_SIGNERS],
-            equivocators: SignerMask::default(),
+        debug_assert!(N <= MAX_SIGNERS);
+        TallyStorage {
+            groups: [[Group::default(); HASHES_PER_SIGNER]; N],
+            votes: [[Vote::NONE; HASHES_PER_SIGNER]; N],
         }
     }
 
-    fn groups(&self) -> impl Iterator<Item = (usize, &Group)> {
+    /// An empty tally over this storage, for signer positions below `N`.
+    pub fn tally(&mut self) -> QuorumTally<'_> {
+        QuorumTally {
+            groups: &mut self.groups,
+            used: 0,
+            votes: &mut self.votes,
+            equivocators: SignerMask::default(),
+        }
+    }
+}
+
+/// Counted signers grouped by hash, in borrowed fixed storage (bounded by
+/// rule 3: two groups per signer at most).
+pub(crate) struct QuorumTally<'t> {
+    /// Group slot `g` is `groups[g / 2][g % 2]`.
+    groups: &'t mut [[Group; HASHES_PER_SIGNER]],
+    used: usize,
+    votes: &'t mut [[Vote; HASHES_PER_SIGNER]],
+    equivocators: SignerMask,
+}
+
+impl QuorumTally<'_> {
+    fn group(&self, slot: usize) -> Option<&Group> {
         self.groups
-            .get(..self.used)
-            .unwrap_or_default()
-            .iter()
+            .get(slot / HASHES_PER_SIGNER)?
+            .get(slot % HASHES_PER_SIGNER)
+    }
+
+    fn group_mut(&mut self, slot: usize) -> Option<&mut Group> {
+        self.groups
+            .get_mut(slot / HASHES_PER_SIGNER)?
+            .get_mut(slot % HASHES_PER_SIGNER)
+    }
+
+    fn used_groups(&self) -> impl Iterator<Item = &Group> {
+        self.groups.iter().flatten().take(self.used)
+    }
+
+    fn groups(&self) -> impl Iterator<Item = (usize, &Group)> {
+        self.used_groups()
             .enumerate()
             .filter(|(_, g)| g.signers.count() > 0)
     }
 
     fn find(&self, hash: &CanonicalHash) -> Option<usize> {
-        self.groups
-            .get(..self.used)
-            .unwrap_or_default()
-            .iter()
-            .position(|g| g.hash == *hash)
+        self.used_groups().position(|g| g.hash == *hash)
     }
 
     /// Rule 2 before verification: does this candidate need its one check?
@@ -165,7 +193,7 @@ impl QuorumTally {
         }
         let counted = self
             .find(hash)
-            .and_then(|g| self.groups.get(g))
+            .and_then(|g| self.group(g))
             .is_some_and(|g| g.signers.contains(signer));
         if counted {
             Admission::AlreadyCounted
@@ -196,7 +224,8 @@ impl QuorumTally {
             Some(g) => g,
             None => {
                 // Cannot fail: each signer opens at most two groups.
-                let Some(g) = self.groups.get_mut(self.used) else {
+                let used = self.used;
+                let Some(g) = self.group_mut(used) else {
                     return Counted::No;
                 };
                 *g = Group {
@@ -208,7 +237,9 @@ impl QuorumTally {
             }
         };
         let (Some(group), Some(vote)) = (
-            self.groups.get_mut(slot),
+            self.groups
+                .get_mut(slot / HASHES_PER_SIGNER)
+                .and_then(|g| g.get_mut(slot % HASHES_PER_SIGNER)),
             self.votes
                 .get_mut(usize::from(signer))
                 .and_then(|v| v.get_mut(free)),
@@ -217,7 +248,7 @@ impl QuorumTally {
         };
         group.signers.insert(signer);
         *vote = Vote {
-            // SLOTS = 128, so a slot always fits below the sentinel.
+            // At most 2 × 64 = 128 slots, so a slot fits below the sentinel.
             slot: u8::try_from(slot).unwrap_or(NO_VOTE),
             response: u32::try_from(response).unwrap_or(u32::MAX),
             result_at: result_at
@@ -231,7 +262,7 @@ impl QuorumTally {
     fn exclude(&mut self, signer: SignerIndex) -> usize {
         self.equivocators.insert(signer);
         let mut withdrawn = 0;
-        for group in self.groups.iter_mut() {
+        for group in self.groups.iter_mut().flatten() {
             if group.signers.contains(signer) {
                 group.signers.remove(signer);
                 withdrawn += 1;
@@ -272,7 +303,7 @@ impl QuorumTally {
     ) -> impl Iterator<Item = (SignerIndex, usize, Option<usize>)> + '_ {
         let slot = self.find(hash);
         let signers = slot
-            .and_then(|g| self.groups.get(g))
+            .and_then(|g| self.group(g))
             .map_or(SignerMask::default(), |g| g.signers);
         signers.iter().filter_map(move |s| {
             let vote = self
@@ -318,7 +349,8 @@ mod tests {
 
     #[test]
     fn one_vote_per_signer_per_hash() {
-        let mut t = QuorumTally::new();
+        let mut storage = TallyStorage::<64>::new();
+        let mut t = storage.tally();
         assert_eq!(t.count(0, &h(1), 0, None), Counted::Yes);
         assert_eq!(t.admit(0, &h(1)), Admission::AlreadyCounted);
         assert_eq!(t.count(0, &h(1), 1, None), Counted::No);
@@ -330,7 +362,8 @@ mod tests {
 
     #[test]
     fn a_third_hash_withdraws_every_vote_of_its_signer() {
-        let mut t = QuorumTally::new();
+        let mut storage = TallyStorage::<64>::new();
+        let mut t = storage.tally();
         assert_eq!(t.count(5, &h(1), 0, None), Counted::Yes);
         assert_eq!(t.count(6, &h(1), 1, Some(40)), Counted::Yes);
         assert_eq!(t.count(5, &h(2), 2, None), Counted::Yes);
@@ -355,7 +388,8 @@ mod tests {
         let results: std::vec::Vec<_> = orders
             .iter()
             .map(|order| {
-                let mut t = QuorumTally::new();
+                let mut storage = TallyStorage::<64>::new();
+                let mut t = storage.tally();
                 for (i, (s, hash)) in order.iter().enumerate() {
                     let _ = t.count(*s, &h(*hash), i, None);
                 }
@@ -368,7 +402,8 @@ mod tests {
 
     #[test]
     fn most_signers_then_smallest_hash() {
-        let mut t = QuorumTally::new();
+        let mut storage = TallyStorage::<64>::new();
+        let mut t = storage.tally();
         for s in 0..2 {
             t.count(s, &h(9), 0, None);
         }
@@ -384,7 +419,8 @@ mod tests {
 
     #[test]
     fn votes_for_lists_each_signers_first_counted_response() {
-        let mut t = QuorumTally::new();
+        let mut storage = TallyStorage::<64>::new();
+        let mut t = storage.tally();
         t.count(3, &h(1), 4, Some(400));
         t.count(1, &h(1), 6, Some(600));
         t.count(1, &h(1), 7, Some(700)); // already counted: stays at 6
@@ -396,18 +432,24 @@ mod tests {
 
     #[test]
     fn tally_stays_small() {
-        let size = core::mem::size_of::<QuorumTally>();
-        std::println!("QuorumTally: {size} bytes");
+        let size = core::mem::size_of::<TallyStorage<64>>();
+        std::println!("TallyStorage<64>: {size} bytes");
         assert!(size <= 7 * 1024, "{size} bytes");
+        assert!(core::mem::size_of::<TallyStorage<8>>() <= 1024);
     }
 
     #[test]
     fn capacity_holds_two_hashes_for_every_signer() {
-        let mut t = QuorumTally::new();
+        let mut storage = TallyStorage::<64>::new();
+        let mut t = storage.tally();
         for s in 0..64u8 {
             assert_eq!(t.count(s, &h(s), 0, None), Counted::Yes);
             assert_eq!(t.count(s, &h(s + 100), 0, None), Counted::Yes);
         }
-        assert_eq!(t.distinct_hashes(), SLOTS);
+        assert_eq!(t.distinct_hashes(), 2 * MAX_SIGNERS);
+        // One more signer position than the storage holds counts nothing.
+        let mut small = TallyStorage::<2>::new();
+        let mut t = small.tally();
+        assert_eq!(t.count(2, &h(1), 0, None), Counted::No);
     }
 }

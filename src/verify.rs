@@ -6,7 +6,7 @@ use core::fmt;
 use base64::Engine as _;
 use ed25519_compact::{PublicKey, Signature};
 
-use crate::config::{Config, SignerSet};
+use crate::config::{Config, SignerSet, MAX_SIGNERS};
 use crate::envelope::{self, Candidate, ResponseFields, Responses, Shape};
 use crate::error::{Error, Expected, Malformed, NoQuorum};
 use crate::hash::{self, CanonicalHash};
@@ -14,7 +14,7 @@ use crate::json::Lexer;
 use crate::params::{Method, RequestParams, SecretId};
 use crate::postcheck::{self, PostCheckError, SecretsOrder};
 use crate::proto::Report;
-use crate::quorum::{Admission, Counted, QuorumTally, SignerMask};
+use crate::quorum::{Admission, Counted, QuorumTally, SignerMask, TallyStorage};
 use crate::result::{self, CapabilityResult, OverCapacity, SecretEntries, Workspace};
 use crate::text::Text;
 
@@ -307,7 +307,8 @@ impl Verifier {
     /// Verifies `body` for a request with `params`, with the default
     /// workspace (64 entries per secrets result, 64 shares per entry).
     pub fn verify<'a>(&'a self, params: &'a RequestParams<'a>, body: &'a [u8]) -> Verdict<'a> {
-        self.verify_in(params, body, &mut Workspace::<64, 64>::new())
+        let mut workspace = Workspace::<64, 64>::new();
+        self.verify_in(params, body, &mut workspace)
     }
 
     /// [`Verifier::verify`] with a caller-sized workspace.
@@ -366,11 +367,54 @@ impl Verifier {
         }
     }
 
+    /// The tally's storage is sized by the signer set (two hashes per
+    /// signer, rule 3): a DON of 8 needs 0.8 KiB of stack for it, one of 64
+    /// needs 6.5 KiB. One size class per power of two from 8.
     fn run<'a, const E: usize, const S: usize, T, C>(
         &'a self,
         params: &'a RequestParams<'a>,
         body: &'a [u8],
         workspace: &mut Workspace<E, S>,
+        trace: T,
+        check: C,
+    ) -> Result<VerifiedResponse<'a>, Error>
+    where
+        T: FnMut(CandidateTrace),
+        C: FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,
+    {
+        match self.config.signers().len() {
+            0..=8 => self.run_sized::<8, E, S, T, C>(params, body, workspace, trace, check),
+            9..=16 => self.run_sized::<16, E, S, T, C>(params, body, workspace, trace, check),
+            17..=32 => self.run_sized::<32, E, S, T, C>(params, body, workspace, trace, check),
+            _ => self.run_sized::<MAX_SIGNERS, E, S, T, C>(params, body, workspace, trace, check),
+        }
+    }
+
+    #[inline(never)]
+    fn run_sized<'a, const N: usize, const E: usize, const S: usize, T, C>(
+        &'a self,
+        params: &'a RequestParams<'a>,
+        body: &'a [u8],
+        workspace: &mut Workspace<E, S>,
+        trace: T,
+        check: C,
+    ) -> Result<VerifiedResponse<'a>, Error>
+    where
+        T: FnMut(CandidateTrace),
+        C: FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,
+    {
+        let mut storage = TallyStorage::<N>::new();
+        self.run_tally(params, body, workspace, storage.tally(), trace, check)
+    }
+
+    /// The one pass: parse, hash, check each candidate once, tally, decide.
+    #[inline(never)]
+    fn run_tally<'a, const E: usize, const S: usize, T, C>(
+        &'a self,
+        params: &'a RequestParams<'a>,
+        body: &'a [u8],
+        workspace: &mut Workspace<E, S>,
+        tally: QuorumTally<'_>,
         trace: T,
         check: C,
     ) -> Result<VerifiedResponse<'a>, Error>
@@ -401,7 +445,7 @@ impl Verifier {
             set: self.config.signers(),
             params,
             body,
-            tally: QuorumTally::new(),
+            tally,
             stats: VerifyStats::default(),
             trace,
             check,
@@ -472,17 +516,17 @@ fn signature_hash_at(
 }
 
 /// State of one verification.
-struct Run<'a, 'p, T, C> {
+struct Run<'a, 'p, 't, T, C> {
     set: &'a SignerSet,
     params: &'p RequestParams<'p>,
     body: &'a [u8],
-    tally: QuorumTally,
+    tally: QuorumTally<'t>,
     stats: VerifyStats,
     trace: T,
     check: C,
 }
 
-impl<'a, T, C> Run<'a, '_, T, C>
+impl<'a, T, C> Run<'a, '_, '_, T, C>
 where
     T: FnMut(CandidateTrace),
     C: FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,

@@ -3,9 +3,10 @@
 //! * no heap: every vector, hostile body and fuzz corpus body is verified
 //!   (configuration, parameters, verification, reading the result) with a
 //!   counting allocator that must count zero;
-//! * bounded stack: verification runs on a thread whose stack is a fixed
-//!   size ([`VERIFY_STACK`]), parsing and hashing on one of
-//!   [`PARSE_STACK`]; overflowing either aborts this test binary.
+//! * bounded stack: verification ([`VECTORS_STACK`], [`VERIFY_STACK`]),
+//!   parsing ([`PARSE_STACK`]) and hashing ([`HASH_STACK`]) run with a
+//!   fixed number of bytes of stack left below the caller; overflowing
+//!   aborts this test binary.
 //!
 //! FUZZING.md has the measurements behind the chosen sizes.
 //!
@@ -25,26 +26,44 @@ use relay_verifier::{
 };
 use serde_json::Value;
 
-// Thread stack sizes, from measurements (FUZZING.md, "Stack"): the need
-// below the caller, plus about 5 KiB that glibc and std take at the top of
-// every thread stack (static TLS, `struct pthread`, start-up frames), plus
-// a margin. Linux raises any request to glibc's minimum (28 KiB here).
+// Stack budgets: bytes of stack below the caller's frame, where the work
+// runs (`with_stack_budget`), so glibc's thread-stack floor and what it
+// and std keep at the top of a thread play no part. Each is the need that
+// `measure_stack_need` found (FUZZING.md, "Stack") plus about 1 KiB.
 
-/// `Verifier::verify` and reading its result, with configuration and
-/// parameters built beforehand. Measured need: 27.3 KB optimised (LTO),
-/// 35.3 KB unoptimised.
-pub const VERIFY_STACK: usize = if cfg!(debug_assertions) {
-    48 * 1024
+/// `Verifier::verify` and reading its result, for every public vector
+/// (`verify.json`, `strict/verify.json`, `report/verify.json`; up to 31
+/// signers). Measured: 19,968 B optimised, 35,072 B unoptimised.
+pub const VECTORS_STACK: usize = if cfg!(debug_assertions) {
+    36 * 1024
 } else {
-    40 * 1024
+    21 * 1024
 };
 
-/// `RequestParams::from_json` and `canonical_hash`. Measured need: 26.2 KB
-/// optimised, 69.1 KB unoptimised.
-pub const PARSE_STACK: usize = if cfg!(debug_assertions) {
-    96 * 1024
+/// The same over every case: vectors, hostile bodies (64 signers agreeing
+/// and equivocating, a 64 × 64 secrets result) and envelope corpus files.
+/// Measured: 23,808 B optimised, 35,072 B unoptimised.
+pub const VERIFY_STACK: usize = if cfg!(debug_assertions) {
+    36 * 1024
 } else {
-    40 * 1024
+    25 * 1024
+};
+
+/// `RequestParams::from_json` for every case's parameters. Measured:
+/// 9,472 B optimised, 33,024 B unoptimised.
+pub const PARSE_STACK: usize = if cfg!(debug_assertions) {
+    34 * 1024
+} else {
+    10 * 1024
+};
+
+/// `RequestParams::from_json` and `canonical_hash` (its own default
+/// workspace) for every hash case. Measured: 20,992 B optimised,
+/// 33,024 B unoptimised.
+pub const HASH_STACK: usize = if cfg!(debug_assertions) {
+    34 * 1024
+} else {
+    22 * 1024
 };
 
 thread_local! {
@@ -193,6 +212,7 @@ pub fn prepare(cases: &[Case]) -> Vec<Prepared<'_>> {
 }
 
 /// Verification alone, and reading its result.
+#[inline(never)]
 pub fn run_prepared(p: &Prepared<'_>) -> Outcome {
     read(p.verifier.verify(&p.params, p.body))
 }
@@ -205,6 +225,7 @@ pub struct HashCase {
 }
 
 /// Parses the parameters and hashes the result; `true` when both succeed.
+#[inline(never)]
 pub fn run_hash(case: &HashCase) -> bool {
     RequestParams::from_json(case.method, case.params.as_bytes())
         .is_ok_and(|p| canonical_hash(&p, &case.result).is_ok())
@@ -229,11 +250,14 @@ fn method_of(v: &Value) -> Method {
 }
 
 fn vector_cases() -> Vec<Case> {
-    let file = load("verify.json");
-    file["verify_cases"]
-        .as_array()
-        .expect("verify_cases")
+    let files = [
+        load("verify.json"),
+        load("strict/verify.json"),
+        load("report/verify.json"),
+    ];
+    files
         .iter()
+        .flat_map(|file| file["verify_cases"].as_array().expect("verify_cases"))
         .map(|c| Case {
             name: str_of(c, "name").to_owned(),
             keys: c["signers"]
@@ -516,32 +540,165 @@ fn on_small_stack<T: Send>(bytes: usize, f: impl FnOnce() -> T + Send) -> T {
     })
 }
 
-#[test]
-fn verification_fits_in_a_fixed_stack() {
-    let cases = all_cases();
-    let prepared = prepare(&cases);
-    let want: Vec<Outcome> = prepared.iter().map(run_prepared).collect();
-    // Only library calls and plain loops run on the small stack: no
-    // formatting, no panics (a failure there would need more stack).
-    let same = on_small_stack(VERIFY_STACK, || {
-        prepared
+/// The lowest usable address of the current thread's stack: the start of
+/// the `/proc/self/maps` mapping that holds a local of this frame (glibc
+/// puts the guard page in a mapping of its own just below it).
+fn stack_floor() -> usize {
+    let local = std::hint::black_box(0u8);
+    let here = std::hint::black_box(&local) as *const u8 as usize;
+    let maps = std::fs::read_to_string("/proc/self/maps").expect("/proc/self/maps");
+    maps.lines()
+        .filter_map(|line| {
+            let range = line.split_whitespace().next()?;
+            let (lo, hi) = range.split_once('-')?;
+            let lo = usize::from_str_radix(lo, 16).ok()?;
+            let hi = usize::from_str_radix(hi, 16).ok()?;
+            (lo <= here && here < hi).then_some(lo)
+        })
+        .next()
+        .expect("the stack is mapped")
+}
+
+/// Recurses, 256 bytes a frame, until the stack pointer is within about
+/// `floor + budget`, then runs `f` there.
+#[inline(never)]
+fn descend<T>(limit: usize, f: impl FnOnce() -> T) -> T {
+    let pad = std::hint::black_box([0u8; 256]);
+    let here = std::hint::black_box(&pad) as *const [u8; 256] as usize;
+    if here > limit {
+        let out = descend(limit, f);
+        std::hint::black_box(&pad);
+        out
+    } else {
+        f()
+    }
+}
+
+/// Runs `f` with only `budget` bytes of stack left below its caller's
+/// frame, on a roomy thread: what an enclave's own stack must hold,
+/// whatever glibc and std keep at the top of a thread's stack (FUZZING.md).
+/// Overflowing aborts the test binary.
+fn with_stack_budget<T: Send>(budget: usize, f: impl FnOnce() -> T + Send) -> T {
+    on_small_stack(1 << 20, move || {
+        let floor = stack_floor();
+        descend(floor + budget, f)
+    })
+}
+
+/// Whether a case's parameters parse (and validate).
+#[inline(never)]
+fn parses(case: &Case) -> bool {
+    RequestParams::from_json(case.method, case.params.as_bytes()).is_ok()
+}
+
+/// The work whose stack is bounded, each call in a function of its own
+/// (only library calls and plain loops: no formatting, no panics):
+/// `verify` verifies (and reads the result of) every prepared case,
+/// `parse` parses every case's parameters, `hash` parses and hashes every
+/// hash case.
+fn stack_work(
+    work: &str,
+    prepared: &[Prepared<'_>],
+    want: &[Outcome],
+    cases: &[Case],
+    hashes: &[HashCase],
+) -> bool {
+    match work {
+        "parse" => cases.iter().filter(|c| parses(c)).count() > 0,
+        "hash" => hashes.iter().filter(|h| run_hash(h)).count() > 0,
+        _ => prepared
             .iter()
-            .zip(&want)
-            .all(|(p, o)| run_prepared(p) == *o)
+            .zip(want)
+            .all(|(p, o)| run_prepared(p) == *o),
+    }
+}
+
+/// Runs `work` with `budget` bytes of stack below the caller:
+/// `verify-vectors` over the public vectors, `verify` over those and every
+/// hostile body and envelope corpus file, `parse` and `hash` as
+/// [`stack_work`].
+fn check_stack(work: &str, budget: usize) {
+    let cases = if work == "verify-vectors" {
+        vector_cases()
+    } else {
+        all_cases()
+    };
+    let hashes = hash_cases();
+    let prepared = if work.starts_with("verify") {
+        prepare(&cases)
+    } else {
+        Vec::new()
+    };
+    let want: Vec<Outcome> = prepared.iter().map(run_prepared).collect();
+    let ok = with_stack_budget(budget, || {
+        stack_work(work, &prepared, &want, &cases, &hashes)
     });
-    assert!(same, "verdicts differ on the small stack");
+    assert!(ok, "{work}: results differ with {budget} bytes of stack");
 }
 
 #[test]
-fn parsing_and_hashing_fit_in_a_fixed_stack() {
-    let cases = all_cases();
-    let hashes = hash_cases();
-    let hashed = on_small_stack(PARSE_STACK, || {
-        let params = cases
-            .iter()
-            .filter(|c| RequestParams::from_json(c.method, c.params.as_bytes()).is_ok())
-            .count();
-        params + hashes.iter().filter(|h| run_hash(h)).count()
-    });
-    assert!(hashed > cases.len());
+fn verifying_the_public_vectors_fits_in_a_fixed_stack() {
+    check_stack("verify-vectors", VECTORS_STACK);
+}
+
+#[test]
+fn verification_fits_in_a_fixed_stack() {
+    check_stack("verify", VERIFY_STACK);
+}
+
+#[test]
+fn parsing_fits_in_a_fixed_stack() {
+    check_stack("parse", PARSE_STACK);
+}
+
+#[test]
+fn hashing_fits_in_a_fixed_stack() {
+    check_stack("hash", HASH_STACK);
+}
+
+/// Runs one stack probe when `RV_STACK_PROBE=<work>:<bytes>` is set (the
+/// child process of [`measure_stack_need`]).
+#[test]
+#[ignore = "a child of measure_stack_need"]
+fn stack_probe() {
+    let Ok(spec) = std::env::var("RV_STACK_PROBE") else {
+        return;
+    };
+    let (work, budget) = spec.split_once(':').expect("work:bytes");
+    check_stack(work, budget.parse().expect("bytes"));
+}
+
+/// Bisects, in 256-byte steps (the probe's own frame size), the least stack below the caller that each
+/// work needs, one child process per try (an overflow aborts the process):
+/// `cargo test [--release] --all-features --test bounds -- --ignored
+/// measure_stack_need --nocapture`.
+#[test]
+#[ignore = "a measurement, minutes long"]
+fn measure_stack_need() {
+    let exe = std::env::current_exe().expect("test binary");
+    let works = std::env::var("RV_STACK_WORKS")
+        .unwrap_or_else(|_| "verify-vectors,verify,parse,hash".into());
+    for work in works.split(',') {
+        let fits = |budget: usize| {
+            std::process::Command::new(&exe)
+                .args(["--exact", "stack_probe", "--ignored", "--test-threads=1"])
+                .env("RV_STACK_PROBE", format!("{work}:{budget}"))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .expect("child runs")
+                .success()
+        };
+        let (mut lo, mut hi) = (4 * 1024usize, 132 * 1024);
+        assert!(fits(hi), "{work} does not fit {hi} bytes");
+        while hi - lo > 256 {
+            let mid = (lo + hi) / 2;
+            if fits(mid) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        println!("{work}: needs {hi} bytes of stack below the caller");
+    }
 }
