@@ -42,6 +42,9 @@ enum RvStatus
   RV_STATUS_MALFORMED = 3,
   // No result gathered enough distinct configured signers.
   RV_STATUS_NO_QUORUM = 4,
+  // The compute request that reached quorum fails PROTOCOL.md §12's
+  // request checks (`rv_verify_compute` only).
+  RV_STATUS_INVALID_REQUEST = 5,
   // A null or misaligned pointer, a length past the address space,
   // overlapping buffers, or an unknown method.
   RV_STATUS_INVALID_ARGUMENT = -1,
@@ -165,6 +168,23 @@ RvStatus rv_verify(const RvVerifier *verifier,
                    const uint8_t *body,
                    size_t body_len,
                    RvOutcome *outcome);
+
+// Verifies a batch of signed compute requests (PROTOCOL.md §12: the JSON
+// array the host posts) against the same signer set and writes the
+// outcome: `index` is the entry whose request to execute, `signer_mask`
+// the signers counted for it; `stats.responses` counts entries. Returns
+// `outcome->status`, or `RV_STATUS_INVALID_ARGUMENT` without touching
+// `outcome` when `outcome` is null, misaligned or overlaps an input.
+//
+// # Safety
+//
+// As [`rv_verify`]: `verifier` null or a readable `RvVerifier`, `body` null
+// or `body_len` readable bytes, `outcome` null or writable storage for an
+// `RvOutcome`, none written by another thread during the call.
+RvStatus rv_verify_compute(const RvVerifier *verifier,
+                           const uint8_t *body,
+                           size_t body_len,
+                           RvOutcome *outcome);
 
 // The name of a status as the reference vectors spell reasons (`"ok"`,
 // `"invalid_config"`, `"invalid_params"`, `"malformed"`, `"no_quorum"`,

@@ -4,9 +4,9 @@
 //! length is checked; a panic is caught and reported as
 //! `RV_STATUS_INTERNAL`, never unwound into C.
 //!
-//! All calls into the verifier are in [`verify_relay`] and [`configure`], so
-//! a second entry point (the compute-request verifier) is one more function
-//! of the same shape filling the same [`RvOutcome`].
+//! All calls into the verifier are in [`verify_relay`], [`verify_compute`]
+//! and [`configure`]: the enclave's two doors (relay responses, signed
+//! compute requests) fill the same [`RvOutcome`].
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![deny(missing_docs)]
@@ -16,7 +16,8 @@ use core::mem::{align_of, size_of};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use relay_verifier::{
-    Config, Error, Method, ParamsError, RequestParams, SignerSet, Verdict, Verifier, VerifyStats,
+    ComputeError, ComputeStats, ComputeVerdict, Config, Error, Method, ParamsError, RequestParams,
+    SignerSet, Verdict, Verifier, VerifyStats,
 };
 
 /// Bytes of opaque storage in an [`RvVerifier`].
@@ -58,6 +59,9 @@ pub enum RvStatus {
     Malformed = 3,
     /// No result gathered enough distinct configured signers.
     NoQuorum = 4,
+    /// The compute request that reached quorum fails PROTOCOL.md §12's
+    /// request checks (`rv_verify_compute` only).
+    InvalidRequest = 5,
     /// A null or misaligned pointer, a length past the address space,
     /// overlapping buffers, or an unknown method.
     InvalidArgument = -1,
@@ -321,6 +325,63 @@ pub unsafe extern "C" fn rv_verify(
     status
 }
 
+/// Verifies a batch of signed compute requests (PROTOCOL.md §12: the JSON
+/// array the host posts) against the same signer set and writes the
+/// outcome: `index` is the entry whose request to execute, `signer_mask`
+/// the signers counted for it; `stats.responses` counts entries. Returns
+/// `outcome->status`, or `RV_STATUS_INVALID_ARGUMENT` without touching
+/// `outcome` when `outcome` is null, misaligned or overlaps an input.
+///
+/// # Safety
+///
+/// As [`rv_verify`]: `verifier` null or a readable `RvVerifier`, `body` null
+/// or `body_len` readable bytes, `outcome` null or writable storage for an
+/// `RvOutcome`, none written by another thread during the call.
+#[no_mangle]
+pub unsafe extern "C" fn rv_verify_compute(
+    verifier: *const RvVerifier,
+    body: *const u8,
+    body_len: usize,
+    outcome: *mut RvOutcome,
+) -> RvStatus {
+    if outcome.is_null() || !outcome.is_aligned() {
+        return RvStatus::InvalidArgument;
+    }
+    let outcome_span = (outcome as usize, size_of::<RvOutcome>());
+    let inputs = [
+        (verifier as usize, size_of::<RvVerifier>()),
+        (body as usize, body_len),
+    ];
+    if inputs
+        .iter()
+        .any(|&(at, len)| overlaps(outcome_span.0, outcome_span.1, at, len))
+    {
+        return RvStatus::InvalidArgument;
+    }
+    let mut result = RvOutcome::rejected(RvStatus::Internal);
+    let status = guard(|| {
+        // SAFETY: forwarded caller contract.
+        let v = match unsafe { loaded(verifier) } {
+            Ok(v) => v,
+            Err(status) => return status,
+        };
+        // SAFETY: the caller promises `body_len` readable bytes at a
+        // non-null pointer; `bytes` checks null and the range.
+        let Some(body) = (unsafe { bytes(body, body_len) }) else {
+            return RvStatus::InvalidArgument;
+        };
+        result = verify_compute(v, body);
+        result.status
+    });
+    if status != result.status {
+        result = RvOutcome::rejected(status);
+    }
+    // SAFETY: non-null and aligned (checked above), not overlapping any
+    // input; the caller promises writable storage for an `RvOutcome`.
+    unsafe { outcome.write(result) };
+    status
+}
+
 /// The name of a status as the reference vectors spell reasons (`"ok"`,
 /// `"invalid_config"`, `"invalid_params"`, `"malformed"`, `"no_quorum"`,
 /// `"invalid_argument"`, `"not_initialised"`, `"internal"`; `"unknown"` for
@@ -333,6 +394,7 @@ pub extern "C" fn rv_status_name(status: i32) -> *const c_char {
         2 => c"invalid_params",
         3 => c"malformed",
         4 => c"no_quorum",
+        5 => c"invalid_request",
         -1 => c"invalid_argument",
         -2 => c"not_initialised",
         -3 => c"internal",
@@ -428,13 +490,7 @@ fn verify_relay(verifier: &Verifier, method: u32, params: &[u8], body: &[u8]) ->
         Verdict::Accept(v) => v,
         Verdict::Reject(e) => return rejection(&e),
     };
-    let keys = verifier.config().signers().keys();
-    let signer_mask = verified
-        .signers()
-        .filter_map(|k| keys.binary_search(k).ok())
-        .fold(0u64, |mask, i| {
-            mask | 1u64.checked_shl(i as u32).unwrap_or(0)
-        });
+    let signer_mask = signer_mask(verifier, verified.signers());
     RvOutcome {
         status: RvStatus::Ok,
         accepted: true,
@@ -447,6 +503,65 @@ fn verify_relay(verifier: &Verifier, method: u32, params: &[u8], body: &[u8]) ->
         has_offset: false,
         offset: 0,
         stats: stats(verified.stats()),
+    }
+}
+
+/// The compute-request path: the batch, verification, outcome.
+fn verify_compute(verifier: &Verifier, body: &[u8]) -> RvOutcome {
+    let verified = match verifier.verify_compute(body) {
+        ComputeVerdict::Accept(v) => v,
+        ComputeVerdict::Reject(e) => {
+            let (status, offset, stats_of) = match &e {
+                ComputeError::InvalidConfig(_) => (RvStatus::InvalidConfig, None, None),
+                ComputeError::Malformed(m) => (RvStatus::Malformed, Some(m.offset), None),
+                ComputeError::NoQuorum(n) => {
+                    (RvStatus::NoQuorum, None, Some(compute_stats(&n.stats)))
+                }
+                ComputeError::InvalidRequest(_) => (RvStatus::InvalidRequest, None, None),
+                // A reason added to the library later: still a refusal.
+                _ => (RvStatus::Internal, None, None),
+            };
+            let mut out = RvOutcome::rejected(status);
+            if let Some(offset) = offset {
+                out.has_offset = true;
+                out.offset = u64::try_from(offset).unwrap_or(u64::MAX);
+            }
+            out.stats = stats_of.unwrap_or_default();
+            return out;
+        }
+    };
+    RvOutcome {
+        status: RvStatus::Ok,
+        accepted: true,
+        hash: *verified.hash().as_bytes(),
+        signer_count: u32::try_from(verified.signer_count()).unwrap_or(u32::MAX),
+        signer_mask: signer_mask(verifier, verified.signers()),
+        index: i64::try_from(verified.index()).unwrap_or(i64::MAX),
+        has_offset: false,
+        offset: 0,
+        stats: compute_stats(verified.stats()),
+    }
+}
+
+/// Bit `i` for each of `signers` that is the verifier's `i`-th key.
+fn signer_mask<'k>(verifier: &Verifier, signers: impl Iterator<Item = &'k [u8; 32]>) -> u64 {
+    let keys = verifier.config().signers().keys();
+    signers
+        .filter_map(|k| keys.binary_search(k).ok())
+        .fold(0u64, |mask, i| {
+            mask | 1u64.checked_shl(i as u32).unwrap_or(0)
+        })
+}
+
+/// A compute batch's statistics: entries are its responses and candidates.
+fn compute_stats(s: &ComputeStats) -> RvStats {
+    let n = u64::from;
+    RvStats {
+        responses: n(s.entries),
+        candidates: n(s.entries),
+        verifications: n(s.verifications),
+        counted: n(s.counted),
+        skipped: n(s.entries).saturating_sub(n(s.counted)),
     }
 }
 
@@ -483,6 +598,7 @@ fn stats(s: &VerifyStats) -> RvStats {
         k.equivocation,
         k.invalid_signature,
         k.over_capacity,
+        k.repeated_signer,
     ]
     .iter()
     .fold(0u64, |sum, &x| sum.saturating_add(n(x)));

@@ -161,6 +161,100 @@ fn every_verify_case_through_the_c_abi_without_allocating() {
     assert!(checked >= 100, "only {checked} cases ran");
 }
 
+/// The enclave's second door: every compute-request batch of
+/// `compute/compute.json` through `rv_verify_compute`, allocation-free.
+#[test]
+fn every_compute_case_through_the_c_abi_without_allocating() {
+    let file = vectors_in("compute/compute.json");
+    let cases = file["verify_cases"].as_array().unwrap();
+    assert!(cases.len() >= 23, "all compute batches");
+    let mut verifier = zeroed_verifier();
+    for case in cases {
+        let name_of_case = case["name"].as_str().unwrap();
+        let keys: Vec<u8> = case["signers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|k| hex::decode(k.as_str().unwrap()).unwrap())
+            .collect();
+        let f = case["f"].as_u64().unwrap() as usize;
+        let body = case["body_json"].as_str().unwrap().as_bytes();
+        let expect = &case["expect"];
+        let mut out = outcome();
+        let before = ALLOCATIONS.with(Cell::get);
+        let init =
+            unsafe { rv_verifier_init(&mut *verifier, keys.as_ptr(), keys.len() / 32, f, 0) };
+        let status = if init == RvStatus::Ok {
+            unsafe { rv_verify_compute(&*verifier, body.as_ptr(), body.len(), &mut out) }
+        } else {
+            init
+        };
+        assert_eq!(
+            ALLOCATIONS.with(Cell::get) - before,
+            0,
+            "{name_of_case}: the ABI allocated"
+        );
+        if expect["accept"] == Value::Bool(true) {
+            assert_eq!(status, RvStatus::Ok, "{name_of_case}");
+            assert!(out.accepted, "{name_of_case}");
+            assert_eq!(
+                hex::encode(out.hash),
+                expect["hash"].as_str().unwrap(),
+                "{name_of_case}"
+            );
+            assert_eq!(
+                out.index,
+                expect["index"].as_i64().unwrap(),
+                "{name_of_case}"
+            );
+            let want: Vec<String> = expect["signers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k.as_str().unwrap().to_owned())
+                .collect();
+            let mut got = Vec::new();
+            for i in 0..unsafe { rv_verifier_signer_count(&*verifier) } {
+                if out.signer_mask >> i & 1 == 1 {
+                    let mut key = [0u8; 32];
+                    unsafe { rv_verifier_signer(&*verifier, i, key.as_mut_ptr()) };
+                    got.push(hex::encode(key));
+                }
+            }
+            got.sort();
+            let mut want = want;
+            want.sort();
+            assert_eq!(got, want, "{name_of_case}");
+            assert_eq!(out.signer_count as usize, want.len(), "{name_of_case}");
+        } else {
+            assert_eq!(
+                name(status),
+                expect["reason"].as_str().unwrap(),
+                "{name_of_case}"
+            );
+            if init == RvStatus::Ok {
+                assert!(!out.accepted && out.index == -1, "{name_of_case}");
+                assert_eq!(
+                    out.has_offset,
+                    status == RvStatus::Malformed,
+                    "{name_of_case}"
+                );
+            }
+        }
+    }
+    // A careless caller: null outcome, null body with a length.
+    assert_eq!(
+        unsafe { rv_verify_compute(&*verifier, std::ptr::null(), 0, std::ptr::null_mut()) },
+        RvStatus::InvalidArgument
+    );
+    let mut out = outcome();
+    assert_eq!(
+        unsafe { rv_verify_compute(&*verifier, std::ptr::null(), 5, &mut out) },
+        RvStatus::InvalidArgument
+    );
+    assert_eq!(name(RvStatus::InvalidRequest), "invalid_request");
+}
+
 /// The first accepted case's inputs: keys, params, body.
 fn honest() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
     let doc = vectors();
