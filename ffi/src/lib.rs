@@ -284,45 +284,25 @@ pub unsafe extern "C" fn rv_verify(
     body_len: usize,
     outcome: *mut RvOutcome,
 ) -> RvStatus {
-    if outcome.is_null() || !outcome.is_aligned() {
-        return RvStatus::InvalidArgument;
-    }
-    let outcome_span = (outcome as usize, size_of::<RvOutcome>());
     let inputs = [
         (verifier as usize, size_of::<RvVerifier>()),
         (params as usize, params_len),
         (body as usize, body_len),
     ];
-    if inputs
-        .iter()
-        .any(|&(at, len)| overlaps(outcome_span.0, outcome_span.1, at, len))
-    {
-        return RvStatus::InvalidArgument;
-    }
-    let mut result = RvOutcome::rejected(RvStatus::Internal);
-    let status = guard(|| {
-        // SAFETY: forwarded caller contract.
-        let v = match unsafe { loaded(verifier) } {
-            Ok(v) => v,
-            Err(status) => return status,
-        };
+    let work = || {
+        // SAFETY: forwarded caller contract (`verifier`).
+        let v = unsafe { loaded(verifier) }?;
         // SAFETY: the caller promises `params_len` and `body_len` readable
         // bytes at non-null pointers; `bytes` checks null and the range.
         let (Some(params), Some(body)) = (unsafe { bytes(params, params_len) }, unsafe {
             bytes(body, body_len)
         }) else {
-            return RvStatus::InvalidArgument;
+            return Err(RvStatus::InvalidArgument);
         };
-        result = verify_relay(v, method, params, body);
-        result.status
-    });
-    if status != result.status {
-        result = RvOutcome::rejected(status);
-    }
-    // SAFETY: non-null and aligned (checked above), not overlapping any
-    // input; the caller promises writable storage for an `RvOutcome`.
-    unsafe { outcome.write(result) };
-    status
+        Ok(verify_relay(v, method, params, body))
+    };
+    // SAFETY: forwarded caller contract (`outcome`).
+    unsafe { fill_outcome(outcome, &inputs, work) }
 }
 
 /// Verifies a batch of signed compute requests (PROTOCOL.md §12: the JSON
@@ -344,42 +324,20 @@ pub unsafe extern "C" fn rv_verify_compute(
     body_len: usize,
     outcome: *mut RvOutcome,
 ) -> RvStatus {
-    if outcome.is_null() || !outcome.is_aligned() {
-        return RvStatus::InvalidArgument;
-    }
-    let outcome_span = (outcome as usize, size_of::<RvOutcome>());
     let inputs = [
         (verifier as usize, size_of::<RvVerifier>()),
         (body as usize, body_len),
     ];
-    if inputs
-        .iter()
-        .any(|&(at, len)| overlaps(outcome_span.0, outcome_span.1, at, len))
-    {
-        return RvStatus::InvalidArgument;
-    }
-    let mut result = RvOutcome::rejected(RvStatus::Internal);
-    let status = guard(|| {
-        // SAFETY: forwarded caller contract.
-        let v = match unsafe { loaded(verifier) } {
-            Ok(v) => v,
-            Err(status) => return status,
-        };
+    let work = || {
+        // SAFETY: forwarded caller contract (`verifier`).
+        let v = unsafe { loaded(verifier) }?;
         // SAFETY: the caller promises `body_len` readable bytes at a
         // non-null pointer; `bytes` checks null and the range.
-        let Some(body) = (unsafe { bytes(body, body_len) }) else {
-            return RvStatus::InvalidArgument;
-        };
-        result = verify_compute(v, body);
-        result.status
-    });
-    if status != result.status {
-        result = RvOutcome::rejected(status);
-    }
-    // SAFETY: non-null and aligned (checked above), not overlapping any
-    // input; the caller promises writable storage for an `RvOutcome`.
-    unsafe { outcome.write(result) };
-    status
+        let body = unsafe { bytes(body, body_len) }.ok_or(RvStatus::InvalidArgument)?;
+        Ok(verify_compute(v, body))
+    };
+    // SAFETY: forwarded caller contract (`outcome`).
+    unsafe { fill_outcome(outcome, &inputs, work) }
 }
 
 /// The name of a status as the reference vectors spell reasons (`"ok"`,
@@ -401,6 +359,45 @@ pub extern "C" fn rv_status_name(status: i32) -> *const c_char {
         _ => c"unknown",
     };
     name.as_ptr()
+}
+
+/// The frame both verifying entry points share: `outcome` checked (non-null,
+/// aligned, overlapping none of `inputs`, given as address and length),
+/// `work` run under [`guard`], and the outcome written whole. Returns its
+/// status, or `RV_STATUS_INVALID_ARGUMENT` without writing when `outcome`
+/// is unusable.
+///
+/// # Safety
+///
+/// A non-null `outcome` must point to writable storage for an `RvOutcome`
+/// that no other thread touches during the call.
+unsafe fn fill_outcome(
+    outcome: *mut RvOutcome,
+    inputs: &[(usize, usize)],
+    work: impl FnOnce() -> Result<RvOutcome, RvStatus>,
+) -> RvStatus {
+    if outcome.is_null() || !outcome.is_aligned() {
+        return RvStatus::InvalidArgument;
+    }
+    let span = (outcome as usize, size_of::<RvOutcome>());
+    if inputs
+        .iter()
+        .any(|&(at, len)| overlaps(span.0, span.1, at, len))
+    {
+        return RvStatus::InvalidArgument;
+    }
+    let mut result = RvOutcome::rejected(RvStatus::Internal);
+    let status = guard(|| {
+        result = work().unwrap_or_else(RvOutcome::rejected);
+        result.status
+    });
+    if status != result.status {
+        result = RvOutcome::rejected(status);
+    }
+    // SAFETY: non-null and aligned (checked above), not overlapping any
+    // input; the caller promises writable storage for an `RvOutcome`.
+    unsafe { outcome.write(result) };
+    status
 }
 
 /// Runs `f`, turning a panic into `RV_STATUS_INTERNAL`.
