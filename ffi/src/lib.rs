@@ -127,6 +127,18 @@ pub struct RvOutcome {
 }
 
 impl RvOutcome {
+    /// A verifier's refusal: its status, where the input broke (if it
+    /// says), and its statistics (for a no-quorum verdict).
+    fn refused(status: RvStatus, offset: Option<usize>, stats: Option<RvStats>) -> Self {
+        let mut out = RvOutcome::rejected(status);
+        if let Some(offset) = offset {
+            out.has_offset = true;
+            out.offset = u64::try_from(offset).unwrap_or(u64::MAX);
+        }
+        out.stats = stats.unwrap_or_default();
+        out
+    }
+
     fn rejected(status: RvStatus) -> Self {
         RvOutcome {
             status,
@@ -518,13 +530,7 @@ fn verify_compute(verifier: &Verifier, body: &[u8]) -> RvOutcome {
                 // A reason added to the library later: still a refusal.
                 _ => (RvStatus::Internal, None, None),
             };
-            let mut out = RvOutcome::rejected(status);
-            if let Some(offset) = offset {
-                out.has_offset = true;
-                out.offset = u64::try_from(offset).unwrap_or(u64::MAX);
-            }
-            out.stats = stats_of.unwrap_or_default();
-            return out;
+            return RvOutcome::refused(status, offset, stats_of);
         }
     };
     RvOutcome {
@@ -574,13 +580,7 @@ fn rejection(e: &Error) -> RvOutcome {
         // A reason added to the library later: still a refusal.
         _ => (RvStatus::Internal, None, None),
     };
-    let mut out = RvOutcome::rejected(status);
-    if let Some(offset) = offset {
-        out.has_offset = true;
-        out.offset = u64::try_from(offset).unwrap_or(u64::MAX);
-    }
-    out.stats = stats_of.unwrap_or_default();
-    out
+    RvOutcome::refused(status, offset, stats_of)
 }
 
 fn stats(s: &VerifyStats) -> RvStats {
