@@ -7,37 +7,18 @@ use std::path::PathBuf;
 use clap::Args;
 use relay_verifier::signing::compute::{batch_json, ComputeRequestData, SignedComputeRequest};
 use relay_verifier::{
-    ComputeError, ComputeRequest, ComputeStats, ComputeVerdict, Config, SignerSet,
-    VerifiedComputeRequest, Verifier,
+    ComputeError, ComputeRequest, ComputeStats, ComputeVerdict, VerifiedComputeRequest, Verifier,
 };
 use serde_json::{json, Map, Value};
 
-use super::verify::signers_file;
-use super::{at_most_one_stdin, decode_key, emit, read_input, CliError, Outcome, Status};
+use super::{at_most_one_stdin, configure, emit, read_input, Outcome, SignerArgs, Status};
 
 /// Arguments of `verify-compute`.
 #[derive(Debug, Args)]
-#[command(group(
-    clap::ArgGroup::new("signer_source")
-        .args(["signers", "signers_file"])
-        .required(true)
-        .multiple(true)
-))]
 pub struct VerifyComputeArgs {
-    /// A configured Workflow DON signer: 32-byte ed25519 public key in hex
-    /// (repeatable; counted after the keys of --signers-file).
-    #[arg(long = "signer", value_name = "HEX")]
-    pub signers: Vec<String>,
-    /// File of hex public keys: whitespace separated (`#` starts a comment),
-    /// or a JSON array of hex strings.
-    #[arg(long, value_name = "PATH")]
-    pub signers_file: Option<PathBuf>,
-    /// The fault bound F: a request needs F+1 signers.
-    #[arg(long = "f", value_name = "F")]
-    pub f: usize,
-    /// A stricter threshold than F+1, at most the number of signers.
-    #[arg(long, value_name = "N")]
-    pub threshold: Option<usize>,
+    /// The Workflow DON's signer set and F.
+    #[command(flatten)]
+    pub signers: SignerArgs,
     /// The batch the host posts: a JSON array (`-`, the default, for stdin).
     #[arg(long, value_name = "PATH", default_value = "-")]
     pub body: PathBuf,
@@ -47,20 +28,14 @@ pub struct VerifyComputeArgs {
 /// reject, 2 when an input cannot be read or a key is not hex.
 pub fn run(args: &VerifyComputeArgs) -> Outcome {
     let stdin_users = [
-        args.signers_file.as_deref().map(|p| ("--signers-file", p)),
+        args.signers.stdin_user(),
         Some(("--body", args.body.as_path())),
     ];
     at_most_one_stdin(stdin_users.into_iter().flatten())?;
-    let mut keys = Vec::new();
-    if let Some(path) = &args.signers_file {
-        keys = signers_file(path, &read_input(path)?)?;
-    }
-    for key in &args.signers {
-        keys.push(decode_key(key).map_err(|e| CliError::Input(format!("--signer: {e}")))?);
-    }
+    let keys = args.signers.keys()?;
     let body = read_input(&args.body)?;
-    let (verdict, status) = match configure(&keys, args.f, args.threshold) {
-        Err(e) => reject(&e),
+    let (verdict, status) = match args.signers.configure(&keys) {
+        Err(e) => reject(&ComputeError::from(e)),
         Ok(config) => {
             let verifier = Verifier::new(config);
             match verifier.verify_compute(&body) {
@@ -73,16 +48,6 @@ pub fn run(args: &VerifyComputeArgs) -> Outcome {
     };
     emit(&verdict)?;
     Ok(status)
-}
-
-/// The configuration, built as `verify` builds it; a refused one is the
-/// batch's `invalid_config`.
-fn configure(keys: &[Vec<u8>], f: usize, threshold: Option<usize>) -> Result<Config, ComputeError> {
-    let set = SignerSet::from_slices(keys.iter().map(Vec::as_slice))?;
-    Ok(match threshold {
-        Some(t) => Config::with_threshold(set, f, t)?,
-        None => Config::new(set, f)?,
-    })
 }
 
 fn stats_json(s: &ComputeStats) -> Value {
@@ -212,7 +177,7 @@ pub fn batch_case(case: &Value) -> Result<(), String> {
         .ok_or("f is not a count")?;
     let body = text(case, "body_json")?;
     let got = match configure(&keys, f, None) {
-        Err(e) => reject(&e).0,
+        Err(e) => reject(&ComputeError::from(e)).0,
         Ok(config) => {
             let verifier = Verifier::new(config);
             match verifier.verify_compute(body.as_bytes()) {

@@ -12,6 +12,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::Args;
 use relay_verifier::{Config, ConfigError, Error, Method, SignerSet, VerifyStats};
 use serde_json::{json, Value};
 
@@ -170,6 +171,58 @@ pub fn decode_key(text: &str) -> Result<Vec<u8>, String> {
 
 /// The configuration, built as the reference vectors build it: signer set,
 /// then `F`, then the optional stricter threshold.
+/// The trusted side of `verify` and `verify-compute`: the signer set and
+/// the fault bound, from the command line and an optional keys file.
+#[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("signer_source")
+        .args(["signers", "signers_file"])
+        .required(true)
+        .multiple(true)
+))]
+pub struct SignerArgs {
+    /// A configured signer: 32-byte ed25519 public key in hex (repeatable;
+    /// counted after the keys of --signers-file).
+    #[arg(long = "signer", value_name = "HEX")]
+    pub signers: Vec<String>,
+    /// File of hex public keys: whitespace separated (`#` starts a comment),
+    /// or a JSON array of hex strings.
+    #[arg(long, value_name = "PATH")]
+    pub signers_file: Option<PathBuf>,
+    /// The fault bound F: acceptance needs F+1 signers.
+    #[arg(long = "f", value_name = "F")]
+    pub f: usize,
+    /// A stricter threshold than F+1 (such as 2F+1), at most the number of signers.
+    #[arg(long, value_name = "N")]
+    pub threshold: Option<usize>,
+}
+
+impl SignerArgs {
+    /// The keys file as a stdin user, for [`at_most_one_stdin`].
+    pub fn stdin_user(&self) -> Option<(&'static str, &Path)> {
+        self.signers_file.as_deref().map(|p| ("--signers-file", p))
+    }
+
+    /// The keys, file first, then each `--signer`; not hex is an input error.
+    pub fn keys(&self) -> Result<Vec<Vec<u8>>, CliError> {
+        let mut keys = Vec::new();
+        if let Some(path) = &self.signers_file {
+            keys = signers_file(path, &read_input(path)?)?;
+        }
+        for key in &self.signers {
+            keys.push(decode_key(key).map_err(|e| CliError::Input(format!("--signer: {e}")))?);
+        }
+        Ok(keys)
+    }
+
+    /// The configuration the library builds from `keys` and F (and the
+    /// threshold, when given); its refusal is the caller's `invalid_config`.
+    pub fn configure(&self, keys: &[Vec<u8>]) -> Result<Config, ConfigError> {
+        configure(keys, self.f, self.threshold)
+    }
+}
+
+/// A configuration from raw keys, F and an optional stricter threshold.
 pub fn configure(
     keys: &[Vec<u8>],
     f: usize,
@@ -180,6 +233,23 @@ pub fn configure(
         Some(t) => Config::with_threshold(set, f, t),
         None => Config::new(set, f),
     }
+}
+
+/// Keys from a signers file: a JSON array of hex strings, or hex tokens.
+pub fn signers_file(path: &Path, bytes: &[u8]) -> Result<Vec<Vec<u8>>, CliError> {
+    let bad = |why: String| CliError::Input(format!("{}: {why}", path.display()));
+    let text = std::str::from_utf8(bytes).map_err(|e| bad(format!("not UTF-8 text: {e}")))?;
+    let tokens: Vec<String> = if text.trim_start().starts_with('[') {
+        serde_json::from_str(text)
+            .map_err(|e| bad(format!("not a JSON array of hex strings: {e}")))?
+    } else {
+        text.lines()
+            .map(|line| line.split('#').next().unwrap_or_default())
+            .flat_map(str::split_whitespace)
+            .map(str::to_owned)
+            .collect()
+    };
+    tokens.iter().map(|t| decode_key(t).map_err(bad)).collect()
 }
 
 /// The verification counters as JSON.

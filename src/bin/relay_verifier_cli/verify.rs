@@ -1,6 +1,6 @@
 //! `verify`: one gateway body against a signer set, verdict as JSON.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use base64::Engine as _;
 use clap::Args;
@@ -11,33 +11,15 @@ use relay_verifier::{
 use serde_json::{json, Map, Value};
 
 use super::{
-    at_most_one_stdin, configure, decode_key, emit, parse_method, read_input, stats_json, CliError,
-    Outcome, Status,
+    at_most_one_stdin, emit, parse_method, read_input, stats_json, Outcome, SignerArgs, Status,
 };
 
 /// Arguments of `verify`.
 #[derive(Debug, Args)]
-#[command(group(
-    clap::ArgGroup::new("signer_source")
-        .args(["signers", "signers_file"])
-        .required(true)
-        .multiple(true)
-))]
 pub struct VerifyArgs {
-    /// A configured relay signer: 32-byte ed25519 public key in hex
-    /// (repeatable; counted after the keys of --signers-file).
-    #[arg(long = "signer", value_name = "HEX")]
-    pub signers: Vec<String>,
-    /// File of hex public keys: whitespace separated (`#` starts a comment),
-    /// or a JSON array of hex strings.
-    #[arg(long, value_name = "PATH")]
-    pub signers_file: Option<PathBuf>,
-    /// The fault bound F: a result needs F+1 signers.
-    #[arg(long = "f", value_name = "F")]
-    pub f: usize,
-    /// A stricter threshold than F+1 (such as 2F+1), at most the number of signers.
-    #[arg(long, value_name = "N")]
-    pub threshold: Option<usize>,
+    /// The signer set and F.
+    #[command(flatten)]
+    pub signers: SignerArgs,
     /// Method: confidential.secrets.get, confidential.capability.execute,
     /// or the short forms secrets and capability.
     #[arg(long, value_name = "NAME", value_parser = parse_method)]
@@ -55,18 +37,12 @@ pub struct VerifyArgs {
 /// a signer set or `F` the library refuses is a reject (`invalid_config`).
 pub fn run(args: &VerifyArgs) -> Outcome {
     let stdin_users = [
-        args.signers_file.as_deref().map(|p| ("--signers-file", p)),
+        args.signers.stdin_user(),
         Some(("--params", args.params.as_path())),
         Some(("--body", args.body.as_path())),
     ];
     at_most_one_stdin(stdin_users.into_iter().flatten())?;
-    let mut keys = Vec::new();
-    if let Some(path) = &args.signers_file {
-        keys = signers_file(path, &read_input(path)?)?;
-    }
-    for key in &args.signers {
-        keys.push(decode_key(key).map_err(|e| CliError::Input(format!("--signer: {e}")))?);
-    }
+    let keys = args.signers.keys()?;
     let params_json = read_input(&args.params)?;
     let body = read_input(&args.body)?;
     let (verdict, status) = judge(args, &keys, &params_json, &body);
@@ -74,27 +50,10 @@ pub fn run(args: &VerifyArgs) -> Outcome {
     Ok(status)
 }
 
-/// Keys from a signers file: a JSON array of hex strings, or hex tokens.
-pub fn signers_file(path: &Path, bytes: &[u8]) -> Result<Vec<Vec<u8>>, CliError> {
-    let bad = |why: String| CliError::Input(format!("{}: {why}", path.display()));
-    let text = std::str::from_utf8(bytes).map_err(|e| bad(format!("not UTF-8 text: {e}")))?;
-    let tokens: Vec<String> = if text.trim_start().starts_with('[') {
-        serde_json::from_str(text)
-            .map_err(|e| bad(format!("not a JSON array of hex strings: {e}")))?
-    } else {
-        text.lines()
-            .map(|line| line.split('#').next().unwrap_or_default())
-            .flat_map(str::split_whitespace)
-            .map(str::to_owned)
-            .collect()
-    };
-    tokens.iter().map(|t| decode_key(t).map_err(bad)).collect()
-}
-
 /// The verdict as JSON, and the exit status it maps to. Configuration and
 /// parameters are checked in that order, as the reference vectors expect.
 fn judge(args: &VerifyArgs, keys: &[Vec<u8>], params_json: &[u8], body: &[u8]) -> (Value, Status) {
-    let config = match configure(keys, args.f, args.threshold) {
+    let config = match args.signers.configure(keys) {
         Ok(c) => c,
         Err(e) => return refusal(e.reason(), &e, Map::new()),
     };
