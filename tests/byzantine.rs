@@ -8,10 +8,11 @@
 #![cfg(feature = "signing")]
 
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 use relay_verifier::signing::report::ConsensusReport;
 use relay_verifier::signing::simulator::{Fault, GatewayFaults, RelayDon, Scenario};
 use relay_verifier::signing::{gateway, LogicalResult, RelayNode, ResponseShape, SecretValue};
-use relay_verifier::{Method, RequestParams, Verdict, Verifier};
+use relay_verifier::{Method, RequestParams, Verdict, VerifiedResponse, Verifier};
 
 /// Random scenarios per N and per property.
 const CASES: u32 = 128;
@@ -64,19 +65,13 @@ fn honest_result(secrets: bool) -> impl Strategy<Value = LogicalResult> {
     }
 }
 
-/// (N, F, faulty count, honest nodes the gateway may drop, seed, method).
-fn setup() -> impl Strategy<Value = (usize, usize, usize, usize, u64, bool)> {
-    (0..SIZES.len(), any::<u64>(), any::<bool>()).prop_flat_map(|(i, seed, secrets)| {
+/// A [`Run`] for one of the sizes: F = ⌊(N−1)/3⌋, up to F faulty nodes, up to
+/// N − F honest responses dropped.
+fn setup() -> impl Strategy<Value = Run> {
+    (0..SIZES.len(), any::<u64>()).prop_flat_map(|(i, seed)| {
         let n = SIZES[i];
         let f = (n - 1) / 3;
-        (
-            Just(n),
-            Just(f),
-            0..=f,
-            0..=n - f,
-            Just(seed),
-            Just(secrets),
-        )
+        (Just(n), Just(f), 0..=f, 0..=n - f, Just(seed))
     })
 }
 
@@ -89,73 +84,108 @@ fn honest_nodes(don: &RelayDon, scenario: &Scenario) -> Vec<[u8; 32]> {
         .collect()
 }
 
+/// One simulated DON and gateway: (N, F, faulty count, dropped honest
+/// responses, seed), as `setup` draws them.
+type Run = (usize, usize, usize, usize, u64);
+
+/// Safety: with at most F faulty nodes, whatever they and the gateway do, an
+/// accepted result is the honest one and an honest node signed it; `also`
+/// checks what a particular kind of result adds.
+fn safety(
+    (n, f, faulty, drop, seed): Run,
+    params: &RequestParams<'_>,
+    honest: &LogicalResult,
+    also: impl Fn(&VerifiedResponse<'_>) -> Result<(), TestCaseError>,
+) -> Result<(), TestCaseError> {
+    let don = RelayDon::new(n, f, seed);
+    let scenario = Scenario::random(n, faulty, drop, seed);
+    let sim = don.run(params, honest, &scenario).unwrap();
+    let verifier = Verifier::new(don.config().unwrap());
+    if let Verdict::Accept(v) = verifier.verify(params, sim.body.as_bytes()) {
+        prop_assert_eq!(*v.hash(), sim.honest_hash);
+        let honest_keys = honest_nodes(&don, &scenario);
+        prop_assert!(v.signers().any(|k| honest_keys.contains(k)));
+        prop_assert!(v.signer_count() > f);
+        also(&v)?;
+    }
+    Ok(())
+}
+
+/// Liveness: whenever at least F+1 honest responses reach the body, the
+/// honest result is accepted, whatever the faulty nodes add.
+fn liveness(
+    (n, f, faulty, drop, seed): Run,
+    params: &RequestParams<'_>,
+    honest: &LogicalResult,
+) -> Result<(), TestCaseError> {
+    let don = RelayDon::new(n, f, seed);
+    let scenario = Scenario::random(n, faulty, drop, seed);
+    let sim = don.run(params, honest, &scenario).unwrap();
+    let verifier = Verifier::new(don.config().unwrap());
+    if sim.honest_in_body > f {
+        match verifier.verify(params, sim.body.as_bytes()) {
+            Verdict::Accept(v) => {
+                prop_assert_eq!(*v.hash(), sim.honest_hash);
+                prop_assert!(v.signer_count() >= sim.honest_in_body);
+            }
+            Verdict::Reject(e) => prop_assert!(false, "rejected {}: {e}", e.reason()),
+        }
+    }
+    Ok(())
+}
+
+/// Determinism: any order of the bundle gives the same verdict, hash and
+/// signers.
+fn determinism(
+    (n, f, faulty, drop, seed): Run,
+    other_order: u64,
+    params: &RequestParams<'_>,
+    honest: &LogicalResult,
+) -> Result<(), TestCaseError> {
+    let don = RelayDon::new(n, f, seed);
+    let verifier = Verifier::new(don.config().unwrap());
+    let a = Scenario::random(n, faulty, drop, seed);
+    let mut b = a.clone();
+    b.gateway.shuffle = Some(other_order);
+    let (sa, sb) = (
+        don.run(params, honest, &a).unwrap(),
+        don.run(params, honest, &b).unwrap(),
+    );
+    let summary = |body: &str| match verifier.verify(params, body.as_bytes()) {
+        Verdict::Accept(v) => Ok((*v.hash(), v.signers().copied().collect::<Vec<_>>())),
+        Verdict::Reject(e) => Err(e.reason()),
+    };
+    prop_assert_eq!(summary(&sa.body), summary(&sb.body));
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(CASES * SIZES.len() as u32))]
 
-    /// With at most F faulty nodes, whatever they and the gateway do, an
-    /// accepted result is the honest one and an honest node signed it.
     #[test]
-    fn safety((n, f, faulty, drop, seed, secrets) in setup(), honest in any::<bool>().prop_flat_map(honest_result)) {
+    fn safety_on_any_honest_result(run in setup(), honest in any::<bool>().prop_flat_map(honest_result)) {
         let params = params(matches!(honest, LogicalResult::Secrets(_)));
-        let _ = secrets;
-        let don = RelayDon::new(n, f, seed);
-        let scenario = Scenario::random(n, faulty, drop, seed);
-        let sim = don.run(&params, &honest, &scenario).unwrap();
-        let verifier = Verifier::new(don.config().unwrap());
-        if let Verdict::Accept(v) = verifier.verify(&params, sim.body.as_bytes()) {
-            prop_assert_eq!(*v.hash(), sim.honest_hash);
-            let honest_keys = honest_nodes(&don, &scenario);
-            prop_assert!(v.signers().any(|k| honest_keys.contains(k)));
-            prop_assert!(v.signer_count() > f);
-        }
+        safety(run, &params, &honest, |_| Ok(()))?;
     }
 
-    /// Whenever at least F+1 honest responses reach the body, the honest
-    /// result is accepted, whatever the faulty nodes add.
     #[test]
-    fn liveness((n, f, faulty, drop, seed, secrets) in setup()) {
-        let params = params(secrets);
+    fn liveness_on_both_methods(run in setup(), secrets in any::<bool>()) {
         let honest = if secrets {
             LogicalResult::Secrets(Some(vec![entry("TOKEN", "ops", "Y3Q=", Some(vec!["czE=".into()]))]))
         } else {
             LogicalResult::Capability { payload: "cG9uZw==".into(), error: String::new() }
         };
-        let don = RelayDon::new(n, f, seed);
-        let scenario = Scenario::random(n, faulty, drop, seed);
-        let sim = don.run(&params, &honest, &scenario).unwrap();
-        let verifier = Verifier::new(don.config().unwrap());
-        let verdict = verifier.verify(&params, sim.body.as_bytes());
-        if sim.honest_in_body > f {
-            match verdict {
-                Verdict::Accept(v) => {
-                    prop_assert_eq!(*v.hash(), sim.honest_hash);
-                    prop_assert!(v.signer_count() >= sim.honest_in_body);
-                }
-                Verdict::Reject(e) => prop_assert!(false, "rejected {}: {e}", e.reason()),
-            }
-        }
+        liveness(run, &params(secrets), &honest)?;
     }
 
-    /// Any order of the bundle gives the same verdict, hash and signers.
     #[test]
-    fn determinism((n, f, faulty, drop, seed, secrets) in setup(), other_order in any::<u64>()) {
-        let params = params(secrets);
+    fn determinism_on_both_methods(run in setup(), secrets in any::<bool>(), other_order in any::<u64>()) {
         let honest = if secrets {
             LogicalResult::Secrets(None)
         } else {
             LogicalResult::Capability { payload: String::new(), error: "boom".into() }
         };
-        let don = RelayDon::new(n, f, seed);
-        let verifier = Verifier::new(don.config().unwrap());
-        let a = Scenario::random(n, faulty, drop, seed);
-        let mut b = a.clone();
-        b.gateway.shuffle = Some(other_order);
-        let (sa, sb) = (don.run(&params, &honest, &a).unwrap(), don.run(&params, &honest, &b).unwrap());
-        let summary = |body: &str| match verifier.verify(&params, body.as_bytes()) {
-            Verdict::Accept(v) => Ok((*v.hash(), v.signers().copied().collect::<Vec<_>>())),
-            Verdict::Reject(e) => Err(e.reason()),
-        };
-        prop_assert_eq!(summary(&sa.body), summary(&sb.body));
+        determinism(run, other_order, &params(secrets), &honest)?;
     }
 
     /// Every envelope shape the shim writes parses and verifies.
@@ -193,63 +223,28 @@ fn report(seed: u64) -> LogicalResult {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(CASES * SIZES.len() as u32 / 2))]
 
-    /// Safety on reports: grouping never admits a report no honest node sent.
+    /// Grouping never admits a report no honest node sent, and the verified
+    /// result is one node's own answer, as it was signed.
     #[test]
-    fn report_safety((n, f, faulty, drop, seed, _secrets) in setup()) {
+    fn report_safety(run in setup()) {
         let params = params(false);
-        let honest = report(seed);
-        let don = RelayDon::new(n, f, seed);
-        let scenario = Scenario::random(n, faulty, drop, seed);
-        let sim = don.run(&params, &honest, &scenario).unwrap();
-        let verifier = Verifier::new(don.config().unwrap());
-        if let Verdict::Accept(v) = verifier.verify(&params, sim.body.as_bytes()) {
-            prop_assert_eq!(*v.hash(), sim.honest_hash);
-            let honest_keys = honest_nodes(&don, &scenario);
-            prop_assert!(v.signers().any(|k| honest_keys.contains(k)));
-            // The verified result is one node's own answer, as it was signed.
+        safety(run, &params, &report(run.4), |v| {
             let payload = v.capability().unwrap().payload.as_str().unwrap();
             let as_sent = format!(r#"{{"payload":"{payload}"}}"#);
             prop_assert_eq!(relay_verifier::canonical_hash(&params, as_sent.as_bytes()).unwrap(), *v.signature_hash());
-        }
+            Ok(())
+        })?;
     }
 
-    /// Liveness on reports: F+1 honest answers, each with different OCR
-    /// signatures, are accepted, whatever the faulty nodes add.
+    /// F+1 honest answers, each with different OCR signatures, are accepted.
     #[test]
-    fn report_liveness((n, f, faulty, drop, seed, _secrets) in setup()) {
-        let params = params(false);
-        let honest = report(seed);
-        let don = RelayDon::new(n, f, seed);
-        let scenario = Scenario::random(n, faulty, drop, seed);
-        let sim = don.run(&params, &honest, &scenario).unwrap();
-        let verifier = Verifier::new(don.config().unwrap());
-        if sim.honest_in_body > f {
-            match verifier.verify(&params, sim.body.as_bytes()) {
-                Verdict::Accept(v) => {
-                    prop_assert_eq!(*v.hash(), sim.honest_hash);
-                    prop_assert!(v.signer_count() >= sim.honest_in_body);
-                }
-                Verdict::Reject(e) => prop_assert!(false, "rejected {}: {e}", e.reason()),
-            }
-        }
+    fn report_liveness(run in setup()) {
+        liveness(run, &params(false), &report(run.4))?;
     }
 
-    /// Determinism on reports: any order of the bundle, same verdict.
     #[test]
-    fn report_determinism((n, f, faulty, drop, seed, _secrets) in setup(), other_order in any::<u64>()) {
-        let params = params(false);
-        let honest = report(seed);
-        let don = RelayDon::new(n, f, seed);
-        let verifier = Verifier::new(don.config().unwrap());
-        let a = Scenario::random(n, faulty, drop, seed);
-        let mut b = a.clone();
-        b.gateway.shuffle = Some(other_order);
-        let (sa, sb) = (don.run(&params, &honest, &a).unwrap(), don.run(&params, &honest, &b).unwrap());
-        let summary = |body: &str| match verifier.verify(&params, body.as_bytes()) {
-            Verdict::Accept(v) => Ok((*v.hash(), v.signers().copied().collect::<Vec<_>>())),
-            Verdict::Reject(e) => Err(e.reason()),
-        };
-        prop_assert_eq!(summary(&sa.body), summary(&sb.body));
+    fn report_determinism(run in setup(), other_order in any::<u64>()) {
+        determinism(run, other_order, &params(false), &report(run.4))?;
     }
 }
 
