@@ -120,33 +120,29 @@ pub(crate) enum Counted {
     Equivocation(usize),
 }
 
-/// Room for the tally of up to `N` configured signers: two hashes each
-/// (rule 3), so `N × 40 × 2` bytes of groups and `N × 24` of votes. The
-/// verifier picks the smallest `N` that holds its signer set, which keeps
-/// the stack of a small DON's verification small.
-pub(crate) struct TallyStorage<const N: usize> {
-    groups: [[Group; HASHES_PER_SIGNER]; N],
-    votes: [[Vote; HASHES_PER_SIGNER]; N],
+/// Runs `f` over an empty tally with room for `signers` configured signers:
+/// two hashes each (rule 3), so `N × 40 × 2` bytes of groups and `N × 24`
+/// of votes, for `N` the smallest of 8, 16, 32 and 64 that holds them. A DON
+/// of 8 thus needs 0.8 KiB of stack for it, one of 64 needs 6.5 KiB. Both
+/// doors (relay responses, compute batches) size theirs here.
+pub(crate) fn with_tally<R>(signers: usize, f: impl FnOnce(QuorumTally<'_>) -> R) -> R {
+    match signers {
+        0..=8 => with_storage::<8, R>(f),
+        9..=16 => with_storage::<16, R>(f),
+        17..=32 => with_storage::<32, R>(f),
+        _ => with_storage::<MAX_SIGNERS, R>(f),
+    }
 }
 
-impl<const N: usize> TallyStorage<N> {
-    pub fn new() -> Self {
-        debug_assert!(N <= MAX_SIGNERS);
-        TallyStorage {
-            groups: [[Group::default(); HASHES_PER_SIGNER]; N],
-            votes: [[Vote::NONE; HASHES_PER_SIGNER]; N],
-        }
-    }
-
-    /// An empty tally over this storage, for signer positions below `N`.
-    pub fn tally(&mut self) -> QuorumTally<'_> {
-        QuorumTally {
-            groups: &mut self.groups,
-            used: 0,
-            votes: &mut self.votes,
-            equivocators: SignerMask::default(),
-        }
-    }
+/// The storage in a frame of its own, which only its size class pays for.
+#[inline(never)]
+fn with_storage<const N: usize, R>(f: impl FnOnce(QuorumTally<'_>) -> R) -> R {
+    debug_assert!(N <= MAX_SIGNERS);
+    // Two local arrays, each built in place: a struct holding them is built
+    // in a temporary and moved, which costs its size again in stack.
+    let mut groups = [[Group::default(); HASHES_PER_SIGNER]; N];
+    let mut votes = [[Vote::NONE; HASHES_PER_SIGNER]; N];
+    f(QuorumTally::over(&mut groups, &mut votes))
 }
 
 /// Counted signers grouped by hash, in borrowed fixed storage (bounded by
@@ -159,7 +155,20 @@ pub(crate) struct QuorumTally<'t> {
     equivocators: SignerMask,
 }
 
-impl QuorumTally<'_> {
+impl<'t> QuorumTally<'t> {
+    /// An empty tally over `groups` and `votes`, which must be empty.
+    fn over(
+        groups: &'t mut [[Group; HASHES_PER_SIGNER]],
+        votes: &'t mut [[Vote; HASHES_PER_SIGNER]],
+    ) -> Self {
+        QuorumTally {
+            groups,
+            used: 0,
+            votes,
+            equivocators: SignerMask::default(),
+        }
+    }
+
     fn group(&self, slot: usize) -> Option<&Group> {
         self.groups
             .get(slot / HASHES_PER_SIGNER)?
@@ -342,6 +351,25 @@ fn rank(a: &Group, b: &Group) -> core::cmp::Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The storage of [`with_storage`], for tests that keep a tally around.
+    struct TallyStorage<const N: usize> {
+        groups: [[Group; HASHES_PER_SIGNER]; N],
+        votes: [[Vote; HASHES_PER_SIGNER]; N],
+    }
+
+    impl<const N: usize> TallyStorage<N> {
+        fn new() -> Self {
+            TallyStorage {
+                groups: [[Group::default(); HASHES_PER_SIGNER]; N],
+                votes: [[Vote::NONE; HASHES_PER_SIGNER]; N],
+            }
+        }
+
+        fn tally(&mut self) -> QuorumTally<'_> {
+            QuorumTally::over(&mut self.groups, &mut self.votes)
+        }
+    }
 
     fn h(b: u8) -> CanonicalHash {
         CanonicalHash::from_bytes([b; 32])

@@ -75,9 +75,6 @@ pub struct Workspace<const ENTRIES: usize = 64, const SHARES: usize = 64> {
 
 impl<const ENTRIES: usize, const SHARES: usize> Workspace<ENTRIES, SHARES> {
     /// An empty workspace.
-    // Inlined so that the array is built where it lives, not built and
-    // then moved (a second 3.5 KiB on the stack for the default size).
-    #[inline(always)]
     pub fn new() -> Self {
         Workspace {
             entries: [EntrySpan::default(); ENTRIES],
@@ -103,6 +100,19 @@ impl<const E: usize, const S: usize> Default for Workspace<E, S> {
 pub(crate) struct Scratch<'w> {
     pub entries: &'w mut [EntrySpan],
     pub shares: &'w mut [Span],
+}
+
+/// Runs `f` with the room of the default `Workspace<64, 64>`, as two local
+/// arrays built in place: a `Workspace` local is built in a temporary and
+/// moved, which costs its 3.5 KiB of stack twice.
+#[inline(always)]
+pub(crate) fn with_default_scratch<R>(f: impl FnOnce(Scratch<'_>) -> R) -> R {
+    let mut entries = [EntrySpan::default(); 64];
+    let mut shares = [Span::default(); 64];
+    f(Scratch {
+        entries: &mut entries,
+        shares: &mut shares,
+    })
 }
 
 /// A result that parsed but does not fit the workspace.

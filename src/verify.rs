@@ -6,7 +6,7 @@ use core::fmt;
 use base64::Engine as _;
 use ed25519_compact::{PublicKey, Signature};
 
-use crate::config::{Config, SignerSet, MAX_SIGNERS};
+use crate::config::{Config, SignerSet};
 use crate::envelope::{self, Candidate, ResponseFields, Responses, Shape};
 use crate::error::{Error, Expected, Malformed, NoQuorum};
 use crate::hash::{self, CanonicalHash};
@@ -14,7 +14,7 @@ use crate::json::Lexer;
 use crate::params::{Method, RequestParams, SecretId};
 use crate::postcheck::{self, PostCheckError, SecretsOrder};
 use crate::proto::Report;
-use crate::quorum::{Admission, Counted, QuorumTally, SignerMask, TallyStorage};
+use crate::quorum::{self, Admission, Counted, QuorumTally, SignerMask};
 use crate::result::{self, CapabilityResult, OverCapacity, SecretEntries, Workspace};
 use crate::text::Text;
 
@@ -307,8 +307,9 @@ impl Verifier {
     /// Verifies `body` for a request with `params`, with the default
     /// workspace (64 entries per secrets result, 64 shares per entry).
     pub fn verify<'a>(&'a self, params: &'a RequestParams<'a>, body: &'a [u8]) -> Verdict<'a> {
-        let mut workspace = Workspace::<64, 64>::new();
-        self.verify_in(params, body, &mut workspace)
+        result::with_default_scratch(|scratch| {
+            self.verify_scratch(params, body, scratch, |_| {}, verify_one)
+        })
     }
 
     /// [`Verifier::verify`] with a caller-sized workspace.
@@ -361,59 +362,35 @@ impl Verifier {
         trace: impl FnMut(CandidateTrace),
         check: impl FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,
     ) -> Verdict<'a> {
-        match self.run(params, body, workspace, trace, check) {
+        self.verify_scratch(params, body, workspace.slices(), trace, check)
+    }
+
+    /// The pass over erased workspace sizes, so that one copy of it serves
+    /// every workspace; the tally is sized by the signer set (quorum.rs).
+    fn verify_scratch<'a>(
+        &'a self,
+        params: &'a RequestParams<'a>,
+        body: &'a [u8],
+        scratch: result::Scratch<'_>,
+        trace: impl FnMut(CandidateTrace),
+        check: impl FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,
+    ) -> Verdict<'a> {
+        let signers = self.config.signers().len();
+        match quorum::with_tally(signers, |tally| {
+            self.run_tally(params, body, scratch, tally, trace, check)
+        }) {
             Ok(v) => Verdict::Accept(v),
             Err(e) => Verdict::Reject(e),
         }
     }
 
-    /// The tally's storage is sized by the signer set (two hashes per
-    /// signer, rule 3): a DON of 8 needs 0.8 KiB of stack for it, one of 64
-    /// needs 6.5 KiB. One size class per power of two from 8.
-    fn run<'a, const E: usize, const S: usize, T, C>(
-        &'a self,
-        params: &'a RequestParams<'a>,
-        body: &'a [u8],
-        workspace: &mut Workspace<E, S>,
-        trace: T,
-        check: C,
-    ) -> Result<VerifiedResponse<'a>, Error>
-    where
-        T: FnMut(CandidateTrace),
-        C: FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,
-    {
-        match self.config.signers().len() {
-            0..=8 => self.run_sized::<8, E, S, T, C>(params, body, workspace, trace, check),
-            9..=16 => self.run_sized::<16, E, S, T, C>(params, body, workspace, trace, check),
-            17..=32 => self.run_sized::<32, E, S, T, C>(params, body, workspace, trace, check),
-            _ => self.run_sized::<MAX_SIGNERS, E, S, T, C>(params, body, workspace, trace, check),
-        }
-    }
-
-    #[inline(never)]
-    fn run_sized<'a, const N: usize, const E: usize, const S: usize, T, C>(
-        &'a self,
-        params: &'a RequestParams<'a>,
-        body: &'a [u8],
-        workspace: &mut Workspace<E, S>,
-        trace: T,
-        check: C,
-    ) -> Result<VerifiedResponse<'a>, Error>
-    where
-        T: FnMut(CandidateTrace),
-        C: FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,
-    {
-        let mut storage = TallyStorage::<N>::new();
-        self.run_tally(params, body, workspace, storage.tally(), trace, check)
-    }
-
     /// The one pass: parse, hash, check each candidate once, tally, decide.
     #[inline(never)]
-    fn run_tally<'a, const E: usize, const S: usize, T, C>(
+    fn run_tally<'a, T, C>(
         &'a self,
         params: &'a RequestParams<'a>,
         body: &'a [u8],
-        workspace: &mut Workspace<E, S>,
+        mut scratch: result::Scratch<'_>,
         tally: QuorumTally<'_>,
         trace: T,
         check: C,
@@ -450,7 +427,6 @@ impl Verifier {
             trace,
             check,
         };
-        let mut scratch = workspace.slices();
         let bundle = match shape {
             Shape::Bundle(at) => {
                 let mut responses = Responses::new(body, at)?;

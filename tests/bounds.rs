@@ -246,12 +246,23 @@ pub fn prepare(cases: &[Case]) -> Vec<Prepared<'_>> {
 }
 
 /// Verification alone, and reading its result.
-#[inline(never)]
 pub fn run_prepared(p: &Prepared<'_>) -> Outcome {
     match &p.params {
-        Some(params) => read(p.verifier.verify(params, p.body)),
-        None => read_compute(p.verifier.verify_compute(p.body)),
+        Some(params) => run_relay(&p.verifier, params, p.body),
+        None => run_compute(&p.verifier, p.body),
     }
+}
+
+// One frame per door, as an enclave calls one of them: neither holds the
+// other's verdict.
+#[inline(never)]
+fn run_relay(verifier: &Verifier, params: &RequestParams<'_>, body: &[u8]) -> Outcome {
+    read(verifier.verify(params, body))
+}
+
+#[inline(never)]
+fn run_compute(verifier: &Verifier, body: &[u8]) -> Outcome {
+    read_compute(verifier.verify_compute(body))
 }
 
 /// One canonical hash: parameters and result text.
@@ -296,6 +307,7 @@ fn vector_cases() -> Vec<Case> {
     files
         .iter()
         .flat_map(|file| file["verify_cases"].as_array().expect("verify_cases"))
+        .filter(|c| std::env::var("RV_ONLY").map_or(true, |o| str_of(c, "name").starts_with(&o)))
         .map(|c| Case {
             name: str_of(c, "name").to_owned(),
             keys: c["signers"]
