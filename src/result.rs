@@ -102,6 +102,16 @@ pub(crate) struct Scratch<'w> {
     pub shares: &'w mut [Span],
 }
 
+impl Scratch<'static> {
+    /// No room: enough for a capability result, which indexes nothing.
+    pub fn empty() -> Self {
+        Scratch {
+            entries: &mut [],
+            shares: &mut [],
+        }
+    }
+}
+
 /// Runs `f` with the room of the default `Workspace<64, 64>`, as two local
 /// arrays built in place: a `Workspace` local is built in a temporary and
 /// moved, which costs its 3.5 KiB of stack twice.

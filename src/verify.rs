@@ -15,7 +15,7 @@ use crate::params::{Method, RequestParams, SecretId};
 use crate::postcheck::{self, PostCheckError, SecretsOrder};
 use crate::proto::Report;
 use crate::quorum::{self, Admission, Counted, QuorumTally, SignerMask};
-use crate::result::{self, CapabilityResult, OverCapacity, SecretEntries, Workspace};
+use crate::result::{self, CapabilityResult, OverCapacity, Scratch, SecretEntries, Workspace};
 use crate::text::Text;
 
 /// Largest body accepted (offsets are kept in 32 bits).
@@ -307,8 +307,25 @@ impl Verifier {
     /// Verifies `body` for a request with `params`, with the default
     /// workspace (64 entries per secrets result, 64 shares per entry).
     pub fn verify<'a>(&'a self, params: &'a RequestParams<'a>, body: &'a [u8]) -> Verdict<'a> {
+        match params {
+            // A capability result indexes nothing: it needs no workspace,
+            // and its verification none of the stack one takes.
+            RequestParams::Capability(_) => {
+                self.verify_scratch(params, body, Scratch::empty(), no_trace, verify_one)
+            }
+            RequestParams::Secrets(_) => self.verify_default_workspace(params, body),
+        }
+    }
+
+    /// [`Verifier::verify`] with the default workspace, in a frame of its own.
+    #[inline(never)]
+    fn verify_default_workspace<'a>(
+        &'a self,
+        params: &'a RequestParams<'a>,
+        body: &'a [u8],
+    ) -> Verdict<'a> {
         result::with_default_scratch(|scratch| {
-            self.verify_scratch(params, body, scratch, |_| {}, verify_one)
+            self.verify_scratch(params, body, scratch, no_trace, verify_one)
         })
     }
 
@@ -319,7 +336,7 @@ impl Verifier {
         body: &'a [u8],
         workspace: &mut Workspace<E, S>,
     ) -> Verdict<'a> {
-        self.verify_traced(params, body, workspace, |_| {})
+        self.verify_traced(params, body, workspace, no_trace)
     }
 
     /// [`Verifier::verify_in`], reporting what became of every candidate
@@ -371,7 +388,7 @@ impl Verifier {
         &'a self,
         params: &'a RequestParams<'a>,
         body: &'a [u8],
-        scratch: result::Scratch<'_>,
+        scratch: Scratch<'_>,
         trace: impl FnMut(CandidateTrace),
         check: impl FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,
     ) -> Verdict<'a> {
@@ -390,7 +407,7 @@ impl Verifier {
         &'a self,
         params: &'a RequestParams<'a>,
         body: &'a [u8],
-        mut scratch: result::Scratch<'_>,
+        mut scratch: Scratch<'_>,
         tally: QuorumTally<'_>,
         trace: T,
         check: C,
@@ -477,7 +494,7 @@ fn signature_hash_at(
     params: &RequestParams<'_>,
     body: &[u8],
     result_at: Option<usize>,
-    scratch: &mut result::Scratch<'_>,
+    scratch: &mut Scratch<'_>,
 ) -> Option<CanonicalHash> {
     let (doc, at): (&[u8], usize) = match result_at {
         Some(at) => (body, at),
@@ -513,7 +530,7 @@ where
         fields: &ResponseFields,
         index: usize,
         depth: usize,
-        scratch: &mut result::Scratch<'_>,
+        scratch: &mut Scratch<'_>,
     ) -> Result<(), Malformed> {
         self.stats.responses = self.stats.responses.saturating_add(1);
         // Rule 1 reads (and shape-checks) every result; the hash itself is
@@ -632,7 +649,7 @@ impl Hashes {
         params: &RequestParams<'_>,
         doc: &[u8],
         read: &hash::ReadResult<'_>,
-        scratch: &mut result::Scratch<'_>,
+        scratch: &mut Scratch<'_>,
     ) -> Self {
         let signature = hash::hash_read(params, doc, read, scratch);
         let group = hash::group_hash(params, read).unwrap_or(signature);
@@ -742,6 +759,10 @@ fn decode_exact<const N: usize>(text: &Text<'_>) -> Result<[u8; N], SkipCause> {
         .and_then(|b| <[u8; N]>::try_from(b).ok())
         .ok_or(SkipCause::WrongLength)
 }
+
+/// The trace of the untraced entry points: one function (not a closure per
+/// caller), so that they share one copy of the pass.
+fn no_trace(_: CandidateTrace) {}
 
 /// One ed25519 verification of the §5 payload under `signer`.
 fn verify_one(signer: &[u8; 32], signature: &[u8; 64], hash: &CanonicalHash) -> bool {
