@@ -398,7 +398,9 @@ impl Verifier {
         // check (entry rules are checked as the pass reaches them).
         Lexer::document(body)?;
         let signers = self.config().signers().len();
-        quorum::with_tally(signers, |tally| self.compute_tally(body, tally, trace, trial))
+        quorum::with_tally(signers, |tally| {
+            self.compute_tally(body, tally, trace, trial)
+        })
     }
 
     /// The pass over the entries of a syntactically valid batch.
