@@ -280,12 +280,17 @@ impl<'t> QuorumTally<'t> {
         withdrawn
     }
 
+    /// The group that rules 4 and 5 rank first among those with at least
+    /// `threshold` signers, with its slot (one copy for `winner` and `leader`).
+    fn best(&self, threshold: usize) -> Option<(usize, &Group)> {
+        self.groups()
+            .filter(|(_, g)| g.signers.count() >= threshold)
+            .min_by(|(_, a), (_, b)| rank(a, b))
+    }
+
     /// Rules 4 and 5: the winning hash, if any reaches `threshold`.
     pub fn winner(&self, threshold: usize) -> Option<Winner> {
-        let (slot, group) = self
-            .groups()
-            .filter(|(_, g)| g.signers.count() >= threshold)
-            .min_by(|(_, a), (_, b)| rank(a, b))?;
+        let (slot, group) = self.best(threshold)?;
         // The earliest response among the votes that still count.
         let first = group
             .signers
@@ -333,10 +338,8 @@ impl<'t> QuorumTally<'t> {
     /// The hash rules 4 and 5 would pick if the threshold were one, with
     /// its signer count: for the no-quorum diagnosis.
     pub fn leader(&self) -> Option<(CanonicalHash, usize)> {
-        self.groups()
-            .map(|(_, g)| g)
-            .min_by(|a, b| rank(a, b))
-            .map(|g| (g.hash, g.signers.count()))
+        // Every group in `groups()` has a signer: a threshold of one.
+        self.best(1).map(|(_, g)| (g.hash, g.signers.count()))
     }
 }
 

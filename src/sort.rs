@@ -38,8 +38,12 @@ impl<T, F: FnMut(&T, &T) -> Ordering> Heap for Slice<'_, T, F> {
     }
 
     fn swap(&mut self, a: usize, b: usize) {
-        if a < self.v.len() && b < self.v.len() {
-            self.v.swap(a, b);
+        // Two disjoint borrows rather than `<[T]>::swap`, which may overlap
+        // and so costs a `memmove` (1.5 KiB of flash on `thumbv7em`).
+        let (lo, hi) = (a.min(b), a.max(b));
+        let (left, right) = self.v.split_at_mut(hi.min(self.v.len()));
+        if let (Some(x), Some(y)) = (left.get_mut(lo), right.first_mut()) {
+            core::mem::swap(x, y);
         }
     }
 }
