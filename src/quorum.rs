@@ -61,28 +61,42 @@ struct Group {
 }
 
 /// One counted vote of a signer: which group, carried by which response.
-/// (No `Option`: a sentinel slot keeps the tally 512 bytes smaller.)
+/// (No `Option`: a sentinel keeps the tally 512 bytes smaller; and with
+/// "no vote" all zeros, as `Group`'s default, an empty tally is one memset,
+/// which keeps each of the four storage sizes' code small.)
 #[derive(Clone, Copy, Debug)]
 struct Vote {
-    /// Group slot, or [`NO_VOTE`].
-    slot: u8,
+    /// Group slot plus one; 0 for no vote.
+    group: u8,
     response: u32,
     /// Where that response's result stands in the body (`u32::MAX`: none).
     result_at: u32,
 }
 
 const NO_RESULT: u32 = u32::MAX;
-const NO_VOTE: u8 = u8::MAX;
+
+/// A signer's empty group and vote slots, as constants: all zeros, which
+/// an empty tally of any size fills with one memset.
+const NO_GROUPS: [Group; HASHES_PER_SIGNER] = [Group {
+    hash: CanonicalHash::from_bytes([0; 32]),
+    signers: SignerMask(0),
+}; HASHES_PER_SIGNER];
+const NO_VOTES: [Vote; HASHES_PER_SIGNER] = [Vote::NONE; HASHES_PER_SIGNER];
 
 impl Vote {
     const NONE: Vote = Vote {
-        slot: NO_VOTE,
+        group: 0,
         response: 0,
-        result_at: NO_RESULT,
+        result_at: 0,
     };
 
+    /// The group slot voted for, if this is a vote.
+    fn slot(&self) -> Option<usize> {
+        usize::from(self.group).checked_sub(1)
+    }
+
     fn is_some(&self) -> bool {
-        self.slot != NO_VOTE
+        self.slot().is_some()
     }
 }
 
@@ -140,8 +154,8 @@ fn with_storage<const N: usize, R>(f: impl FnOnce(QuorumTally<'_>) -> R) -> R {
     debug_assert!(N <= MAX_SIGNERS);
     // Two local arrays, each built in place: a struct holding them is built
     // in a temporary and moved, which costs its size again in stack.
-    let mut groups = [[Group::default(); HASHES_PER_SIGNER]; N];
-    let mut votes = [[Vote::NONE; HASHES_PER_SIGNER]; N];
+    let mut groups = [NO_GROUPS; N];
+    let mut votes = [NO_VOTES; N];
     f(QuorumTally::over(&mut groups, &mut votes))
 }
 
@@ -257,8 +271,11 @@ impl<'t> QuorumTally<'t> {
         };
         group.signers.insert(signer);
         *vote = Vote {
-            // At most 2 × 64 = 128 slots, so a slot fits below the sentinel.
-            slot: u8::try_from(slot).unwrap_or(NO_VOTE),
+            // At most 2 × 64 = 128 slots, so a slot plus one fits in a u8.
+            group: slot
+                .checked_add(1)
+                .and_then(|g| u8::try_from(g).ok())
+                .unwrap_or(0),
             response: u32::try_from(response).unwrap_or(u32::MAX),
             result_at: result_at
                 .and_then(|a| u32::try_from(a).ok())
@@ -297,7 +314,7 @@ impl<'t> QuorumTally<'t> {
             .iter()
             .filter_map(|s| self.votes.get(usize::from(s)))
             .flat_map(|v| v.iter())
-            .filter(|v| v.is_some() && usize::from(v.slot) == slot)
+            .filter(|v| v.slot() == Some(slot))
             .min_by_key(|v| v.response)?;
         Some(Winner {
             hash: group.hash,
@@ -324,7 +341,7 @@ impl<'t> QuorumTally<'t> {
                 .votes
                 .get(usize::from(s))?
                 .iter()
-                .find(|v| v.is_some() && Some(usize::from(v.slot)) == slot)?;
+                .find(|v| v.is_some() && v.slot() == slot)?;
             let at = (vote.result_at != NO_RESULT).then_some(vote.result_at as usize);
             Some((s, vote.response as usize, at))
         })
