@@ -114,8 +114,10 @@ impl Scratch<'static> {
 
 /// Runs `f` with the room of the default `Workspace<64, 64>`, as two local
 /// arrays built in place: a `Workspace` local is built in a temporary and
-/// moved, which costs its 3.5 KiB of stack twice.
-#[inline(always)]
+/// moved, which costs its 3.5 KiB of stack twice. Out of line, so that the
+/// arrays are on the stack only while `f` runs, not in the caller's frame
+/// through all its other calls.
+#[inline(never)]
 pub(crate) fn with_default_scratch<R>(f: impl FnOnce(Scratch<'_>) -> R) -> R {
     let mut entries = [EntrySpan::default(); 64];
     let mut shares = [Span::default(); 64];
