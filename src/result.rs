@@ -62,8 +62,9 @@ pub(crate) struct EntrySpan {
 const NO_SHARES: u32 = u32::MAX;
 
 /// Scratch space for hashing a secrets result: an index of its entries and
-/// of one entry's shares. Sized by the caller; the default verifier uses
-/// `Workspace<64, 64>` (3.5 KiB of stack).
+/// of one entry's shares. Sized by the caller; [`crate::Verifier::verify`]
+/// uses the room of a `Workspace<64, 64>` (3.5 KiB of stack) for a secrets
+/// request and none for a capability request.
 ///
 /// A response whose result has more entries (or an entry more shares) than
 /// the workspace holds cannot be hashed: its signatures are skipped and

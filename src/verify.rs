@@ -305,7 +305,8 @@ impl Verifier {
     }
 
     /// Verifies `body` for a request with `params`, with the default
-    /// workspace (64 entries per secrets result, 64 shares per entry).
+    /// workspace (64 entries per secrets result, 64 shares per entry; a
+    /// capability result needs none).
     pub fn verify<'a>(&'a self, params: &'a RequestParams<'a>, body: &'a [u8]) -> Verdict<'a> {
         match params {
             // A capability result indexes nothing: it needs no workspace,
