@@ -495,7 +495,7 @@ fn signature_hash_at(
     params: &RequestParams<'_>,
     body: &[u8],
     result_at: Option<usize>,
-    scratch: &mut Scratch<'_>,
+    scratch: &mut result::Scratch<'_>,
 ) -> Option<CanonicalHash> {
     let (doc, at): (&[u8], usize) = match result_at {
         Some(at) => (body, at),
@@ -531,7 +531,7 @@ where
         fields: &ResponseFields,
         index: usize,
         depth: usize,
-        scratch: &mut Scratch<'_>,
+        scratch: &mut result::Scratch<'_>,
     ) -> Result<(), Malformed> {
         self.stats.responses = self.stats.responses.saturating_add(1);
         // Rule 1 reads (and shape-checks) every result; the hash itself is
@@ -650,7 +650,7 @@ impl Hashes {
         params: &RequestParams<'_>,
         doc: &[u8],
         read: &hash::ReadResult<'_>,
-        scratch: &mut Scratch<'_>,
+        scratch: &mut result::Scratch<'_>,
     ) -> Self {
         let signature = hash::hash_read(params, doc, read, scratch);
         let group = hash::group_hash(params, read).unwrap_or(signature);
