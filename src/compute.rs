@@ -15,7 +15,7 @@ use crate::config::{SignerIndex, SignerSet, MAX_SIGNERS};
 use crate::error::{ConfigError, Expected, Malformed};
 use crate::hash::CanonicalHash;
 use crate::json::Lexer;
-use crate::quorum::{Admission, Counted, QuorumTally, SignerMask, TallyStorage};
+use crate::quorum::{self, Admission, Counted, QuorumTally, SignerMask};
 use crate::request::{self, ComputeRequest, RequestCheck};
 use crate::text::Text;
 use crate::verify::{Verifier, MAX_BODY_LEN};
@@ -385,7 +385,7 @@ impl Verifier {
     fn compute_run<'a>(
         &'a self,
         body: &'a [u8],
-        mut trace: impl FnMut(EntryTrace),
+        trace: impl FnMut(EntryTrace),
         trial: &mut impl KeyTrial,
     ) -> Result<VerifiedComputeRequest<'a>, ComputeError> {
         if body.len() > MAX_BODY_LEN {
@@ -397,9 +397,22 @@ impl Verifier {
         // Strict syntax first: a body that is not JSON costs no signature
         // check (entry rules are checked as the pass reaches them).
         Lexer::document(body)?;
+        let signers = self.config().signers().len();
+        quorum::with_tally(signers, |tally| {
+            self.compute_tally(body, tally, trace, trial)
+        })
+    }
+
+    /// The pass over the entries of a syntactically valid batch.
+    #[inline(never)]
+    fn compute_tally<'a>(
+        &'a self,
+        body: &'a [u8],
+        mut tally: QuorumTally<'_>,
+        mut trace: impl FnMut(EntryTrace),
+        trial: &mut impl KeyTrial,
+    ) -> Result<VerifiedComputeRequest<'a>, ComputeError> {
         let set = self.config().signers();
-        let mut storage = TallyStorage::<MAX_SIGNERS>::new();
-        let mut tally = storage.tally();
         let mut stats = ComputeStats::default();
         let mut lx = Lexer::new(body);
         lx.begin_array(Expected::Array)?;

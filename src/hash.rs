@@ -119,7 +119,9 @@ pub fn canonical_hash(
     params: &RequestParams<'_>,
     result_json: &[u8],
 ) -> Result<CanonicalHash, Error> {
-    canonical_hash_in(params, result_json, &mut Workspace::<64, 64>::new())
+    result::with_default_scratch(|scratch| {
+        hash_document(params, result_json, scratch, HashKind::Signature)
+    })
 }
 
 /// [`canonical_hash`] with a caller-sized workspace, for large results.
@@ -128,7 +130,7 @@ pub fn canonical_hash_in<const E: usize, const S: usize>(
     result_json: &[u8],
     workspace: &mut Workspace<E, S>,
 ) -> Result<CanonicalHash, Error> {
-    hash_document(params, result_json, workspace, HashKind::Signature)
+    hash_document(params, result_json, workspace.slices(), HashKind::Signature)
 }
 
 /// The hash a capability result is *grouped* under (PROTOCOL.md §11): the
@@ -159,12 +161,9 @@ pub fn canonical_group_hash(
     params: &RequestParams<'_>,
     result_json: &[u8],
 ) -> Result<CanonicalHash, Error> {
-    hash_document(
-        params,
-        result_json,
-        &mut Workspace::<64, 64>::new(),
-        HashKind::Group,
-    )
+    result::with_default_scratch(|scratch| {
+        hash_document(params, result_json, scratch, HashKind::Group)
+    })
 }
 
 /// Which of a response's two hashes (PROTOCOL.md §11).
@@ -176,10 +175,10 @@ enum HashKind {
     Group,
 }
 
-fn hash_document<const E: usize, const S: usize>(
+fn hash_document(
     params: &RequestParams<'_>,
     result_json: &[u8],
-    workspace: &mut Workspace<E, S>,
+    mut scratch: Scratch<'_>,
     kind: HashKind,
 ) -> Result<CanonicalHash, Error> {
     params.validate()?;
@@ -188,7 +187,6 @@ fn hash_document<const E: usize, const S: usize>(
     // payload close to the cost of SHA-256 itself.
     Lexer::no_byte_order_mark(result_json)?;
     let mut lx = Lexer::new(result_json);
-    let mut scratch = workspace.slices();
     let read = read_result_at(params, result_json, &mut lx, 0, &mut scratch)?;
     lx.end()?;
     let read = read.map_err(|OverCapacity| {

@@ -27,6 +27,9 @@ pub const HASHES_PER_SIGNER: usize = 2;
 pub(crate) struct SignerMask(u64);
 
 impl SignerMask {
+    // Out of line where a 64-bit shift is a dozen instructions (32-bit
+    // targets: 0.2 KiB of flash); a single one on 64-bit hosts.
+    #[cfg_attr(target_pointer_width = "32", inline(never))]
     fn bit(signer: SignerIndex) -> u64 {
         1u64.checked_shl(u32::from(signer)).unwrap_or(0)
     }
@@ -61,28 +64,42 @@ struct Group {
 }
 
 /// One counted vote of a signer: which group, carried by which response.
-/// (No `Option`: a sentinel slot keeps the tally 512 bytes smaller.)
+/// (No `Option`: a sentinel keeps the tally 512 bytes smaller; and with
+/// "no vote" all zeros, as `Group`'s default, an empty tally is one memset,
+/// which keeps each of the four storage sizes' code small.)
 #[derive(Clone, Copy, Debug)]
 struct Vote {
-    /// Group slot, or [`NO_VOTE`].
-    slot: u8,
+    /// Group slot plus one; 0 for no vote.
+    group: u8,
     response: u32,
     /// Where that response's result stands in the body (`u32::MAX`: none).
     result_at: u32,
 }
 
 const NO_RESULT: u32 = u32::MAX;
-const NO_VOTE: u8 = u8::MAX;
+
+/// A signer's empty group and vote slots, as constants: all zeros, which
+/// an empty tally of any size fills with one memset.
+const NO_GROUPS: [Group; HASHES_PER_SIGNER] = [Group {
+    hash: CanonicalHash::from_bytes([0; 32]),
+    signers: SignerMask(0),
+}; HASHES_PER_SIGNER];
+const NO_VOTES: [Vote; HASHES_PER_SIGNER] = [Vote::NONE; HASHES_PER_SIGNER];
 
 impl Vote {
     const NONE: Vote = Vote {
-        slot: NO_VOTE,
+        group: 0,
         response: 0,
-        result_at: NO_RESULT,
+        result_at: 0,
     };
 
+    /// The group slot voted for, if this is a vote.
+    fn slot(&self) -> Option<usize> {
+        usize::from(self.group).checked_sub(1)
+    }
+
     fn is_some(&self) -> bool {
-        self.slot != NO_VOTE
+        self.slot().is_some()
     }
 }
 
@@ -120,33 +137,29 @@ pub(crate) enum Counted {
     Equivocation(usize),
 }
 
-/// Room for the tally of up to `N` configured signers: two hashes each
-/// (rule 3), so `N × 40 × 2` bytes of groups and `N × 24` of votes. The
-/// verifier picks the smallest `N` that holds its signer set, which keeps
-/// the stack of a small DON's verification small.
-pub(crate) struct TallyStorage<const N: usize> {
-    groups: [[Group; HASHES_PER_SIGNER]; N],
-    votes: [[Vote; HASHES_PER_SIGNER]; N],
+/// Runs `f` over an empty tally with room for `signers` configured signers:
+/// two hashes each (rule 3), so `N × 40 × 2` bytes of groups and `N × 24`
+/// of votes, for `N` the smallest of 8, 16, 32 and 64 that holds them. A DON
+/// of 8 thus needs 0.8 KiB of stack for it, one of 64 needs 6.5 KiB. Both
+/// doors (relay responses, compute batches) size theirs here.
+pub(crate) fn with_tally<R>(signers: usize, f: impl FnOnce(QuorumTally<'_>) -> R) -> R {
+    match signers {
+        0..=8 => with_storage::<8, R>(f),
+        9..=16 => with_storage::<16, R>(f),
+        17..=32 => with_storage::<32, R>(f),
+        _ => with_storage::<MAX_SIGNERS, R>(f),
+    }
 }
 
-impl<const N: usize> TallyStorage<N> {
-    pub fn new() -> Self {
-        debug_assert!(N <= MAX_SIGNERS);
-        TallyStorage {
-            groups: [[Group::default(); HASHES_PER_SIGNER]; N],
-            votes: [[Vote::NONE; HASHES_PER_SIGNER]; N],
-        }
-    }
-
-    /// An empty tally over this storage, for signer positions below `N`.
-    pub fn tally(&mut self) -> QuorumTally<'_> {
-        QuorumTally {
-            groups: &mut self.groups,
-            used: 0,
-            votes: &mut self.votes,
-            equivocators: SignerMask::default(),
-        }
-    }
+/// The storage in a frame of its own, which only its size class pays for.
+#[inline(never)]
+fn with_storage<const N: usize, R>(f: impl FnOnce(QuorumTally<'_>) -> R) -> R {
+    debug_assert!(N <= MAX_SIGNERS);
+    // Two local arrays, each built in place: a struct holding them is built
+    // in a temporary and moved, which costs its size again in stack.
+    let mut groups = [NO_GROUPS; N];
+    let mut votes = [NO_VOTES; N];
+    f(QuorumTally::over(&mut groups, &mut votes))
 }
 
 /// Counted signers grouped by hash, in borrowed fixed storage (bounded by
@@ -159,7 +172,20 @@ pub(crate) struct QuorumTally<'t> {
     equivocators: SignerMask,
 }
 
-impl QuorumTally<'_> {
+impl<'t> QuorumTally<'t> {
+    /// An empty tally over `groups` and `votes`, which must be empty.
+    fn over(
+        groups: &'t mut [[Group; HASHES_PER_SIGNER]],
+        votes: &'t mut [[Vote; HASHES_PER_SIGNER]],
+    ) -> Self {
+        QuorumTally {
+            groups,
+            used: 0,
+            votes,
+            equivocators: SignerMask::default(),
+        }
+    }
+
     fn group(&self, slot: usize) -> Option<&Group> {
         self.groups
             .get(slot / HASHES_PER_SIGNER)?
@@ -248,8 +274,11 @@ impl QuorumTally<'_> {
         };
         group.signers.insert(signer);
         *vote = Vote {
-            // At most 2 × 64 = 128 slots, so a slot fits below the sentinel.
-            slot: u8::try_from(slot).unwrap_or(NO_VOTE),
+            // At most 2 × 64 = 128 slots, so a slot plus one fits in a u8.
+            group: slot
+                .checked_add(1)
+                .and_then(|g| u8::try_from(g).ok())
+                .unwrap_or(0),
             response: u32::try_from(response).unwrap_or(u32::MAX),
             result_at: result_at
                 .and_then(|a| u32::try_from(a).ok())
@@ -271,19 +300,24 @@ impl QuorumTally<'_> {
         withdrawn
     }
 
+    /// The group that rules 4 and 5 rank first among those with at least
+    /// `threshold` signers, with its slot (one copy for `winner` and `leader`).
+    fn best(&self, threshold: usize) -> Option<(usize, &Group)> {
+        self.groups()
+            .filter(|(_, g)| g.signers.count() >= threshold)
+            .min_by(|(_, a), (_, b)| rank(a, b))
+    }
+
     /// Rules 4 and 5: the winning hash, if any reaches `threshold`.
     pub fn winner(&self, threshold: usize) -> Option<Winner> {
-        let (slot, group) = self
-            .groups()
-            .filter(|(_, g)| g.signers.count() >= threshold)
-            .min_by(|(_, a), (_, b)| rank(a, b))?;
+        let (slot, group) = self.best(threshold)?;
         // The earliest response among the votes that still count.
         let first = group
             .signers
             .iter()
             .filter_map(|s| self.votes.get(usize::from(s)))
             .flat_map(|v| v.iter())
-            .filter(|v| v.is_some() && usize::from(v.slot) == slot)
+            .filter(|v| v.slot() == Some(slot))
             .min_by_key(|v| v.response)?;
         Some(Winner {
             hash: group.hash,
@@ -310,7 +344,7 @@ impl QuorumTally<'_> {
                 .votes
                 .get(usize::from(s))?
                 .iter()
-                .find(|v| v.is_some() && Some(usize::from(v.slot)) == slot)?;
+                .find(|v| v.is_some() && v.slot() == slot)?;
             let at = (vote.result_at != NO_RESULT).then_some(vote.result_at as usize);
             Some((s, vote.response as usize, at))
         })
@@ -324,10 +358,8 @@ impl QuorumTally<'_> {
     /// The hash rules 4 and 5 would pick if the threshold were one, with
     /// its signer count: for the no-quorum diagnosis.
     pub fn leader(&self) -> Option<(CanonicalHash, usize)> {
-        self.groups()
-            .map(|(_, g)| g)
-            .min_by(|a, b| rank(a, b))
-            .map(|g| (g.hash, g.signers.count()))
+        // Every group in `groups()` has a signer: a threshold of one.
+        self.best(1).map(|(_, g)| (g.hash, g.signers.count()))
     }
 }
 
@@ -342,6 +374,25 @@ fn rank(a: &Group, b: &Group) -> core::cmp::Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The storage of [`with_storage`], for tests that keep a tally around.
+    struct TallyStorage<const N: usize> {
+        groups: [[Group; HASHES_PER_SIGNER]; N],
+        votes: [[Vote; HASHES_PER_SIGNER]; N],
+    }
+
+    impl<const N: usize> TallyStorage<N> {
+        fn new() -> Self {
+            TallyStorage {
+                groups: [[Group::default(); HASHES_PER_SIGNER]; N],
+                votes: [[Vote::NONE; HASHES_PER_SIGNER]; N],
+            }
+        }
+
+        fn tally(&mut self) -> QuorumTally<'_> {
+            QuorumTally::over(&mut self.groups, &mut self.votes)
+        }
+    }
 
     fn h(b: u8) -> CanonicalHash {
         CanonicalHash::from_bytes([b; 32])

@@ -62,8 +62,9 @@ pub(crate) struct EntrySpan {
 const NO_SHARES: u32 = u32::MAX;
 
 /// Scratch space for hashing a secrets result: an index of its entries and
-/// of one entry's shares. Sized by the caller; the default verifier uses
-/// `Workspace<64, 64>` (3.5 KiB of stack).
+/// of one entry's shares. Sized by the caller; [`crate::Verifier::verify`]
+/// uses the room of a `Workspace<64, 64>` (3.5 KiB of stack) for a secrets
+/// request and none for a capability request.
 ///
 /// A response whose result has more entries (or an entry more shares) than
 /// the workspace holds cannot be hashed: its signatures are skipped and
@@ -75,9 +76,6 @@ pub struct Workspace<const ENTRIES: usize = 64, const SHARES: usize = 64> {
 
 impl<const ENTRIES: usize, const SHARES: usize> Workspace<ENTRIES, SHARES> {
     /// An empty workspace.
-    // Inlined so that the array is built where it lives, not built and
-    // then moved (a second 3.5 KiB on the stack for the default size).
-    #[inline(always)]
     pub fn new() -> Self {
         Workspace {
             entries: [EntrySpan::default(); ENTRIES],
@@ -103,6 +101,31 @@ impl<const E: usize, const S: usize> Default for Workspace<E, S> {
 pub(crate) struct Scratch<'w> {
     pub entries: &'w mut [EntrySpan],
     pub shares: &'w mut [Span],
+}
+
+impl Scratch<'static> {
+    /// No room: enough for a capability result, which indexes nothing.
+    pub fn empty() -> Self {
+        Scratch {
+            entries: &mut [],
+            shares: &mut [],
+        }
+    }
+}
+
+/// Runs `f` with the room of the default `Workspace<64, 64>`, as two local
+/// arrays built in place: a `Workspace` local is built in a temporary and
+/// moved, which costs its 3.5 KiB of stack twice. Out of line, so that the
+/// arrays are on the stack only while `f` runs, not in the caller's frame
+/// through all its other calls.
+#[inline(never)]
+pub(crate) fn with_default_scratch<R>(f: impl FnOnce(Scratch<'_>) -> R) -> R {
+    let mut entries = [EntrySpan::default(); 64];
+    let mut shares = [Span::default(); 64];
+    f(Scratch {
+        entries: &mut entries,
+        shares: &mut shares,
+    })
 }
 
 /// A result that parsed but does not fit the workspace.

@@ -6,7 +6,7 @@ use core::fmt;
 use base64::Engine as _;
 use ed25519_compact::{PublicKey, Signature};
 
-use crate::config::{Config, SignerSet, MAX_SIGNERS};
+use crate::config::{Config, SignerSet};
 use crate::envelope::{self, Candidate, ResponseFields, Responses, Shape};
 use crate::error::{Error, Expected, Malformed, NoQuorum};
 use crate::hash::{self, CanonicalHash};
@@ -14,8 +14,8 @@ use crate::json::Lexer;
 use crate::params::{Method, RequestParams, SecretId};
 use crate::postcheck::{self, PostCheckError, SecretsOrder};
 use crate::proto::Report;
-use crate::quorum::{Admission, Counted, QuorumTally, SignerMask, TallyStorage};
-use crate::result::{self, CapabilityResult, OverCapacity, SecretEntries, Workspace};
+use crate::quorum::{self, Admission, Counted, QuorumTally, SignerMask};
+use crate::result::{self, CapabilityResult, OverCapacity, Scratch, SecretEntries, Workspace};
 use crate::text::Text;
 
 /// Largest body accepted (offsets are kept in 32 bits).
@@ -305,10 +305,29 @@ impl Verifier {
     }
 
     /// Verifies `body` for a request with `params`, with the default
-    /// workspace (64 entries per secrets result, 64 shares per entry).
+    /// workspace (64 entries per secrets result, 64 shares per entry; a
+    /// capability result needs none).
     pub fn verify<'a>(&'a self, params: &'a RequestParams<'a>, body: &'a [u8]) -> Verdict<'a> {
-        let mut workspace = Workspace::<64, 64>::new();
-        self.verify_in(params, body, &mut workspace)
+        match params {
+            // A capability result indexes nothing: it needs no workspace,
+            // and its verification none of the stack one takes.
+            RequestParams::Capability(_) => {
+                self.verify_scratch(params, body, Scratch::empty(), no_trace, verify_one)
+            }
+            RequestParams::Secrets(_) => self.verify_default_workspace(params, body),
+        }
+    }
+
+    /// [`Verifier::verify`] with the default workspace, in a frame of its own.
+    #[inline(never)]
+    fn verify_default_workspace<'a>(
+        &'a self,
+        params: &'a RequestParams<'a>,
+        body: &'a [u8],
+    ) -> Verdict<'a> {
+        result::with_default_scratch(|scratch| {
+            self.verify_scratch(params, body, scratch, no_trace, verify_one)
+        })
     }
 
     /// [`Verifier::verify`] with a caller-sized workspace.
@@ -318,7 +337,7 @@ impl Verifier {
         body: &'a [u8],
         workspace: &mut Workspace<E, S>,
     ) -> Verdict<'a> {
-        self.verify_traced(params, body, workspace, |_| {})
+        self.verify_traced(params, body, workspace, no_trace)
     }
 
     /// [`Verifier::verify_in`], reporting what became of every candidate
@@ -361,59 +380,35 @@ impl Verifier {
         trace: impl FnMut(CandidateTrace),
         check: impl FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,
     ) -> Verdict<'a> {
-        match self.run(params, body, workspace, trace, check) {
+        self.verify_scratch(params, body, workspace.slices(), trace, check)
+    }
+
+    /// The pass over erased workspace sizes, so that one copy of it serves
+    /// every workspace; the tally is sized by the signer set (quorum.rs).
+    fn verify_scratch<'a>(
+        &'a self,
+        params: &'a RequestParams<'a>,
+        body: &'a [u8],
+        scratch: Scratch<'_>,
+        trace: impl FnMut(CandidateTrace),
+        check: impl FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,
+    ) -> Verdict<'a> {
+        let signers = self.config.signers().len();
+        match quorum::with_tally(signers, |tally| {
+            self.run_tally(params, body, scratch, tally, trace, check)
+        }) {
             Ok(v) => Verdict::Accept(v),
             Err(e) => Verdict::Reject(e),
         }
     }
 
-    /// The tally's storage is sized by the signer set (two hashes per
-    /// signer, rule 3): a DON of 8 needs 0.8 KiB of stack for it, one of 64
-    /// needs 6.5 KiB. One size class per power of two from 8.
-    fn run<'a, const E: usize, const S: usize, T, C>(
-        &'a self,
-        params: &'a RequestParams<'a>,
-        body: &'a [u8],
-        workspace: &mut Workspace<E, S>,
-        trace: T,
-        check: C,
-    ) -> Result<VerifiedResponse<'a>, Error>
-    where
-        T: FnMut(CandidateTrace),
-        C: FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,
-    {
-        match self.config.signers().len() {
-            0..=8 => self.run_sized::<8, E, S, T, C>(params, body, workspace, trace, check),
-            9..=16 => self.run_sized::<16, E, S, T, C>(params, body, workspace, trace, check),
-            17..=32 => self.run_sized::<32, E, S, T, C>(params, body, workspace, trace, check),
-            _ => self.run_sized::<MAX_SIGNERS, E, S, T, C>(params, body, workspace, trace, check),
-        }
-    }
-
-    #[inline(never)]
-    fn run_sized<'a, const N: usize, const E: usize, const S: usize, T, C>(
-        &'a self,
-        params: &'a RequestParams<'a>,
-        body: &'a [u8],
-        workspace: &mut Workspace<E, S>,
-        trace: T,
-        check: C,
-    ) -> Result<VerifiedResponse<'a>, Error>
-    where
-        T: FnMut(CandidateTrace),
-        C: FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,
-    {
-        let mut storage = TallyStorage::<N>::new();
-        self.run_tally(params, body, workspace, storage.tally(), trace, check)
-    }
-
     /// The one pass: parse, hash, check each candidate once, tally, decide.
     #[inline(never)]
-    fn run_tally<'a, const E: usize, const S: usize, T, C>(
+    fn run_tally<'a, T, C>(
         &'a self,
         params: &'a RequestParams<'a>,
         body: &'a [u8],
-        workspace: &mut Workspace<E, S>,
+        mut scratch: Scratch<'_>,
         tally: QuorumTally<'_>,
         trace: T,
         check: C,
@@ -450,7 +445,6 @@ impl Verifier {
             trace,
             check,
         };
-        let mut scratch = workspace.slices();
         let bundle = match shape {
             Shape::Bundle(at) => {
                 let mut responses = Responses::new(body, at)?;
@@ -766,6 +760,10 @@ fn decode_exact<const N: usize>(text: &Text<'_>) -> Result<[u8; N], SkipCause> {
         .and_then(|b| <[u8; N]>::try_from(b).ok())
         .ok_or(SkipCause::WrongLength)
 }
+
+/// The trace of the untraced entry points: one function (not a closure per
+/// caller), so that they share one copy of the pass.
+fn no_trace(_: CandidateTrace) {}
 
 /// One ed25519 verification of the §5 payload under `signer`.
 fn verify_one(signer: &[u8; 32], signature: &[u8; 64], hash: &CanonicalHash) -> bool {

@@ -21,49 +21,51 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use ed25519_compact::{KeyPair, Seed};
 use relay_verifier::{
-    canonical_hash, canonical_hash_in, Config, Method, RequestParams, SignerSet, Verdict, Verifier,
-    Workspace,
+    canonical_hash, canonical_hash_in, ComputeVerdict, Config, Method, RequestParams, SignerSet,
+    Verdict, Verifier, Workspace,
 };
 use serde_json::Value;
 
 // Stack budgets: bytes of stack below the caller's frame, where the work
 // runs (`with_stack_budget`), so glibc's thread-stack floor and what it
 // and std keep at the top of a thread play no part. Each is the need that
-// `measure_stack_need` found (FUZZING.md, "Stack") plus about 1 KiB.
+// `measure_stack_need` found (FUZZING.md, "Stack") plus about 1 KiB; the
+// public vectors' release bound is issue #11's 16 KiB goal itself.
 
-/// `Verifier::verify` and reading its result, for every public vector
-/// (`verify.json`, `strict/verify.json`, `report/verify.json`; up to 31
-/// signers). Measured: 19,968 B optimised, 35,072 B unoptimised.
+/// `Verifier::verify` (or `verify_compute`) and reading its result, for
+/// every public vector (`verify.json`, `strict/verify.json`,
+/// `report/verify.json`, `compute/compute.json`; up to 31 signers).
+/// Measured: 13,568 B optimised, 29,184 B unoptimised.
 pub const VECTORS_STACK: usize = if cfg!(debug_assertions) {
-    36 * 1024
+    30 * 1024
 } else {
-    21 * 1024
+    16 * 1024
 };
 
 /// The same over every case: vectors, hostile bodies (64 signers agreeing
 /// and equivocating, a 64 × 64 secrets result) and envelope corpus files.
-/// Measured: 23,808 B optimised, 35,072 B unoptimised.
+/// Measured: 17,920 B optimised, 29,184 B unoptimised.
 pub const VERIFY_STACK: usize = if cfg!(debug_assertions) {
-    36 * 1024
+    30 * 1024
 } else {
-    25 * 1024
+    19 * 1024
 };
 
 /// `RequestParams::from_json` for every case's parameters. Measured:
-/// 9,472 B optimised, 33,024 B unoptimised.
+/// 9,728 B optimised, 33,024 B unoptimised.
 pub const PARSE_STACK: usize = if cfg!(debug_assertions) {
     34 * 1024
 } else {
-    10 * 1024
+    11 * 1024
 };
 
 /// `RequestParams::from_json` and `canonical_hash` (its own default
-/// workspace) for every hash case. Measured: 20,992 B optimised,
+/// workspace) for every hash case. Measured: 14,080 B optimised,
 /// 33,024 B unoptimised.
 pub const HASH_STACK: usize = if cfg!(debug_assertions) {
     34 * 1024
 } else {
-    22 * 1024
+    15 * 1024
 };
 
 thread_local! {
@@ -123,7 +125,9 @@ pub struct Case {
     pub name: String,
     pub keys: Vec<Vec<u8>>,
     pub f: usize,
-    pub method: Method,
+    /// The relay request's method; `None` for a batch of signed compute
+    /// requests (`Verifier::verify_compute`, no parameters).
+    pub method: Option<Method>,
     pub params: String,
     pub body: Vec<u8>,
     /// The vector's verdict (`None` for hostile and fuzz bodies).
@@ -174,6 +178,30 @@ fn read(verdict: Verdict<'_>) -> Outcome {
     }
 }
 
+/// Reads an accepted compute batch back as an enclave would: the request
+/// to execute, and every counted entry's key shares.
+fn read_compute(verdict: ComputeVerdict<'_>) -> Outcome {
+    let v = match verdict {
+        ComputeVerdict::Accept(v) => v,
+        ComputeVerdict::Reject(e) => return rejected(e.reason()),
+    };
+    let r = v.request();
+    let mut bytes = v.hash().as_bytes().len() + v.signers().count() + r.request_id().len();
+    bytes += r.public_data().len() + r.app_id().len() + r.version().len();
+    bytes += r.ciphertexts().map(|c| c.len()).sum::<usize>();
+    for e in v.entries() {
+        bytes += e.signer.len();
+        for shares in e.request.encrypted_decryption_key_shares() {
+            bytes += shares.map(|s| s.len()).sum::<usize>();
+        }
+    }
+    Outcome {
+        accept: true,
+        reason: "",
+        result_bytes: bytes,
+    }
+}
+
 /// The library calls an enclave makes for one body: configuration,
 /// parameters, verification, reading the verified result.
 pub fn run_case(case: &Case) -> Outcome {
@@ -183,7 +211,10 @@ pub fn run_case(case: &Case) -> Outcome {
     let Ok(config) = Config::new(set, case.f) else {
         return rejected("invalid_config");
     };
-    let Ok(params) = RequestParams::from_json(case.method, case.params.as_bytes()) else {
+    let Some(method) = case.method else {
+        return read_compute(Verifier::new(config).verify_compute(&case.body));
+    };
+    let Ok(params) = RequestParams::from_json(method, case.params.as_bytes()) else {
         return rejected("invalid_params");
     };
     read(Verifier::new(config).verify(&params, &case.body))
@@ -192,7 +223,8 @@ pub fn run_case(case: &Case) -> Outcome {
 /// A case with its configuration and parameters already built.
 pub struct Prepared<'a> {
     pub verifier: Verifier,
-    pub params: RequestParams<'a>,
+    /// `None`: a compute batch.
+    pub params: Option<RequestParams<'a>>,
     pub body: &'a [u8],
 }
 
@@ -202,9 +234,13 @@ pub fn prepare(cases: &[Case]) -> Vec<Prepared<'_>> {
         .iter()
         .filter_map(|c| {
             let set = SignerSet::from_slices(c.keys.iter().map(Vec::as_slice)).ok()?;
+            let params = match c.method {
+                Some(m) => Some(RequestParams::from_json(m, c.params.as_bytes()).ok()?),
+                None => None,
+            };
             Some(Prepared {
                 verifier: Verifier::new(Config::new(set, c.f).ok()?),
-                params: RequestParams::from_json(c.method, c.params.as_bytes()).ok()?,
+                params,
                 body: &c.body,
             })
         })
@@ -212,9 +248,23 @@ pub fn prepare(cases: &[Case]) -> Vec<Prepared<'_>> {
 }
 
 /// Verification alone, and reading its result.
-#[inline(never)]
 pub fn run_prepared(p: &Prepared<'_>) -> Outcome {
-    read(p.verifier.verify(&p.params, p.body))
+    match &p.params {
+        Some(params) => run_relay(&p.verifier, params, p.body),
+        None => run_compute(&p.verifier, p.body),
+    }
+}
+
+// One frame per door, as an enclave calls one of them: neither holds the
+// other's verdict.
+#[inline(never)]
+fn run_relay(verifier: &Verifier, params: &RequestParams<'_>, body: &[u8]) -> Outcome {
+    read(verifier.verify(params, body))
+}
+
+#[inline(never)]
+fn run_compute(verifier: &Verifier, body: &[u8]) -> Outcome {
+    read_compute(verifier.verify_compute(body))
 }
 
 /// One canonical hash: parameters and result text.
@@ -254,10 +304,17 @@ fn vector_cases() -> Vec<Case> {
         load("verify.json"),
         load("strict/verify.json"),
         load("report/verify.json"),
+        load("compute/compute.json"),
     ];
+    // A measurement aid (`measure_stack_need`); unset, every case.
+    let only = std::env::var("RV_ONLY").ok();
     files
         .iter()
         .flat_map(|file| file["verify_cases"].as_array().expect("verify_cases"))
+        .filter(|c| {
+            only.as_deref()
+                .is_none_or(|o| str_of(c, "name").starts_with(o))
+        })
         .map(|c| Case {
             name: str_of(c, "name").to_owned(),
             keys: c["signers"]
@@ -267,7 +324,7 @@ fn vector_cases() -> Vec<Case> {
                 .map(|k| hex::decode(k.as_str().unwrap_or_default()).expect("hex key"))
                 .collect(),
             f: c["f"].as_u64().expect("f") as usize,
-            method: method_of(c),
+            method: c.get("method").map(|_| method_of(c)),
             params: str_of(c, "params_json").to_owned(),
             body: match c["body_base64"].as_str() {
                 Some(b) => STANDARD.decode(b).expect("base64 body"),
@@ -364,7 +421,7 @@ fn hostile_cases() -> Vec<Case> {
         name: name.to_owned(),
         keys: public.clone(),
         f,
-        method,
+        method: Some(method),
         params: if method == Method::SecretsGet {
             SECRETS_PARAMS
         } else {
@@ -465,7 +522,7 @@ fn fuzz_cases() -> Vec<Case> {
                     name: path.display().to_string(),
                     keys: keys.clone(),
                     f: 1,
-                    method,
+                    method: Some(method),
                     params: first(method.name()),
                     body: body.clone(),
                     accept: None,
@@ -588,7 +645,8 @@ fn with_stack_budget<T: Send>(budget: usize, f: impl FnOnce() -> T + Send) -> T 
 /// Whether a case's parameters parse (and validate).
 #[inline(never)]
 fn parses(case: &Case) -> bool {
-    RequestParams::from_json(case.method, case.params.as_bytes()).is_ok()
+    case.method
+        .is_some_and(|m| RequestParams::from_json(m, case.params.as_bytes()).is_ok())
 }
 
 /// The work whose stack is bounded, each call in a function of its own
@@ -671,7 +729,9 @@ fn stack_probe() {
 /// Bisects, in 256-byte steps (the probe's own frame size), the least stack below the caller that each
 /// work needs, one child process per try (an overflow aborts the process):
 /// `cargo test [--release] --all-features --test bounds -- --ignored
-/// measure_stack_need --nocapture`.
+/// measure_stack_need --nocapture`. `RV_STACK_WORKS` picks the works;
+/// `RV_ONLY=<prefix>` keeps only the public vectors whose name starts so,
+/// to find which case sets a need.
 #[test]
 #[ignore = "a measurement, minutes long"]
 fn measure_stack_need() {

@@ -243,14 +243,16 @@ impl<'t> Cursor<'t> {
             return Some(());
         }
         if self.seekable {
-            let quantum = target / 3;
-            let digit = usize::try_from(quantum.checked_mul(4)?).ok()?;
+            // In `usize`: a 64-bit division costs a kilobyte of flash on
+            // 32-bit targets, and a target past `usize` has no digit anyway.
+            let quantum = usize::try_from(target).ok()? / 3;
+            let digit = quantum.checked_mul(4)?;
             if let Chars::Plain { at, .. } = &mut self.chars {
                 *at = digit;
             }
             self.at = 0;
             self.len = 0;
-            self.pos = quantum * 3;
+            self.pos = (quantum as u64) * 3;
             self.state = State::Open;
         } else if target < self.pos {
             self.chars = Self::chars_of(self.text);

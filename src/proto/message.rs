@@ -277,31 +277,40 @@ const TAIL: usize = REPORT_NAME.len() + 1;
 struct NameTail {
     ring: [u8; TAIL],
     seen: u64,
+    /// Where the next byte goes in `ring`: positions are kept in `usize`,
+    /// as a 64-bit remainder costs a kilobyte of flash on 32-bit targets.
+    next: usize,
 }
 
 impl NameTail {
     fn feed(&mut self, chunk: &[u8]) {
         for &b in chunk {
-            if let Some(slot) = self.ring.get_mut((self.seen % TAIL as u64) as usize) {
+            if let Some(slot) = self.ring.get_mut(self.next) {
                 *slot = b;
             }
+            self.next = if self.next + 1 == TAIL {
+                0
+            } else {
+                self.next + 1
+            };
             self.seen += 1;
         }
     }
 
     /// Whether the bytes seen end with the name, preceded by `/` if `slash`.
     fn ends_with_name(&self, slash: bool) -> bool {
-        let k = REPORT_NAME.len() as u64 + u64::from(slash);
-        if self.seen < k {
+        let k = REPORT_NAME.len() + usize::from(slash);
+        if self.seen < k as u64 {
             return false;
         }
-        let first = self.seen - k;
+        // k <= TAIL: the last k bytes are all still in the ring.
+        let first = self.next + TAIL - k;
         (0..k).all(|i| {
-            let want = match i.checked_sub(u64::from(slash)) {
-                Some(j) => REPORT_NAME.get(j as usize),
+            let want = match i.checked_sub(usize::from(slash)) {
+                Some(j) => REPORT_NAME.get(j),
                 None => Some(&b'/'),
             };
-            self.ring.get(((first + i) % TAIL as u64) as usize) == want
+            self.ring.get((first + i) % TAIL) == want
         })
     }
 

@@ -105,7 +105,11 @@ impl<'t> Canonical<'t> {
     /// Length of the canonical payload's base64 text (what §4 `str` needs
     /// first).
     pub(crate) fn base64_len(&self) -> u64 {
-        self.outer_len.div_ceil(3).saturating_mul(4)
+        // In `usize`: a 64-bit division costs a kilobyte of flash on 32-bit
+        // targets. The canonical form is no longer than the decoded payload
+        // (plus a few length bytes), which is in memory, so it fits.
+        usize::try_from(self.outer_len)
+            .map_or(u64::MAX, |n| (n.div_ceil(3) as u64).saturating_mul(4))
     }
 
     /// Streams the canonical payload's base64 text into `sink`: exactly
