@@ -12,23 +12,12 @@ use crate::text::Text;
 
 type Result<T> = core::result::Result<T, Malformed>;
 
-/// Where the fields of one response stand in the body.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct ResponseFields {
-    /// Start of the `result` value, unless absent or `null`.
-    pub result_at: Option<usize>,
-    /// Start of the `signature` value, if present.
-    pub signature_at: Option<usize>,
-    /// Start of the `signatures` value, if present.
-    pub signatures_at: Option<usize>,
-}
-
 /// What the body is.
 pub(crate) enum Shape {
     /// `{"responses": [...]}`; `None` when the array is absent or `null`.
     Bundle(Option<usize>),
-    /// One response (node response or merged envelope).
-    Single(ResponseFields),
+    /// One response (node response or merged envelope), the whole body.
+    Single,
 }
 
 /// Depth of a response object inside a bundle: body → array → response.
@@ -61,17 +50,12 @@ pub(crate) fn read_shape(body: &[u8]) -> Result<Shape> {
     let depth = obj.value_depth();
     let mut responses: Option<Option<usize>> = None;
     let mut result_key: Option<usize> = None;
-    let mut fields = ResponseFields::default();
     while let Some(field) = obj.next(&mut lx)? {
         let at = value_at(&mut lx, depth)?;
         match field.index {
             0 => responses = Some(at),
-            1 => {
-                result_key = Some(field.offset);
-                fields.result_at = at;
-            }
-            2 => fields.signature_at = at,
-            _ => fields.signatures_at = at,
+            1 => result_key = Some(field.offset),
+            _ => {}
         }
     }
     lx.end()?;
@@ -81,7 +65,7 @@ pub(crate) fn read_shape(body: &[u8]) -> Result<Shape> {
             expected: Expected::BundleOrResponse,
         }),
         (Some(at), None) => Ok(Shape::Bundle(at)),
-        (None, _) => Ok(Shape::Single(fields)),
+        (None, _) => Ok(Shape::Single),
     }
 }
 
@@ -105,31 +89,15 @@ impl<'a> Responses<'a> {
         })
     }
 
-    /// The next response's fields; `null` elements read as empty responses.
-    pub fn next_response(&mut self) -> Result<Option<ResponseFields>> {
+    /// The lexer at the next response (for [`read_response`], which must
+    /// consume it); `None` after the last.
+    pub fn next_response(&mut self) -> Result<Option<&mut Lexer<'a>>> {
         if self.done || !self.lx.next_element(&mut self.first)? {
             self.done = true;
             return Ok(None);
         }
-        read_response(&mut self.lx, RESPONSE_DEPTH).map(Some)
+        Ok(Some(&mut self.lx))
     }
-}
-
-/// One response object (or `null`) at the cursor.
-fn read_response(lx: &mut Lexer<'_>, depth: usize) -> Result<ResponseFields> {
-    let mut fields = ResponseFields::default();
-    let Some(mut obj) = Object::open_or_null(lx, RESPONSE_KEYS, depth)? else {
-        return Ok(fields);
-    };
-    while let Some(field) = obj.next(lx)? {
-        let at = value_at(lx, obj.value_depth())?;
-        match field.index {
-            0 => fields.result_at = at,
-            1 => fields.signature_at = at,
-            _ => fields.signatures_at = at,
-        }
-    }
-    Ok(fields)
 }
 
 /// One candidate signature as it stands in the body.
@@ -157,25 +125,169 @@ fn read_candidate<'a>(lx: &mut Lexer<'a>, depth: usize) -> Result<Candidate<'a>>
     Ok(c)
 }
 
-/// Calls `each` for every candidate of a response: its `signature`, then
-/// every element of `signatures`. Shape errors stop the walk.
-pub(crate) fn for_each_candidate<'a>(
+/// Elements of `signatures` kept while the response is walked; more are
+/// read again from the body when the candidates are taken. An honest
+/// node's response lists one.
+const LISTED: usize = 2;
+
+/// One response, read in a single walk of its object: the result's shape
+/// (by the caller's reader) and the candidates are read where they stand,
+/// not found first and read again.
+///
+/// Shape errors come out in the order a reader taking the fields one after
+/// the other would meet them: the response's own keys, then its result,
+/// then its candidates (`signature`, then `signatures` in order), each
+/// candidate after the ones before it were handed over.
+pub(crate) struct Response<'a, R> {
+    /// Start of the `result` value, unless absent or `null`.
+    pub result_at: Option<usize>,
+    /// What the caller's reader made of the result.
+    pub result: Result<R>,
     body: &'a [u8],
-    fields: &ResponseFields,
+    /// The `signature` candidate, if the key is present.
+    signature: Option<Result<Candidate<'a>>>,
+    listed: [Candidate<'a>; LISTED],
+    listed_len: usize,
+    /// After the kept elements of `signatures`: where to go on reading
+    /// (inside the array, after an element), nothing, or a shape error.
+    rest: Result<Option<usize>>,
+}
+
+/// Reads the response at the cursor of `lx` (a validated document), at
+/// `depth`. `read_result` reads the result where `lx` stands (its start
+/// given), or the empty result (`None`: absent or `null`); it is called
+/// once. Errors of the response's own keys return at once; the others wait
+/// in the [`Response`] for their turn.
+pub(crate) fn read_response<'a, R>(
+    lx: &mut Lexer<'a>,
     depth: usize,
-    mut each: impl FnMut(Candidate<'a>),
-) -> Result<()> {
-    if let Some(at) = fields.signature_at {
-        let mut lx = Lexer::at(body, at);
-        each(read_candidate(&mut lx, depth + 1)?);
-    }
-    if let Some(at) = fields.signatures_at {
-        let mut lx = Lexer::at(body, at);
-        lx.begin_array(Expected::ArrayOrNull)?;
-        let mut first = true;
-        while lx.next_element(&mut first)? {
-            each(read_candidate(&mut lx, depth + 2)?);
+    mut read_result: impl FnMut(&mut Lexer<'a>, Option<usize>) -> Result<R>,
+) -> Result<Response<'a, R>> {
+    let body = lx.buf();
+    let mut result = None;
+    let mut result_at = None;
+    let mut signature = None;
+    let mut listed = [Candidate::default(); LISTED];
+    let mut listed_len = 0;
+    let mut rest = Ok(None);
+    if let Some(mut obj) = Object::open_or_null(lx, RESPONSE_KEYS, depth)? {
+        let value_depth = obj.value_depth();
+        while let Some(field) = obj.next(lx)? {
+            if lx.null()? {
+                continue;
+            }
+            lx.peek();
+            let at = lx.pos();
+            let read = match field.index {
+                0 => {
+                    result_at = Some(at);
+                    let read = read_result(lx, Some(at));
+                    let failed = read.is_err();
+                    result = Some(read);
+                    failed
+                }
+                1 => {
+                    let c = read_candidate(lx, value_depth);
+                    let failed = c.is_err();
+                    signature = Some(c);
+                    failed
+                }
+                _ => {
+                    let (n, r) = read_listed(lx, value_depth, &mut listed);
+                    listed_len = n;
+                    rest = r;
+                    rest.is_err()
+                }
+            };
+            if read {
+                // A shape error waits for its turn: step over the value.
+                *lx = Lexer::at(body, at);
+                lx.skip_value(value_depth)?;
+            }
         }
     }
-    Ok(())
+    let result = match result {
+        Some(read) => read,
+        None => read_result(lx, None),
+    };
+    Ok(Response {
+        result_at,
+        result,
+        body,
+        signature,
+        listed,
+        listed_len,
+        rest,
+    })
+}
+
+/// The `signatures` array at the cursor: up to [`LISTED`] candidates into
+/// `listed`, and where the rest starts (the array is consumed either way).
+fn read_listed<'a>(
+    lx: &mut Lexer<'a>,
+    depth: usize,
+    listed: &mut [Candidate<'a>; LISTED],
+) -> (usize, Result<Option<usize>>) {
+    let mut n = 0;
+    if let Err(e) = lx.begin_array(Expected::ArrayOrNull) {
+        return (0, Err(e));
+    }
+    let mut first = true;
+    loop {
+        let resume = lx.pos();
+        match lx.next_element(&mut first) {
+            Ok(true) => {}
+            Ok(false) => return (n, Ok(None)),
+            Err(e) => return (n, Err(e)),
+        }
+        let Some(slot) = listed.get_mut(n) else {
+            // Full: skip the rest now, read it again when taken.
+            let mut more = true;
+            while more {
+                if let Err(e) = lx.skip_value(depth.saturating_add(1)) {
+                    return (n, Err(e));
+                }
+                more = match lx.next_element(&mut first) {
+                    Ok(more) => more,
+                    Err(e) => return (n, Err(e)),
+                };
+            }
+            return (n, Ok(Some(resume)));
+        };
+        match read_candidate(lx, depth.saturating_add(1)) {
+            Ok(c) => *slot = c,
+            Err(e) => return (n, Err(e)),
+        }
+        n += 1;
+    }
+}
+
+impl<'a, R> Response<'a, R> {
+    /// Calls `each` for every candidate: its `signature`, then every
+    /// element of `signatures`. A shape error stops the walk where a
+    /// reader in that order would meet it. `depth` is the response's.
+    pub fn for_each_candidate(
+        &self,
+        depth: usize,
+        mut each: impl FnMut(Candidate<'a>),
+    ) -> Result<()> {
+        if let Some(c) = self.signature {
+            each(c?);
+        }
+        for c in self.listed.iter().take(self.listed_len) {
+            each(*c);
+        }
+        match self.rest {
+            Err(e) => Err(e),
+            Ok(None) => Ok(()),
+            Ok(Some(resume)) => {
+                let mut lx = Lexer::at(self.body, resume);
+                let mut first = false;
+                while lx.next_element(&mut first)? {
+                    each(read_candidate(&mut lx, depth.saturating_add(2))?);
+                }
+                Ok(())
+            }
+        }
+    }
 }

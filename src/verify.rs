@@ -7,7 +7,7 @@ use base64::Engine as _;
 use ed25519_compact::{PublicKey, Signature};
 
 use crate::config::{Config, SignerSet, MAX_SIGNERS};
-use crate::envelope::{self, Candidate, ResponseFields, Responses, Shape};
+use crate::envelope::{self, Candidate, Responses, Shape};
 use crate::error::{Error, Expected, Malformed, NoQuorum};
 use crate::hash::{self, CanonicalHash};
 use crate::json::Lexer;
@@ -449,20 +449,21 @@ impl Verifier {
             stats: VerifyStats::default(),
             trace,
             check,
+            last: None,
         };
         let mut scratch = workspace.slices();
         let bundle = match shape {
             Shape::Bundle(at) => {
                 let mut responses = Responses::new(body, at)?;
                 let mut index = 0usize;
-                while let Some(fields) = responses.next_response()? {
-                    run.response(&fields, index, envelope::RESPONSE_DEPTH, &mut scratch)?;
+                while let Some(lx) = responses.next_response()? {
+                    run.response(lx, index, envelope::RESPONSE_DEPTH, &mut scratch)?;
                     index = index.saturating_add(1);
                 }
                 true
             }
-            Shape::Single(fields) => {
-                run.response(&fields, 0, 0, &mut scratch)?;
+            Shape::Single => {
+                run.response(&mut Lexer::at(body, 0), 0, 0, &mut scratch)?;
                 false
             }
         };
@@ -515,6 +516,17 @@ fn signature_hash_at(
     Some(hash::hash_read(params, doc, &read, scratch))
 }
 
+/// The last result read into the scratch, with its hashes once computed:
+/// honest nodes send the same result byte for byte, so a repetition is
+/// neither read nor hashed again.
+#[derive(Clone, Copy)]
+struct LastResult<'a> {
+    /// The result's JSON text (an object).
+    raw: &'a [u8],
+    read: Result<hash::ReadResult<'a>, OverCapacity>,
+    hashes: Option<Hashes>,
+}
+
 /// State of one verification.
 struct Run<'a, 'p, 't, T, C> {
     set: &'a SignerSet,
@@ -524,6 +536,7 @@ struct Run<'a, 'p, 't, T, C> {
     stats: VerifyStats,
     trace: T,
     check: C,
+    last: Option<LastResult<'a>>,
 }
 
 impl<'a, T, C> Run<'a, '_, '_, T, C>
@@ -531,40 +544,56 @@ where
     T: FnMut(CandidateTrace),
     C: FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,
 {
-    /// PROTOCOL.md §7 rules 1 and 2 for one response at `depth`.
+    /// PROTOCOL.md §7 rules 1 and 2 for the response at the cursor of
+    /// `lx`, at `depth`.
     fn response(
         &mut self,
-        fields: &ResponseFields,
+        lx: &mut Lexer<'a>,
         index: usize,
         depth: usize,
         scratch: &mut result::Scratch<'_>,
     ) -> Result<(), Malformed> {
         self.stats.responses = self.stats.responses.saturating_add(1);
+        let params = self.params;
+        let body = self.body;
+        let last = &mut self.last;
         // Rule 1 reads (and shape-checks) every result; the hash itself is
         // computed on demand, so junk from unknown keys costs no SHA-256.
-        let (doc, read) = match fields.result_at {
-            Some(at) => {
-                let mut lx = Lexer::at(self.body, at);
-                let read =
-                    hash::read_result_at(self.params, self.body, &mut lx, depth + 1, scratch)?;
-                (self.body, read)
-            }
-            None => {
+        let response = envelope::read_response(lx, depth, |lx, at| {
+            let Some(at) = at else {
                 let null: &'static [u8] = b"null";
-                let mut lx = Lexer::new(null);
-                (
-                    null,
-                    hash::read_result_at(self.params, null, &mut lx, 0, scratch)?,
-                )
+                let read = hash::read_result_at(params, null, &mut Lexer::new(null), 0, scratch)?;
+                return Ok((null, read, false));
+            };
+            // The same text is the same value (JSON values delimit
+            // themselves), already read into the scratch: step over it.
+            if let Some(same) =
+                last.filter(|l| body.get(at..at.saturating_add(l.raw.len())) == Some(l.raw))
+            {
+                *lx = Lexer::at(body, at.saturating_add(same.raw.len()));
+                return Ok((body, same.read, true));
             }
+            *last = None;
+            let read = hash::read_result_at(params, body, lx, depth + 1, scratch)?;
+            *last = Some(LastResult {
+                raw: body.get(at..lx.pos()).unwrap_or_default(),
+                read,
+                hashes: None,
+            });
+            Ok((body, read, true))
+        })?;
+        let (doc, read, is_last) = response.result?;
+        let mut hashes: Option<Hashes> = if is_last {
+            self.last.and_then(|l| l.hashes)
+        } else {
+            None
         };
-        let mut hashes: Option<Hashes> = None;
+        let result_at = response.result_at;
         let params = self.params;
         // Rule 2: a configured signer's first candidate in this response is
         // its one try here, so a faulty response costs at most N checks.
         let mut tried = SignerMask::default();
-        let body = self.body;
-        envelope::for_each_candidate(body, fields, depth, |c| {
+        response.for_each_candidate(depth, |c| {
             self.stats.candidates = self.stats.candidates.saturating_add(1);
             let mut signer = None;
             let mut hashes_of_response = || match read {
@@ -576,7 +605,7 @@ where
                 &mut hashes_of_response,
                 &mut tried,
                 index,
-                fields.result_at,
+                result_at,
                 &mut signer,
             );
             if let Err(cause) = outcome {
@@ -589,7 +618,15 @@ where
                 signer,
                 outcome,
             });
-        })
+        })?;
+        match (is_last, &mut self.last) {
+            (true, Some(l)) => l.hashes = hashes,
+            // A hash of a result that is not the last read may have used
+            // the scratch.
+            (false, _) if hashes.is_some() => self.last = None,
+            _ => {}
+        }
+        Ok(())
     }
 
     /// One candidate: label-driven, one verification at most. `Ok` when it
