@@ -6,7 +6,7 @@ use core::fmt;
 use base64::Engine as _;
 use ed25519_compact::{PublicKey, Signature};
 
-use crate::config::{Config, SignerSet, MAX_SIGNERS};
+use crate::config::{Config, SignerIndex, SignerSet, MAX_SIGNERS};
 use crate::envelope::{self, Candidate, Responses, Shape};
 use crate::error::{Error, Expected, Malformed, NoQuorum};
 use crate::hash::{self, CanonicalHash};
@@ -592,7 +592,7 @@ where
         let params = self.params;
         // Rule 2: a configured signer's first candidate in this response is
         // its one try here, so a faulty response costs at most N checks.
-        let mut tried = SignerMask::default();
+        let mut tried = Tried::default();
         response.for_each_candidate(depth, |c| {
             self.stats.candidates = self.stats.candidates.saturating_add(1);
             let mut signer = None;
@@ -633,20 +633,33 @@ where
     /// counted; `label` receives the signer it names once that decodes.
     fn candidate(
         &mut self,
-        c: Candidate<'_>,
+        c: Candidate<'a>,
         hashes_of_response: &mut impl FnMut() -> Result<Hashes, SkipCause>,
-        tried: &mut SignerMask,
+        tried: &mut Tried<'a>,
         index: usize,
         result_at: Option<usize>,
         label: &mut Option<[u8; 32]>,
     ) -> Result<(), SkipCause> {
-        let signer: [u8; 32] = decode_exact(&c.signer.ok_or(SkipCause::Missing)?)?;
+        let text = c.signer.ok_or(SkipCause::Missing)?;
+        // The same text names the same signer: decode and look it up once.
+        let named = match tried.last_label {
+            Some(last) if last.raw == text.raw() => last.named,
+            _ => {
+                let named = decode_exact(&text).map(|key| (key, self.set.index_of(&key)));
+                tried.last_label = Some(Label {
+                    raw: text.raw(),
+                    named,
+                });
+                named
+            }
+        };
+        let (signer, who) = named?;
         *label = Some(signer);
-        let who = self.set.index_of(&signer).ok_or(SkipCause::UnknownSigner)?;
-        if tried.contains(who) {
+        let who = who.ok_or(SkipCause::UnknownSigner)?;
+        if tried.signers.contains(who) {
             return Err(SkipCause::RepeatedSigner);
         }
-        tried.insert(who);
+        tried.signers.insert(who);
         let signature: [u8; 64] = decode_exact(&c.signature.ok_or(SkipCause::Missing)?)?;
         let hashes = hashes_of_response()?;
         // §11: votes are grouped by the group hash, signatures are checked
@@ -677,6 +690,23 @@ where
             }
         }
     }
+}
+
+/// Rule 2's memory within one response: the configured signers tried, and
+/// the last `signer` text decoded (an honest response names its signer
+/// twice, and junk names an unknown one twice).
+#[derive(Default)]
+struct Tried<'a> {
+    signers: SignerMask,
+    last_label: Option<Label<'a>>,
+}
+
+/// A `signer` text and what it decodes to: the key and its position in
+/// the set, or why it names no key.
+#[derive(Clone, Copy)]
+struct Label<'a> {
+    raw: &'a [u8],
+    named: Result<([u8; 32], Option<SignerIndex>), SkipCause>,
 }
 
 /// The two hashes of one response (PROTOCOL.md §11): the hash its
