@@ -111,6 +111,9 @@ pub(crate) struct Candidate<'a> {
 
 /// Reads a signature object (or `null`) at the cursor.
 fn read_candidate<'a>(lx: &mut Lexer<'a>, depth: usize) -> Result<Candidate<'a>> {
+    if let Some(c) = go_candidate(lx) {
+        return Ok(c);
+    }
     let mut c = Candidate::default();
     let Some(mut obj) = Object::open_or_null(lx, CANDIDATE_KEYS, depth)? else {
         return Ok(c);
@@ -123,6 +126,25 @@ fn read_candidate<'a>(lx: &mut Lexer<'a>, depth: usize) -> Result<Candidate<'a>>
         }
     }
     Ok(c)
+}
+
+/// A validated signature object exactly as Go writes it,
+/// `{"signer":"…","signature":"…"}` with no whitespace and no escapes,
+/// read without the general object reader (which reads it the same way);
+/// `None`, and the cursor unmoved, for anything else.
+fn go_candidate<'a>(lx: &mut Lexer<'a>) -> Option<Candidate<'a>> {
+    let mut fast = lx.clone();
+    fast.peek();
+    let signer = fast.plain_string_after(b"{\"signer\":\"")?;
+    let signature = fast.plain_string_after(b",\"signature\":\"")?;
+    if !fast.eat_exact(b'}') {
+        return None;
+    }
+    *lx = fast;
+    Some(Candidate {
+        signer: Some(Text::from_json(signer, false)),
+        signature: Some(Text::from_json(signature, false)),
+    })
 }
 
 /// Elements of `signatures` kept while the response is walked; more are
@@ -289,5 +311,97 @@ impl<'a, R> Response<'a, R> {
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Go-layout fast path reads what the object reader reads, and
+    /// stops at the same byte; anything else falls through to it.
+    #[test]
+    fn go_layout_candidates_read_as_the_object_reader_reads_them() {
+        for doc in [
+            r#"{"signer":"AAAA","signature":"BBBB"},"#,
+            r#"  {"signer":"","signature":""}]"#,
+            r#"{"signer":"A\u0041","signature":"B"}"#,
+            r#"{"signer":"A","signature":"B\\"}"#,
+            r#"{"signature":"B","signer":"A"}"#,
+            r#"{"signer":"A","signature":"B","x":1}"#,
+            r#"{"signer":"A", "signature":"B"}"#,
+            r#"{"signer":null,"signature":"B"}"#,
+            r#"{"signer":"A"}"#,
+            r#"null"#,
+        ] {
+            let bytes = doc.as_bytes();
+            let mut general = Lexer::new(bytes);
+            let slow = (|| {
+                let mut c = Candidate::default();
+                if let Some(mut obj) = Object::open_or_null(&mut general, CANDIDATE_KEYS, 0)? {
+                    while let Some(field) = obj.next(&mut general)? {
+                        let text = general.string_or_null()?.map(|s| s.text);
+                        match field.index {
+                            0 => c.signer = text,
+                            _ => c.signature = text,
+                        }
+                    }
+                }
+                Ok::<_, Malformed>(c)
+            })()
+            .expect("valid candidate");
+            let mut validated = Lexer::at(bytes, 0);
+            let fast = read_candidate(&mut validated, 0).expect("valid candidate");
+            assert_eq!(fast.signer, slow.signer, "{doc}");
+            assert_eq!(fast.signature, slow.signature, "{doc}");
+            assert_eq!(
+                fast.signer.map(|t| t.raw()),
+                slow.signer.map(|t| t.raw()),
+                "{doc}"
+            );
+            assert_eq!(validated.pos(), general.pos(), "{doc}");
+        }
+    }
+
+    fn walk(doc: &str) -> Result<(Result<()>, std::vec::Vec<std::string::String>, Result<()>)> {
+        let bytes = doc.as_bytes();
+        let mut lx = Lexer::at(bytes, 0);
+        let r = read_response(&mut lx, 0, |lx, at| match at {
+            Some(_) => crate::result::read_capability(lx, 1).map(drop),
+            None => Ok(()),
+        })?;
+        let mut seen = std::vec::Vec::new();
+        let rest = r.for_each_candidate(0, |c| {
+            seen.push(std::format!("{}", c.signer.unwrap_or_default()))
+        });
+        Ok((r.result, seen, rest))
+    }
+
+    /// Errors come out in the order of a field-by-field reader: keys, then
+    /// the result, then the candidates (`signature` first) in turn.
+    #[test]
+    fn shape_errors_keep_their_order() {
+        let at = |offset, expected| Malformed { offset, expected };
+        assert_eq!(
+            walk(r#"{"result":{"payload":1},"result":{}}"#).map(drop),
+            Err(at(24, Expected::UniqueKey("result")))
+        );
+        let (result, seen, rest) =
+            walk(r#"{"signature":5,"result":{"payload":1}}"#).expect("keys are fine");
+        assert_eq!(result, Err(at(35, Expected::StringOrNull)));
+        assert!(seen.is_empty());
+        assert_eq!(rest, Err(at(13, Expected::ObjectOrNull)));
+        let doc = r#"{"signatures":[{"signer":"a"},{"signer":"b"},{"signer":"c"},7],"signature":{"signer":"s"}}"#;
+        let (result, seen, rest) = walk(doc).expect("keys are fine");
+        assert_eq!(result, Ok(()));
+        assert_eq!(seen, ["s", "a", "b", "c"]);
+        assert_eq!(
+            rest,
+            Err(at(doc.find('7').unwrap(), Expected::ObjectOrNull))
+        );
+        let (_, seen, rest) =
+            walk(r#"{"signatures":[null,{"signer":"b"},{"signer":"c"}]}"#).expect("fine");
+        assert_eq!(seen, ["", "b", "c"]);
+        assert_eq!(rest, Ok(()));
     }
 }
