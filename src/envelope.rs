@@ -150,22 +150,23 @@ fn go_candidate<'a>(lx: &mut Lexer<'a>) -> Option<Candidate<'a>> {
 /// Elements of `signatures` kept while the response is walked; more are
 /// read again from the body when the candidates are taken. An honest
 /// node's response lists one.
-const LISTED: usize = 2;
+const LISTED: usize = 1;
 
-/// One response, read in a single walk of its object: the result's shape
-/// (by the caller's reader) and the candidates are read where they stand,
-/// not found first and read again.
+/// One response, read in a single walk of its object: the caller reads
+/// the result where it stands (in its own frame: no reader nested in
+/// this one), and the candidates are read on the way, not found first and
+/// read again.
 ///
 /// Shape errors come out in the order a reader taking the fields one after
 /// the other would meet them: the response's own keys, then its result,
 /// then its candidates (`signature`, then `signatures` in order), each
 /// candidate after the ones before it were handed over.
-pub(crate) struct Response<'a, R> {
+pub(crate) struct Response<'a> {
     /// Start of the `result` value, unless absent or `null`.
     pub result_at: Option<usize>,
-    /// What the caller's reader made of the result.
-    pub result: Result<R>,
     body: &'a [u8],
+    /// The object being walked (`None` once done, or for `null`).
+    obj: Option<Object>,
     /// The `signature` candidate, if the key is present.
     signature: Option<Result<Candidate<'a>>>,
     listed: [Candidate<'a>; LISTED],
@@ -175,24 +176,36 @@ pub(crate) struct Response<'a, R> {
     rest: Result<Option<usize>>,
 }
 
-/// Reads the response at the cursor of `lx` (a validated document), at
-/// `depth`. `read_result` reads the result where `lx` stands (its start
-/// given), or the empty result (`None`: absent or `null`); it is called
-/// once. Errors of the response's own keys return at once; the others wait
-/// in the [`Response`] for their turn.
-pub(crate) fn read_response<'a, R>(
-    lx: &mut Lexer<'a>,
-    depth: usize,
-    mut read_result: impl FnMut(&mut Lexer<'a>, Option<usize>) -> Result<R>,
-) -> Result<Response<'a, R>> {
-    let body = lx.buf();
-    let mut result = None;
-    let mut result_at = None;
-    let mut signature = None;
-    let mut listed = [Candidate::default(); LISTED];
-    let mut listed_len = 0;
-    let mut rest = Ok(None);
-    if let Some(mut obj) = Object::open_or_null(lx, RESPONSE_KEYS, depth)? {
+impl<'a> Response<'a> {
+    /// A response not yet opened, over the document of `lx`.
+    pub fn new(lx: &Lexer<'a>) -> Self {
+        Response {
+            result_at: None,
+            body: lx.buf(),
+            obj: None,
+            signature: None,
+            listed: [Candidate::default(); LISTED],
+            listed_len: 0,
+            rest: Ok(None),
+        }
+    }
+
+    /// Opens the response (an object or `null`) at the cursor of `lx`, a
+    /// lexer over a validated document, at `depth`. (Not a constructor
+    /// returning a `Result`: the response is built in place, once.)
+    pub fn open(&mut self, lx: &mut Lexer<'a>, depth: usize) -> Result<()> {
+        self.obj = Object::open_or_null(lx, RESPONSE_KEYS, depth)?;
+        Ok(())
+    }
+
+    /// Walks on to the `result` value: `Some(start)` with `lx` there (the
+    /// caller reads it, or calls [`Response::step_over`]), `None` at the
+    /// end of the object. Errors of the response's own keys return at
+    /// once; the candidates' wait for [`Response::for_each_candidate`].
+    pub fn next_result(&mut self, lx: &mut Lexer<'a>) -> Result<Option<usize>> {
+        let Some(obj) = self.obj.as_mut() else {
+            return Ok(None);
+        };
         let value_depth = obj.value_depth();
         while let Some(field) = obj.next(lx)? {
             if lx.null()? {
@@ -200,47 +213,44 @@ pub(crate) fn read_response<'a, R>(
             }
             lx.peek();
             let at = lx.pos();
-            let read = match field.index {
+            let failed = match field.index {
                 0 => {
-                    result_at = Some(at);
-                    let read = read_result(lx, Some(at));
-                    let failed = read.is_err();
-                    result = Some(read);
-                    failed
+                    self.result_at = Some(at);
+                    return Ok(Some(at));
                 }
                 1 => {
                     let c = read_candidate(lx, value_depth);
                     let failed = c.is_err();
-                    signature = Some(c);
+                    self.signature = Some(c);
                     failed
                 }
                 _ => {
-                    let (n, r) = read_listed(lx, value_depth, &mut listed);
-                    listed_len = n;
-                    rest = r;
-                    rest.is_err()
+                    let (n, rest) = read_listed(lx, value_depth, &mut self.listed);
+                    self.listed_len = n;
+                    self.rest = rest;
+                    self.rest.is_err()
                 }
             };
-            if read {
-                // A shape error waits for its turn: step over the value.
-                *lx = Lexer::at(body, at);
-                lx.skip_value(value_depth)?;
+            if failed {
+                step_over(lx, at, value_depth)?;
             }
         }
+        self.obj = None;
+        Ok(None)
     }
-    let result = match result {
-        Some(read) => read,
-        None => read_result(lx, None),
-    };
-    Ok(Response {
-        result_at,
-        result,
-        body,
-        signature,
-        listed,
-        listed_len,
-        rest,
-    })
+
+    /// Moves `lx` past the value at `at` (whose reading failed: the error
+    /// waits for its turn).
+    pub fn step_over(&self, lx: &mut Lexer<'a>, at: usize) -> Result<()> {
+        let depth = self.obj.as_ref().map_or(0, Object::value_depth);
+        step_over(lx, at, depth)
+    }
+}
+
+/// Moves `lx` past the value at `at`, at `depth`.
+fn step_over<'a>(lx: &mut Lexer<'a>, at: usize, depth: usize) -> Result<()> {
+    *lx = Lexer::at(lx.buf(), at);
+    lx.skip_value(depth)
 }
 
 /// The `signatures` array at the cursor: up to [`LISTED`] candidates into
@@ -284,7 +294,7 @@ fn read_listed<'a>(
     }
 }
 
-impl<'a, R> Response<'a, R> {
+impl<'a> Response<'a> {
     /// Calls `each` for every candidate: its `signature`, then every
     /// element of `signatures`. A shape error stops the walk where a
     /// reader in that order would meet it. `depth` is the response's.
@@ -366,15 +376,20 @@ mod tests {
     fn walk(doc: &str) -> Result<(Result<()>, std::vec::Vec<std::string::String>, Result<()>)> {
         let bytes = doc.as_bytes();
         let mut lx = Lexer::at(bytes, 0);
-        let r = read_response(&mut lx, 0, |lx, at| match at {
-            Some(_) => crate::result::read_capability(lx, 1).map(drop),
-            None => Ok(()),
-        })?;
+        let mut r = Response::new(&lx);
+        r.open(&mut lx, 0)?;
+        let mut result = Ok(());
+        while let Some(at) = r.next_result(&mut lx)? {
+            result = crate::result::read_capability(&mut lx, 1).map(drop);
+            if result.is_err() {
+                r.step_over(&mut lx, at)?;
+            }
+        }
         let mut seen = std::vec::Vec::new();
         let rest = r.for_each_candidate(0, |c| {
             seen.push(std::format!("{}", c.signer.unwrap_or_default()))
         });
-        Ok((r.result, seen, rest))
+        Ok((result, seen, rest))
     }
 
     /// Errors come out in the order of a field-by-field reader: keys, then

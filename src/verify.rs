@@ -516,6 +516,10 @@ fn signature_hash_at(
     Some(hash::hash_read(params, doc, &read, scratch))
 }
 
+/// A response's result as read: its shape-checked reading (or over
+/// capacity), and whether it is the [`LastResult`].
+type ResultRead<'a> = (Result<hash::ReadResult<'a>, OverCapacity>, bool);
+
 /// The last result read into the scratch, with its hashes once computed:
 /// honest nodes send the same result byte for byte, so a repetition is
 /// neither read nor hashed again.
@@ -554,35 +558,23 @@ where
         scratch: &mut result::Scratch<'_>,
     ) -> Result<(), Malformed> {
         self.stats.responses = self.stats.responses.saturating_add(1);
-        let params = self.params;
-        let body = self.body;
-        let last = &mut self.last;
-        // Rule 1 reads (and shape-checks) every result; the hash itself is
-        // computed on demand, so junk from unknown keys costs no SHA-256.
-        let response = envelope::read_response(lx, depth, |lx, at| {
-            let Some(at) = at else {
-                let null: &'static [u8] = b"null";
-                let read = hash::read_result_at(params, null, &mut Lexer::new(null), 0, scratch)?;
-                return Ok((null, read, false));
-            };
-            // The same text is the same value (JSON values delimit
-            // themselves), already read into the scratch: step over it.
-            if let Some(same) =
-                last.filter(|l| body.get(at..at.saturating_add(l.raw.len())) == Some(l.raw))
-            {
-                *lx = Lexer::at(body, at.saturating_add(same.raw.len()));
-                return Ok((body, same.read, true));
-            }
-            *last = None;
-            let read = hash::read_result_at(params, body, lx, depth + 1, scratch)?;
-            *last = Some(LastResult {
-                raw: body.get(at..lx.pos()).unwrap_or_default(),
-                read,
-                hashes: None,
-            });
-            Ok((body, read, true))
-        })?;
-        let (doc, read, is_last) = response.result?;
+        let mut response = envelope::Response::new(lx);
+        response.open(lx, depth)?;
+        let read = self.result_of(&mut response, lx, depth, scratch)?;
+        self.candidates(&response, read, index, depth, scratch)
+    }
+
+    /// PROTOCOL.md §7 rule 2 for the candidates of one response.
+    #[inline(never)]
+    fn candidates(
+        &mut self,
+        response: &envelope::Response<'a>,
+        (read, is_last): ResultRead<'a>,
+        index: usize,
+        depth: usize,
+        scratch: &mut result::Scratch<'_>,
+    ) -> Result<(), Malformed> {
+        let doc = self.body;
         let mut hashes: Option<Hashes> = if is_last {
             self.last.and_then(|l| l.hashes)
         } else {
@@ -627,6 +619,79 @@ where
             _ => {}
         }
         Ok(())
+    }
+
+    /// Walks the response to its result and reads that (rule 1 reads and
+    /// shape-checks every result; the hash itself is computed on demand,
+    /// so junk from unknown keys costs no SHA-256). Not inlined: its
+    /// frame is gone when the candidates are checked.
+    #[inline(never)]
+    fn result_of(
+        &mut self,
+        response: &mut envelope::Response<'a>,
+        lx: &mut Lexer<'a>,
+        depth: usize,
+        scratch: &mut result::Scratch<'_>,
+    ) -> Result<ResultRead<'a>, Malformed> {
+        let mut read_result = None;
+        while let Some(at) = response.next_result(lx)? {
+            let read = match self.repeat_of_last(lx, at) {
+                Some(read) => Ok((read, true)),
+                None => hash::read_result_at(self.params, self.body, lx, depth + 1, scratch)
+                    .map(|read| (self.keep_last(at, lx.pos(), read), true)),
+            };
+            if read.is_err() {
+                response.step_over(lx, at)?;
+            }
+            read_result = Some(read);
+        }
+        match read_result {
+            Some(read) => read,
+            None => {
+                // The empty result: no entries, so nothing of the document
+                // is read when it is hashed.
+                let null: &'static [u8] = b"null";
+                let lx = &mut Lexer::new(null);
+                Ok((
+                    hash::read_result_at(self.params, null, lx, 0, scratch)?,
+                    false,
+                ))
+            }
+        }
+    }
+
+    /// When the result at `at` repeats the last one read byte for byte,
+    /// moves `lx` past it and returns that reading (the same text is the
+    /// same value: JSON values delimit themselves; it is in the scratch).
+    #[inline(never)]
+    fn repeat_of_last(
+        &self,
+        lx: &mut Lexer<'a>,
+        at: usize,
+    ) -> Option<Result<hash::ReadResult<'a>, OverCapacity>> {
+        let last = self.last.as_ref()?;
+        let end = at.saturating_add(last.raw.len());
+        if self.body.get(at..end) != Some(last.raw) {
+            return None;
+        }
+        *lx = Lexer::at(self.body, end);
+        Some(last.read)
+    }
+
+    /// Remembers the result read from `at` to `end` as the last one.
+    #[inline(never)]
+    fn keep_last(
+        &mut self,
+        at: usize,
+        end: usize,
+        read: Result<hash::ReadResult<'a>, OverCapacity>,
+    ) -> Result<hash::ReadResult<'a>, OverCapacity> {
+        self.last = Some(LastResult {
+            raw: self.body.get(at..end).unwrap_or_default(),
+            read,
+            hashes: None,
+        });
+        read
     }
 
     /// One candidate: label-driven, one verification at most. `Ok` when it
