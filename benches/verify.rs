@@ -436,6 +436,33 @@ fn adversarial_rows(rows: &mut Vec<Row>) {
         bytes: Some(body.len()),
         counts: Some(c),
     });
+
+    // The same junk with every result distinct (a digit run in each
+    // ciphertext): nothing repeats, so every result is read.
+    let mut distinct = String::with_capacity(body.len() + (1 << 16));
+    for (j, part) in body.split("\"ciphertext\":\"").enumerate() {
+        if j > 0 {
+            distinct.push_str(&format!("\"ciphertext\":\"{j:05}"));
+        }
+        distinct.push_str(part);
+    }
+    let c = counts(&verifier, &params, distinct.as_bytes(), "junk distinct");
+    assert_eq!(c.verifications, 0);
+    let skipped = distinct.clone();
+    rows.push(Row {
+        name: "junk_1mib_distinct".into(),
+        against: "serde_json::from_slice::<IgnoredAny> of the same bytes",
+        a: verify_work(verifier.clone(), params.clone(), distinct.clone()),
+        b: Box::new(move || {
+            let r: Result<serde::de::IgnoredAny, _> =
+                serde_json::from_slice(black_box(skipped.as_bytes()));
+            assert!(r.is_ok());
+        }),
+        scale: 1.0,
+        goal: None,
+        bytes: Some(distinct.len()),
+        counts: Some(c),
+    });
 }
 
 /// Byte index of the comma after the `k`-th top-level response in `inner`.

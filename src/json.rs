@@ -253,6 +253,39 @@ impl<'a> Lexer<'a> {
         })
     }
 
+    /// In a validated document only: when the bytes at the cursor are
+    /// `prefix` (ending with a string's opening quote) and then a string
+    /// without escapes, consumes both and returns the string's content.
+    /// Otherwise `None`, and the cursor does not move. For fast paths over
+    /// the layout Go writes, with the general reader as the fallback.
+    pub fn plain_string_after(&mut self, prefix: &[u8]) -> Option<&'a [u8]> {
+        if !self.validated {
+            return None;
+        }
+        let rest = self.buf.get(self.pos..)?.strip_prefix(prefix)?;
+        let len = quote_free_prefix(rest);
+        if rest.get(len) != Some(&b'"') {
+            return None;
+        }
+        let content = rest.get(..len)?;
+        self.pos = self
+            .pos
+            .saturating_add(prefix.len())
+            .saturating_add(len)
+            .saturating_add(1);
+        Some(content)
+    }
+
+    /// Consumes `b` if it is the very next byte (no whitespace skipped).
+    pub fn eat_exact(&mut self, b: u8) -> bool {
+        if self.byte() == Some(b) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
     /// The rest of a string already validated, from its first content byte
     /// at `start`: only the closing quote is looked for.
     fn validated_string(&mut self, offset: usize, start: usize) -> Result<RawString<'a>> {

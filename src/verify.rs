@@ -6,8 +6,8 @@ use core::fmt;
 use base64::Engine as _;
 use ed25519_compact::{PublicKey, Signature};
 
-use crate::config::{Config, SignerSet};
-use crate::envelope::{self, Candidate, ResponseFields, Responses, Shape};
+use crate::config::{Config, SignerIndex, SignerSet};
+use crate::envelope::{self, Candidate, Responses, Shape};
 use crate::error::{Error, Expected, Malformed, NoQuorum};
 use crate::hash::{self, CanonicalHash};
 use crate::json::Lexer;
@@ -444,19 +444,20 @@ impl Verifier {
             stats: VerifyStats::default(),
             trace,
             check,
+            last: None,
         };
         let bundle = match shape {
             Shape::Bundle(at) => {
                 let mut responses = Responses::new(body, at)?;
                 let mut index = 0usize;
-                while let Some(fields) = responses.next_response()? {
-                    run.response(&fields, index, envelope::RESPONSE_DEPTH, &mut scratch)?;
+                while let Some(lx) = responses.next_response()? {
+                    run.response(lx, index, envelope::RESPONSE_DEPTH, &mut scratch)?;
                     index = index.saturating_add(1);
                 }
                 true
             }
-            Shape::Single(fields) => {
-                run.response(&fields, 0, 0, &mut scratch)?;
+            Shape::Single => {
+                run.response(&mut Lexer::at(body, 0), 0, 0, &mut scratch)?;
                 false
             }
         };
@@ -509,6 +510,21 @@ fn signature_hash_at(
     Some(hash::hash_read(params, doc, &read, scratch))
 }
 
+/// A response's result as read: its shape-checked reading (or over
+/// capacity), and whether it is the [`LastResult`].
+type ResultRead<'a> = (Result<hash::ReadResult<'a>, OverCapacity>, bool);
+
+/// The last result read into the scratch, with its hashes once computed:
+/// honest nodes send the same result byte for byte, so a repetition is
+/// neither read nor hashed again.
+#[derive(Clone, Copy)]
+struct LastResult<'a> {
+    /// The result's JSON text (an object).
+    raw: &'a [u8],
+    read: Result<hash::ReadResult<'a>, OverCapacity>,
+    hashes: Option<Hashes>,
+}
+
 /// State of one verification.
 struct Run<'a, 'p, 't, T, C> {
     set: &'a SignerSet,
@@ -518,6 +534,7 @@ struct Run<'a, 'p, 't, T, C> {
     stats: VerifyStats,
     trace: T,
     check: C,
+    last: Option<LastResult<'a>>,
 }
 
 impl<'a, T, C> Run<'a, '_, '_, T, C>
@@ -525,40 +542,44 @@ where
     T: FnMut(CandidateTrace),
     C: FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,
 {
-    /// PROTOCOL.md §7 rules 1 and 2 for one response at `depth`.
+    /// PROTOCOL.md §7 rules 1 and 2 for the response at the cursor of
+    /// `lx`, at `depth`.
     fn response(
         &mut self,
-        fields: &ResponseFields,
+        lx: &mut Lexer<'a>,
         index: usize,
         depth: usize,
         scratch: &mut result::Scratch<'_>,
     ) -> Result<(), Malformed> {
         self.stats.responses = self.stats.responses.saturating_add(1);
-        // Rule 1 reads (and shape-checks) every result; the hash itself is
-        // computed on demand, so junk from unknown keys costs no SHA-256.
-        let (doc, read) = match fields.result_at {
-            Some(at) => {
-                let mut lx = Lexer::at(self.body, at);
-                let read =
-                    hash::read_result_at(self.params, self.body, &mut lx, depth + 1, scratch)?;
-                (self.body, read)
-            }
-            None => {
-                let null: &'static [u8] = b"null";
-                let mut lx = Lexer::new(null);
-                (
-                    null,
-                    hash::read_result_at(self.params, null, &mut lx, 0, scratch)?,
-                )
-            }
+        let mut response = envelope::Response::new(lx);
+        response.open(lx, depth)?;
+        let read = self.result_of(&mut response, lx, depth, scratch)?;
+        self.candidates(&response, read, index, depth, scratch)
+    }
+
+    /// PROTOCOL.md §7 rule 2 for the candidates of one response.
+    #[inline(never)]
+    fn candidates(
+        &mut self,
+        response: &envelope::Response<'a>,
+        (read, is_last): ResultRead<'a>,
+        index: usize,
+        depth: usize,
+        scratch: &mut result::Scratch<'_>,
+    ) -> Result<(), Malformed> {
+        let doc = self.body;
+        let mut hashes: Option<Hashes> = if is_last {
+            self.last.and_then(|l| l.hashes)
+        } else {
+            None
         };
-        let mut hashes: Option<Hashes> = None;
+        let result_at = response.result_at;
         let params = self.params;
         // Rule 2: a configured signer's first candidate in this response is
         // its one try here, so a faulty response costs at most N checks.
-        let mut tried = SignerMask::default();
-        let body = self.body;
-        envelope::for_each_candidate(body, fields, depth, |c| {
+        let mut tried = Tried::default();
+        response.for_each_candidate(depth, |c| {
             self.stats.candidates = self.stats.candidates.saturating_add(1);
             let mut signer = None;
             let mut hashes_of_response = || match read {
@@ -570,7 +591,7 @@ where
                 &mut hashes_of_response,
                 &mut tried,
                 index,
-                fields.result_at,
+                result_at,
                 &mut signer,
             );
             if let Err(cause) = outcome {
@@ -583,27 +604,121 @@ where
                 signer,
                 outcome,
             });
-        })
+        })?;
+        match (is_last, &mut self.last) {
+            (true, Some(l)) => l.hashes = hashes,
+            // A hash of a result that is not the last read may have used
+            // the scratch.
+            (false, _) if hashes.is_some() => self.last = None,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Walks the response to its result and reads that (rule 1 reads and
+    /// shape-checks every result; the hash itself is computed on demand,
+    /// so junk from unknown keys costs no SHA-256). Not inlined: its
+    /// frame is gone when the candidates are checked.
+    #[inline(never)]
+    fn result_of(
+        &mut self,
+        response: &mut envelope::Response<'a>,
+        lx: &mut Lexer<'a>,
+        depth: usize,
+        scratch: &mut result::Scratch<'_>,
+    ) -> Result<ResultRead<'a>, Malformed> {
+        let mut read_result = None;
+        while let Some(at) = response.next_result(lx)? {
+            let read = match self.repeat_of_last(lx, at) {
+                Some(read) => Ok((read, true)),
+                None => hash::read_result_at(self.params, self.body, lx, depth + 1, scratch)
+                    .map(|read| (self.keep_last(at, lx.pos(), read), true)),
+            };
+            if read.is_err() {
+                response.step_over(lx, at)?;
+            }
+            read_result = Some(read);
+        }
+        match read_result {
+            Some(read) => read,
+            None => {
+                // The empty result: no entries, so nothing of the document
+                // is read when it is hashed.
+                let null: &'static [u8] = b"null";
+                let lx = &mut Lexer::new(null);
+                Ok((
+                    hash::read_result_at(self.params, null, lx, 0, scratch)?,
+                    false,
+                ))
+            }
+        }
+    }
+
+    /// When the result at `at` repeats the last one read byte for byte,
+    /// moves `lx` past it and returns that reading (the same text is the
+    /// same value: JSON values delimit themselves; it is in the scratch).
+    #[inline(never)]
+    fn repeat_of_last(
+        &self,
+        lx: &mut Lexer<'a>,
+        at: usize,
+    ) -> Option<Result<hash::ReadResult<'a>, OverCapacity>> {
+        let last = self.last.as_ref()?;
+        let end = at.saturating_add(last.raw.len());
+        if self.body.get(at..end) != Some(last.raw) {
+            return None;
+        }
+        *lx = Lexer::at(self.body, end);
+        Some(last.read)
+    }
+
+    /// Remembers the result read from `at` to `end` as the last one.
+    #[inline(never)]
+    fn keep_last(
+        &mut self,
+        at: usize,
+        end: usize,
+        read: Result<hash::ReadResult<'a>, OverCapacity>,
+    ) -> Result<hash::ReadResult<'a>, OverCapacity> {
+        self.last = Some(LastResult {
+            raw: self.body.get(at..end).unwrap_or_default(),
+            read,
+            hashes: None,
+        });
+        read
     }
 
     /// One candidate: label-driven, one verification at most. `Ok` when it
     /// counted; `label` receives the signer it names once that decodes.
     fn candidate(
         &mut self,
-        c: Candidate<'_>,
+        c: Candidate<'a>,
         hashes_of_response: &mut impl FnMut() -> Result<Hashes, SkipCause>,
-        tried: &mut SignerMask,
+        tried: &mut Tried<'a>,
         index: usize,
         result_at: Option<usize>,
         label: &mut Option<[u8; 32]>,
     ) -> Result<(), SkipCause> {
-        let signer: [u8; 32] = decode_exact(&c.signer.ok_or(SkipCause::Missing)?)?;
+        let text = c.signer.ok_or(SkipCause::Missing)?;
+        // The same text names the same signer: decode and look it up once.
+        let named = match tried.last_label {
+            Some(last) if last.raw == text.raw() => last.named,
+            _ => {
+                let named = decode_exact(&text).map(|key| (key, self.set.index_of(&key)));
+                tried.last_label = Some(Label {
+                    raw: text.raw(),
+                    named,
+                });
+                named
+            }
+        };
+        let (signer, who) = named?;
         *label = Some(signer);
-        let who = self.set.index_of(&signer).ok_or(SkipCause::UnknownSigner)?;
-        if tried.contains(who) {
+        let who = who.ok_or(SkipCause::UnknownSigner)?;
+        if tried.signers.contains(who) {
             return Err(SkipCause::RepeatedSigner);
         }
-        tried.insert(who);
+        tried.signers.insert(who);
         let signature: [u8; 64] = decode_exact(&c.signature.ok_or(SkipCause::Missing)?)?;
         let hashes = hashes_of_response()?;
         // §11: votes are grouped by the group hash, signatures are checked
@@ -634,6 +749,23 @@ where
             }
         }
     }
+}
+
+/// Rule 2's memory within one response: the configured signers tried, and
+/// the last `signer` text decoded (an honest response names its signer
+/// twice, and junk names an unknown one twice).
+#[derive(Default)]
+struct Tried<'a> {
+    signers: SignerMask,
+    last_label: Option<Label<'a>>,
+}
+
+/// A `signer` text and what it decodes to: the key and its position in
+/// the set, or why it names no key.
+#[derive(Clone, Copy)]
+struct Label<'a> {
+    raw: &'a [u8],
+    named: Result<([u8; 32], Option<SignerIndex>), SkipCause>,
 }
 
 /// The two hashes of one response (PROTOCOL.md §11): the hash its
