@@ -257,6 +257,7 @@ pub(crate) fn hash_read(
 }
 
 /// SHA-256 with the primitives of PROTOCOL.md §4 (also §12's request hash).
+#[derive(Clone)]
 pub(crate) struct Writer(Sha256);
 
 impl Writer {
@@ -351,6 +352,20 @@ fn secrets_hash(
     entries: &mut [EntrySpan],
     shares: &mut [Span],
 ) -> CanonicalHash {
+    secrets_result(secrets_prefix(p), doc, entries, shares)
+}
+
+/// The request's part of every response hash: what comes before the
+/// result (PROTOCOL.md §4), the same for every response to one request.
+fn request_prefix(params: &RequestParams<'_>) -> Writer {
+    match params {
+        RequestParams::Secrets(p) => secrets_prefix(p),
+        RequestParams::Capability(p) => capability_prefix(p),
+    }
+}
+
+/// Items 1–4 of the secrets hash.
+fn secrets_prefix(p: &SecretsParams<'_>) -> Writer {
     let mut w = Writer::new(SECRETS_TAG);
     w.str(&p.workflow_id);
     w.str(&p.owner);
@@ -380,7 +395,16 @@ fn secrets_hash(
     if let Some(c) = &p.enclave_config {
         w.config(c);
     }
+    w
+}
 
+/// Item 5 of the secrets hash, after the request's part in `w`.
+fn secrets_result(
+    mut w: Writer,
+    doc: &[u8],
+    entries: &mut [EntrySpan],
+    shares: &mut [Span],
+) -> CanonicalHash {
     // Result entries: sorted by (namespace, key, ciphertext); ties keep
     // document order (the order Go's sort leaves short slices in), so the
     // hash never depends on the sort algorithm. The fuzzer found that an
@@ -423,27 +447,31 @@ pub(crate) fn capability_group_hash(
     p: &CapabilityParams<'_>,
     r: &CapabilityResult<'_>,
 ) -> Option<CanonicalHash> {
-    let canonical = Canonical::of(&r.payload)?;
+    rewritten_hash(capability_prefix(p), r, &Canonical::of(&r.payload)?)
+}
+
+/// The capability hash of `r` with its payload's canonical `form`, after
+/// the request's part in `w`; `None` if the form could not be written.
+fn rewritten_hash(
+    w: Writer,
+    r: &CapabilityResult<'_>,
+    form: &Canonical<'_>,
+) -> Option<CanonicalHash> {
     let mut complete = None;
-    let hash = capability_hash_with(p, r, |w| {
-        w.len64(canonical.base64_len());
-        complete = canonical.write_base64(&mut |chunk| w.0.update(chunk));
+    let hash = capability_result(w, r, |w| {
+        w.len64(form.base64_len());
+        complete = form.write_base64(&mut |chunk| w.0.update(chunk));
     });
     complete.map(|()| hash)
 }
 
 /// The capability hash of PROTOCOL.md §4.
 fn capability_hash(p: &CapabilityParams<'_>, r: &CapabilityResult<'_>) -> CanonicalHash {
-    capability_hash_with(p, r, |w| w.str(&r.payload))
+    capability_result(capability_prefix(p), r, |w| w.str(&r.payload))
 }
 
-/// The capability hash with `str(result.payload)` written by `payload`:
-/// the one place both of a response's hashes are laid out.
-fn capability_hash_with(
-    p: &CapabilityParams<'_>,
-    r: &CapabilityResult<'_>,
-    payload: impl FnOnce(&mut Writer),
-) -> CanonicalHash {
+/// The capability hash up to the result: the request's fields and config.
+fn capability_prefix(p: &CapabilityParams<'_>) -> Writer {
     let mut w = Writer::new(CAPABILITY_TAG);
     for s in [
         &p.workflow_id,
@@ -459,9 +487,121 @@ fn capability_hash_with(
     if let Some(c) = &p.enclave_config {
         w.config(c);
     }
+    w
+}
+
+/// The capability hash after the request's part in `w`, with
+/// `str(result.payload)` written by `payload`: the one place both of a
+/// response's hashes are laid out.
+fn capability_result(
+    mut w: Writer,
+    r: &CapabilityResult<'_>,
+    payload: impl FnOnce(&mut Writer),
+) -> CanonicalHash {
     payload(&mut w);
     w.str(&r.error);
     w.finish()
+}
+
+/// The two hashes of each response of one verification (PROTOCOL.md §11),
+/// with the work they share done once: the request's part of every hash
+/// (SHA-256's state after it is kept and copied), and the last group hash
+/// together with the canonical form it was computed over, which honest
+/// report responses repeat (they differ only in the OCR signatures the
+/// form drops). The last group hash is reused only for a byte-identical
+/// form and the same `error`, so every hash is the one [`hash_read`] and
+/// [`group_hash`] give: only work is skipped, never a decision changed.
+#[derive(Default)]
+pub(crate) struct ResponseHasher<'t> {
+    prefix: Option<Writer>,
+    last_group: Option<LastGroup<'t>>,
+}
+
+/// A group hash and what it covers besides the request.
+struct LastGroup<'t> {
+    form: Canonical<'t>,
+    error: Text<'t>,
+    hash: CanonicalHash,
+}
+
+impl<'t> ResponseHasher<'t> {
+    /// The signature hash and the group hash of a result read by
+    /// [`read_result_at`] from `doc`. `params` must be the same on every
+    /// call: one hasher serves one verification.
+    pub(crate) fn hashes(
+        &mut self,
+        params: &RequestParams<'_>,
+        doc: &[u8],
+        read: &ReadResult<'t>,
+        scratch: &mut Scratch<'_>,
+    ) -> (CanonicalHash, CanonicalHash) {
+        let prefix = self.prefix.get_or_insert_with(|| request_prefix(params));
+        match (params, read) {
+            (RequestParams::Secrets(_), ReadResult::Secrets(n)) => {
+                let hash = secrets_after(prefix, doc, *n, scratch);
+                (hash, hash)
+            }
+            (RequestParams::Capability(_), ReadResult::Capability(r)) => {
+                let signature = capability_after(prefix, r);
+                let group = group_reusing(prefix, &mut self.last_group, r).unwrap_or(signature);
+                (signature, group)
+            }
+            // Unreachable: a result is read with the same parameters.
+            _ => {
+                let signature = hash_read(params, doc, read, scratch);
+                (signature, group_hash(params, read).unwrap_or(signature))
+            }
+        }
+    }
+}
+
+/// The secrets hash of the `n` entries indexed in `scratch`, after the
+/// request's part in `prefix`.
+fn secrets_after(
+    prefix: &Writer,
+    doc: &[u8],
+    n: usize,
+    scratch: &mut Scratch<'_>,
+) -> CanonicalHash {
+    let entries = scratch.entries.get_mut(..n).unwrap_or_default();
+    secrets_result(prefix.clone(), doc, entries, scratch.shares)
+}
+
+/// The capability hash of `r` as sent, after the request's part in `prefix`.
+fn capability_after(prefix: &Writer, r: &CapabilityResult<'_>) -> CanonicalHash {
+    capability_result(prefix.clone(), r, |w| w.str(&r.payload))
+}
+
+/// The group hash of `r` when the §11 rewrite applies, after the request's
+/// part in `prefix`: `last`'s when the canonical form and `error` are the
+/// same, else computed, and then kept in `last`. (The form is read here,
+/// compared or written in [`reuse_or_hash`]: one frame at a time.)
+fn group_reusing<'t>(
+    prefix: &Writer,
+    last: &mut Option<LastGroup<'t>>,
+    r: &CapabilityResult<'t>,
+) -> Option<CanonicalHash> {
+    reuse_or_hash(prefix, last, r, Canonical::of(&r.payload)?)
+}
+
+fn reuse_or_hash<'t>(
+    prefix: &Writer,
+    last: &mut Option<LastGroup<'t>>,
+    r: &CapabilityResult<'t>,
+    form: Canonical<'t>,
+) -> Option<CanonicalHash> {
+    if let Some(last) = last {
+        if last.error.eq_decoded(&r.error) && form.same_form_as(&last.form) {
+            return Some(last.hash);
+        }
+    }
+    let hash = rewritten_hash(prefix.clone(), r, &form)?;
+    *last = Some(LastGroup {
+        form,
+        error: r.error,
+        hash,
+    });
+    Some(hash)
 }
 
 #[cfg(test)]

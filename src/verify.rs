@@ -451,18 +451,25 @@ impl Verifier {
             check,
         };
         let mut scratch = workspace.slices();
+        let mut hasher = hash::ResponseHasher::default();
         let bundle = match shape {
             Shape::Bundle(at) => {
                 let mut responses = Responses::new(body, at)?;
                 let mut index = 0usize;
                 while let Some(fields) = responses.next_response()? {
-                    run.response(&fields, index, envelope::RESPONSE_DEPTH, &mut scratch)?;
+                    run.response(
+                        &fields,
+                        index,
+                        envelope::RESPONSE_DEPTH,
+                        &mut scratch,
+                        &mut hasher,
+                    )?;
                     index = index.saturating_add(1);
                 }
                 true
             }
             Shape::Single(fields) => {
-                run.response(&fields, 0, 0, &mut scratch)?;
+                run.response(&fields, 0, 0, &mut scratch, &mut hasher)?;
                 false
             }
         };
@@ -538,6 +545,7 @@ where
         index: usize,
         depth: usize,
         scratch: &mut result::Scratch<'_>,
+        hasher: &mut hash::ResponseHasher<'a>,
     ) -> Result<(), Malformed> {
         self.stats.responses = self.stats.responses.saturating_add(1);
         // Rule 1 reads (and shape-checks) every result; the hash itself is
@@ -568,7 +576,9 @@ where
             self.stats.candidates = self.stats.candidates.saturating_add(1);
             let mut signer = None;
             let mut hashes_of_response = || match read {
-                Ok(r) => Ok(*hashes.get_or_insert_with(|| Hashes::of(params, doc, &r, scratch))),
+                Ok(r) => {
+                    Ok(*hashes.get_or_insert_with(|| Hashes::of(hasher, params, doc, &r, scratch)))
+                }
                 Err(OverCapacity) => Err(SkipCause::OverCapacity),
             };
             let outcome = self.candidate(
@@ -652,14 +662,15 @@ struct Hashes {
 }
 
 impl Hashes {
-    fn of(
+    /// `hasher` shares work between the responses of one verification.
+    fn of<'a>(
+        hasher: &mut hash::ResponseHasher<'a>,
         params: &RequestParams<'_>,
         doc: &[u8],
-        read: &hash::ReadResult<'_>,
+        read: &hash::ReadResult<'a>,
         scratch: &mut result::Scratch<'_>,
     ) -> Self {
-        let signature = hash::hash_read(params, doc, read, scratch);
-        let group = hash::group_hash(params, read).unwrap_or(signature);
+        let (signature, group) = hasher.hashes(params, doc, read, scratch);
         Hashes { signature, group }
     }
 }
