@@ -622,6 +622,68 @@ mod tests {
         assert_eq!(&p[142..], &[0xAB; 32][..]);
     }
 
+    /// The report vector's 31 responses: each group hash from the hasher is
+    /// the one computed alone, and after the first, every one is reused
+    /// (the kept form stays the first response's).
+    #[test]
+    fn honest_report_responses_reuse_the_first_group_hash() {
+        let file: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../shared/vectors/report/verify.json"
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        let case = file["verify_cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "report/n31-f10-subsets")
+            .unwrap();
+        let params = RequestParams::from_json(
+            crate::Method::CapabilityExecute,
+            case["params_json"].as_str().unwrap().as_bytes(),
+        )
+        .unwrap();
+        let body: serde_json::Value =
+            serde_json::from_str(case["body_json"].as_str().unwrap()).unwrap();
+        let payloads: std::vec::Vec<std::string::String> = body["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["result"]["payload"].as_str().unwrap().into())
+            .collect();
+        assert_eq!(payloads.len(), 31);
+        let mut workspace = Workspace::<1, 1>::new();
+        let mut scratch = workspace.slices();
+        let mut hasher = ResponseHasher::default();
+        for (i, p) in payloads.iter().enumerate() {
+            let r = CapabilityResult::new(Text::new(p), Text::default());
+            let (signature, group) =
+                hasher.hashes(&params, b"", &ReadResult::Capability(r), &mut scratch);
+            let json = std::format!(r#"{{"payload":"{p}"}}"#);
+            assert_eq!(signature, canonical_hash(&params, json.as_bytes()).unwrap());
+            assert_eq!(
+                group,
+                canonical_group_hash(&params, json.as_bytes()).unwrap()
+            );
+            assert_ne!(signature, group, "response {i} carries signatures");
+            let kept = hasher.last_group.as_ref().unwrap().form.text();
+            assert_eq!(kept.raw().as_ptr(), payloads[0].as_ptr(), "response {i}");
+        }
+        // An error text makes another result: computed, and kept.
+        let r = CapabilityResult::new(Text::new(&payloads[1]), Text::new("e"));
+        let (_, group) = hasher.hashes(&params, b"", &ReadResult::Capability(r), &mut scratch);
+        let json = std::format!(r#"{{"payload":"{}","error":"e"}}"#, payloads[1]);
+        assert_eq!(
+            group,
+            canonical_group_hash(&params, json.as_bytes()).unwrap()
+        );
+        let kept = hasher.last_group.as_ref().unwrap().form.text();
+        assert_eq!(kept.raw().as_ptr(), payloads[1].as_ptr());
+    }
+
     #[test]
     fn display_is_lowercase_hex() {
         let mut b = [0u8; 32];

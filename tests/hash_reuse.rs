@@ -158,8 +158,8 @@ fn params() -> RequestParams<'static> {
 /// Verifies a bundle of `variants`, response i signed by node `i % n`
 /// over its hash as sent, and holds every traced hash to the hashes of
 /// that response's result computed alone. Returns how many responses
-/// shared their group hash with the one before while their signature
-/// hashes differed (the reuse this is about).
+/// share their group hash with the one before while their signature
+/// hashes differ (where reuse can apply).
 fn check(variants: &[Variant], n: usize, f: usize) -> usize {
     let params = params();
     let don = RelayDon::new(n, f, 3);
@@ -251,7 +251,7 @@ proptest! {
 }
 
 #[test]
-fn reuse_happens_on_honest_subsets() {
+fn honest_subsets_group_together() {
     let variants: Vec<Variant> = (0..8u8)
         .map(|i| Variant {
             digest: 0,

@@ -111,6 +111,12 @@ impl<'t> Canonical<'t> {
         self.outer_len.div_ceil(3).saturating_mul(4)
     }
 
+    /// The payload text this form was read from.
+    #[cfg(test)]
+    pub(crate) fn text(&self) -> Text<'t> {
+        self.text
+    }
+
     /// A fresh cursor over the payload's decoded bytes.
     fn cursor(&self) -> Cursor<'t> {
         Cursor::with_seeking(self.text, self.seekable)
@@ -120,7 +126,10 @@ impl<'t> Canonical<'t> {
     /// decided without writing either: the same sizes and sequence number,
     /// and the same bytes in each of the three bytes fields. `false` also
     /// when either keeps unknown fields (an honest report has none), or a
-    /// text cannot be read again. Then the forms may still be equal.
+    /// text is not plain base64 (escaped, or with CR/LF: honest nodes write
+    /// neither), or cannot be read again; then the forms may still be
+    /// equal. Plain texts seek in O(1), so the comparison reads no more than
+    /// the fields of `self`, however long `other` is.
     pub(crate) fn same_form_as(&self, other: &Canonical<'_>) -> bool {
         let (a, b) = (&self.report, &other.report);
         let shape = |r: &ReportScan| {
@@ -134,6 +143,8 @@ impl<'t> Canonical<'t> {
         };
         shape(a) == shape(b)
             && a.unknowns == 0
+            && self.seekable
+            && other.seekable
             && b64::runs_equal(
                 (self.text, self.seekable),
                 (other.text, other.seekable),
