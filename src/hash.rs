@@ -207,7 +207,14 @@ fn hash_document<const E: usize, const S: usize>(
 /// A result read and shape-checked, not yet hashed: the verifier hashes
 /// only responses that carry a candidate from a configured signer.
 #[derive(Clone, Copy)]
-pub(crate) enum ReadResult<'a> {
+pub(crate) struct ReadResult<'a> {
+    /// The result's JSON text as it stands in the document.
+    raw: &'a [u8],
+    kind: ReadKind<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum ReadKind<'a> {
     /// A secrets result whose entries are indexed in the scratch.
     Secrets(usize),
     /// A capability result.
@@ -223,18 +230,19 @@ pub(crate) fn read_result_at<'a>(
     depth: usize,
     scratch: &mut Scratch<'_>,
 ) -> Result<Result<ReadResult<'a>, OverCapacity>, Malformed> {
-    match params {
+    let start = lx.pos();
+    let kind = match params {
         RequestParams::Secrets(_) => {
             let max_shares = scratch.shares.len();
-            Ok(
-                result::index_secrets(doc, lx, depth, scratch.entries, max_shares)?
-                    .map(ReadResult::Secrets),
-            )
+            match result::index_secrets(doc, lx, depth, scratch.entries, max_shares)? {
+                Ok(n) => ReadKind::Secrets(n),
+                Err(over) => return Ok(Err(over)),
+            }
         }
-        RequestParams::Capability(_) => Ok(Ok(ReadResult::Capability(result::read_capability(
-            lx, depth,
-        )?))),
-    }
+        RequestParams::Capability(_) => ReadKind::Capability(result::read_capability(lx, depth)?),
+    };
+    let raw = lx.buf().get(start..lx.pos()).unwrap_or_default();
+    Ok(Ok(ReadResult { raw, kind }))
 }
 
 /// The canonical hash of a result read by [`read_result_at`] from `doc`.
@@ -244,12 +252,12 @@ pub(crate) fn hash_read(
     read: &ReadResult<'_>,
     scratch: &mut Scratch<'_>,
 ) -> CanonicalHash {
-    match (params, read) {
-        (RequestParams::Secrets(p), ReadResult::Secrets(n)) => {
+    match (params, &read.kind) {
+        (RequestParams::Secrets(p), ReadKind::Secrets(n)) => {
             let entries = scratch.entries.get_mut(..*n).unwrap_or_default();
             secrets_hash(p, doc, entries, scratch.shares)
         }
-        (RequestParams::Capability(p), ReadResult::Capability(r)) => capability_hash(p, r),
+        (RequestParams::Capability(p), ReadKind::Capability(r)) => capability_hash(p, r),
         // Unreachable: a result is read with the same parameters.
         (RequestParams::Secrets(p), _) => secrets_hash(p, doc, &mut [], scratch.shares),
         (RequestParams::Capability(p), _) => capability_hash(p, &CapabilityResult::default()),
@@ -435,8 +443,8 @@ pub(crate) fn group_hash(
     params: &RequestParams<'_>,
     read: &ReadResult<'_>,
 ) -> Option<CanonicalHash> {
-    match (params, read) {
-        (RequestParams::Capability(p), ReadResult::Capability(r)) => capability_group_hash(p, r),
+    match (params, &read.kind) {
+        (RequestParams::Capability(p), ReadKind::Capability(r)) => capability_group_hash(p, r),
         _ => None,
     }
 }
@@ -505,16 +513,26 @@ fn capability_result(
 
 /// The two hashes of each response of one verification (PROTOCOL.md §11),
 /// with the work they share done once: the request's part of every hash
-/// (SHA-256's state after it is kept and copied), and the last group hash
-/// together with the canonical form it was computed over, which honest
-/// report responses repeat (they differ only in the OCR signatures the
-/// form drops). The last group hash is reused only for a byte-identical
+/// (SHA-256's state after it is kept and copied); the last hashes with the
+/// result text they were computed from, which honest responses repeat (the
+/// same result, each node's own signature); and the last group hash with
+/// the canonical form it was computed over, which honest report responses
+/// repeat (they differ only in the OCR signatures the form drops). Hashes
+/// are reused only for byte-identical result text, or a byte-identical
 /// form and the same `error`, so every hash is the one [`hash_read`] and
 /// [`group_hash`] give: only work is skipped, never a decision changed.
 #[derive(Default)]
 pub(crate) struct ResponseHasher<'t> {
     prefix: Option<Writer>,
+    last_result: Option<LastResult<'t>>,
     last_group: Option<LastGroup<'t>>,
+}
+
+/// A response's two hashes and the result text they are of.
+struct LastResult<'t> {
+    raw: &'t [u8],
+    signature: CanonicalHash,
+    group: CanonicalHash,
 }
 
 /// A group hash and what it covers besides the request.
@@ -535,13 +553,36 @@ impl<'t> ResponseHasher<'t> {
         read: &ReadResult<'t>,
         scratch: &mut Scratch<'_>,
     ) -> (CanonicalHash, CanonicalHash) {
+        // The same text is the same result: the same hashes. (A slice
+        // comparison: lengths first, then the bytes.)
+        if let Some(last) = &self.last_result {
+            if !read.raw.is_empty() && last.raw == read.raw {
+                return (last.signature, last.group);
+            }
+        }
+        let (signature, group) = self.compute(params, doc, read, scratch);
+        self.last_result = Some(LastResult {
+            raw: read.raw,
+            signature,
+            group,
+        });
+        (signature, group)
+    }
+
+    fn compute(
+        &mut self,
+        params: &RequestParams<'_>,
+        doc: &[u8],
+        read: &ReadResult<'t>,
+        scratch: &mut Scratch<'_>,
+    ) -> (CanonicalHash, CanonicalHash) {
         let prefix = self.prefix.get_or_insert_with(|| request_prefix(params));
-        match (params, read) {
-            (RequestParams::Secrets(_), ReadResult::Secrets(n)) => {
+        match (params, &read.kind) {
+            (RequestParams::Secrets(_), ReadKind::Secrets(n)) => {
                 let hash = secrets_after(prefix, doc, *n, scratch);
                 (hash, hash)
             }
-            (RequestParams::Capability(_), ReadResult::Capability(r)) => {
+            (RequestParams::Capability(_), ReadKind::Capability(r)) => {
                 let signature = capability_after(prefix, r);
                 let group = group_reusing(prefix, &mut self.last_group, r).unwrap_or(signature);
                 (signature, group)
@@ -622,9 +663,10 @@ mod tests {
         assert_eq!(&p[142..], &[0xAB; 32][..]);
     }
 
-    /// The report vector's 31 responses: each group hash from the hasher is
-    /// the one computed alone, and after the first, every one is reused
-    /// (the kept form stays the first response's).
+    /// The report vector's 31 responses: each hash from the hasher is the
+    /// one computed alone, and after the first, every group hash is reused
+    /// (the kept form stays the first response's); a repeated result text
+    /// reuses both hashes.
     #[test]
     fn honest_report_responses_reuse_the_first_group_hash() {
         let file: serde_json::Value = serde_json::from_str(
@@ -655,33 +697,57 @@ mod tests {
             .map(|r| r["result"]["payload"].as_str().unwrap().into())
             .collect();
         assert_eq!(payloads.len(), 31);
+        let mut results: std::vec::Vec<std::string::String> = payloads
+            .iter()
+            .map(|p| std::format!(r#"{{"payload":"{p}"}}"#))
+            .collect();
+        results.push(std::format!(
+            r#"{{"payload":"{}","error":"e"}}"#,
+            payloads[1]
+        ));
+        let read = |i: usize, error: &'static str| ReadResult {
+            raw: results[i].as_bytes(),
+            kind: ReadKind::Capability(CapabilityResult::new(
+                Text::new(&payloads[i.min(30)]),
+                Text::new(error),
+            )),
+        };
         let mut workspace = Workspace::<1, 1>::new();
         let mut scratch = workspace.slices();
         let mut hasher = ResponseHasher::default();
-        for (i, p) in payloads.iter().enumerate() {
-            let r = CapabilityResult::new(Text::new(p), Text::default());
-            let (signature, group) =
-                hasher.hashes(&params, b"", &ReadResult::Capability(r), &mut scratch);
-            let json = std::format!(r#"{{"payload":"{p}"}}"#);
-            assert_eq!(signature, canonical_hash(&params, json.as_bytes()).unwrap());
-            assert_eq!(
-                group,
-                canonical_group_hash(&params, json.as_bytes()).unwrap()
-            );
+        for (i, json) in results.iter().take(31).enumerate() {
+            let (signature, group) = hasher.hashes(&params, b"", &read(i, ""), &mut scratch);
+            let json = json.as_bytes();
+            assert_eq!(signature, canonical_hash(&params, json).unwrap());
+            assert_eq!(group, canonical_group_hash(&params, json).unwrap());
             assert_ne!(signature, group, "response {i} carries signatures");
             let kept = hasher.last_group.as_ref().unwrap().form.text();
             assert_eq!(kept.raw().as_ptr(), payloads[0].as_ptr(), "response {i}");
         }
         // An error text makes another result: computed, and kept.
-        let r = CapabilityResult::new(Text::new(&payloads[1]), Text::new("e"));
-        let (_, group) = hasher.hashes(&params, b"", &ReadResult::Capability(r), &mut scratch);
-        let json = std::format!(r#"{{"payload":"{}","error":"e"}}"#, payloads[1]);
-        assert_eq!(
-            group,
-            canonical_group_hash(&params, json.as_bytes()).unwrap()
-        );
+        let with_error = ReadResult {
+            raw: results[31].as_bytes(),
+            kind: ReadKind::Capability(CapabilityResult::new(
+                Text::new(&payloads[1]),
+                Text::new("e"),
+            )),
+        };
+        let (_, group) = hasher.hashes(&params, b"", &with_error, &mut scratch);
+        let json = results[31].as_bytes();
+        assert_eq!(group, canonical_group_hash(&params, json).unwrap());
         let kept = hasher.last_group.as_ref().unwrap().form.text();
         assert_eq!(kept.raw().as_ptr(), payloads[1].as_ptr());
+        // The same result text again: its hashes come back without being
+        // computed (here the read behind the text is another one's, which
+        // the verifier never does, to tell the two apart).
+        let (signature, group) = hasher.hashes(&params, b"", &read(31, ""), &mut scratch);
+        assert_eq!(signature, canonical_hash(&params, json).unwrap());
+        assert_eq!(group, canonical_group_hash(&params, json).unwrap());
+        let (signature, _) = hasher.hashes(&params, b"", &read(0, ""), &mut scratch);
+        assert_eq!(
+            signature,
+            canonical_hash(&params, results[0].as_bytes()).unwrap()
+        );
     }
 
     #[test]

@@ -15,7 +15,8 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use proptest::prelude::*;
-use relay_verifier::signing::simulator::RelayDon;
+use relay_verifier::signing::simulator::{Fault, GatewayFaults, RelayDon, Scenario};
+use relay_verifier::signing::{LogicalResult, SecretValue};
 use relay_verifier::{
     canonical_group_hash, canonical_hash, CandidateTrace, Method, RequestParams, Verdict, Verifier,
     Workspace,
@@ -223,8 +224,24 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
-    fn reused_hashes_are_the_hashes(variants in prop::collection::vec(variant(), 1..10)) {
+    fn reused_hashes_are_the_hashes(picks in prop::collection::vec((variant(), any::<bool>()), 1..10)) {
+        // Now and then the previous result again, byte for byte.
+        let mut variants: Vec<Variant> = Vec::new();
+        for (v, again) in picks {
+            let v = match variants.last() {
+                Some(last) if again => last.clone(),
+                _ => v,
+            };
+            variants.push(v);
+        }
         check(&variants, 7, 2);
+    }
+
+    /// Secrets bundles of the simulated DON: honest results repeat byte
+    /// for byte; forged, relabelled and stapled ones lie in between.
+    #[test]
+    fn secrets_hashes_are_the_hashes(seed in any::<u64>(), shuffle in any::<u64>(), duplicate in 0..4usize) {
+        check_secrets(seed, shuffle, duplicate);
     }
 
     /// Honest report responses: one form, each node with its own subset
@@ -267,4 +284,57 @@ fn honest_subsets_group_together() {
         .collect();
     // Seven of eight follow one of the same form with other signatures.
     assert_eq!(check(&variants, 4, 1), 7);
+}
+
+/// A simulated secrets bundle: every traced hash is the hash of its own
+/// response's result, computed alone.
+fn check_secrets(seed: u64, shuffle: u64, duplicate: usize) {
+    let params = RequestParams::from_json(
+        Method::SecretsGet,
+        br#"{"workflow_id":"wf","owner":"0x1234567890abcdef1234567890ABCDEF12345678",
+             "execution_id":"e","secrets":[{"key":"K","namespace":"n"}],"enclave_public_key":"04"}"#,
+    )
+    .unwrap();
+    let honest = LogicalResult::Secrets(Some(vec![SecretValue {
+        key: "K".into(),
+        namespace: "n".into(),
+        ciphertext: "Y3Q=".into(),
+        encrypted_shares: Some(vec!["czE=".into(), "czI=".into()]),
+    }]));
+    let don = RelayDon::new(7, 2, seed);
+    let verifier = Verifier::new(don.config().unwrap());
+    let scenario = Scenario::honest()
+        .faulty(0, [Fault::Forge(0), Fault::Honest])
+        .faulty(1, [Fault::Relabel, Fault::Staple])
+        .gateway(GatewayFaults {
+            shuffle: Some(shuffle),
+            duplicate,
+            ..GatewayFaults::default()
+        });
+    let body = don.run(&params, &honest, &scenario).unwrap().body;
+    let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let results: Vec<String> = parsed["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["result"].to_string())
+        .collect();
+    let mut traces: Vec<CandidateTrace> = Vec::new();
+    let verdict = verifier.verify_traced(
+        &params,
+        body.as_bytes(),
+        &mut Workspace::<64, 64>::new(),
+        |t| traces.push(t),
+    );
+    assert!(verdict.is_accept());
+    let mut hashed = 0;
+    for t in &traces {
+        if let Some(hash) = t.hash {
+            let want = canonical_hash(&params, results[t.response].as_bytes()).unwrap();
+            assert_eq!(hash, want, "response {}", t.response);
+            assert_eq!(t.group_hash, Some(want));
+            hashed += 1;
+        }
+    }
+    assert!(hashed >= 5, "the honest responses were hashed");
 }
