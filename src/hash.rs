@@ -560,24 +560,8 @@ impl<'t> ResponseHasher<'t> {
                 return (last.signature, last.group);
             }
         }
-        let (signature, group) = self.compute(params, doc, read, scratch);
-        self.last_result = Some(LastResult {
-            raw: read.raw,
-            signature,
-            group,
-        });
-        (signature, group)
-    }
-
-    fn compute(
-        &mut self,
-        params: &RequestParams<'_>,
-        doc: &[u8],
-        read: &ReadResult<'t>,
-        scratch: &mut Scratch<'_>,
-    ) -> (CanonicalHash, CanonicalHash) {
         let prefix = self.prefix.get_or_insert_with(|| request_prefix(params));
-        match (params, &read.kind) {
+        let (signature, group) = match (params, &read.kind) {
             (RequestParams::Secrets(_), ReadKind::Secrets(n)) => {
                 let hash = secrets_after(prefix, doc, *n, scratch);
                 (hash, hash)
@@ -592,7 +576,13 @@ impl<'t> ResponseHasher<'t> {
                 let signature = hash_read(params, doc, read, scratch);
                 (signature, group_hash(params, read).unwrap_or(signature))
             }
-        }
+        };
+        self.last_result = Some(LastResult {
+            raw: read.raw,
+            signature,
+            group,
+        });
+        (signature, group)
     }
 }
 
