@@ -205,7 +205,14 @@ fn hash_document(
 /// A result read and shape-checked, not yet hashed: the verifier hashes
 /// only responses that carry a candidate from a configured signer.
 #[derive(Clone, Copy)]
-pub(crate) enum ReadResult<'a> {
+pub(crate) struct ReadResult<'a> {
+    /// The result's JSON text as it stands in the document.
+    raw: &'a [u8],
+    kind: ReadKind<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum ReadKind<'a> {
     /// A secrets result whose entries are indexed in the scratch.
     Secrets(usize),
     /// A capability result.
@@ -221,18 +228,19 @@ pub(crate) fn read_result_at<'a>(
     depth: usize,
     scratch: &mut Scratch<'_>,
 ) -> Result<Result<ReadResult<'a>, OverCapacity>, Malformed> {
-    match params {
+    let start = lx.pos();
+    let kind = match params {
         RequestParams::Secrets(_) => {
             let max_shares = scratch.shares.len();
-            Ok(
-                result::index_secrets(doc, lx, depth, scratch.entries, max_shares)?
-                    .map(ReadResult::Secrets),
-            )
+            match result::index_secrets(doc, lx, depth, scratch.entries, max_shares)? {
+                Ok(n) => ReadKind::Secrets(n),
+                Err(over) => return Ok(Err(over)),
+            }
         }
-        RequestParams::Capability(_) => Ok(Ok(ReadResult::Capability(result::read_capability(
-            lx, depth,
-        )?))),
-    }
+        RequestParams::Capability(_) => ReadKind::Capability(result::read_capability(lx, depth)?),
+    };
+    let raw = lx.buf().get(start..lx.pos()).unwrap_or_default();
+    Ok(Ok(ReadResult { raw, kind }))
 }
 
 /// The canonical hash of a result read by [`read_result_at`] from `doc`.
@@ -242,12 +250,12 @@ pub(crate) fn hash_read(
     read: &ReadResult<'_>,
     scratch: &mut Scratch<'_>,
 ) -> CanonicalHash {
-    match (params, read) {
-        (RequestParams::Secrets(p), ReadResult::Secrets(n)) => {
+    match (params, &read.kind) {
+        (RequestParams::Secrets(p), ReadKind::Secrets(n)) => {
             let entries = scratch.entries.get_mut(..*n).unwrap_or_default();
             secrets_hash(p, doc, entries, scratch.shares)
         }
-        (RequestParams::Capability(p), ReadResult::Capability(r)) => capability_hash(p, r),
+        (RequestParams::Capability(p), ReadKind::Capability(r)) => capability_hash(p, r),
         // Unreachable: a result is read with the same parameters.
         (RequestParams::Secrets(p), _) => secrets_hash(p, doc, &mut [], scratch.shares),
         (RequestParams::Capability(p), _) => capability_hash(p, &CapabilityResult::default()),
@@ -255,6 +263,7 @@ pub(crate) fn hash_read(
 }
 
 /// SHA-256 with the primitives of PROTOCOL.md §4 (also §12's request hash).
+#[derive(Clone)]
 pub(crate) struct Writer(Sha256);
 
 impl Writer {
@@ -349,6 +358,20 @@ fn secrets_hash(
     entries: &mut [EntrySpan],
     shares: &mut [Span],
 ) -> CanonicalHash {
+    secrets_result(secrets_prefix(p), doc, entries, shares)
+}
+
+/// The request's part of every response hash: what comes before the
+/// result (PROTOCOL.md §4), the same for every response to one request.
+fn request_prefix(params: &RequestParams<'_>) -> Writer {
+    match params {
+        RequestParams::Secrets(p) => secrets_prefix(p),
+        RequestParams::Capability(p) => capability_prefix(p),
+    }
+}
+
+/// Items 1–4 of the secrets hash.
+fn secrets_prefix(p: &SecretsParams<'_>) -> Writer {
     let mut w = Writer::new(SECRETS_TAG);
     w.str(&p.workflow_id);
     w.str(&p.owner);
@@ -378,7 +401,16 @@ fn secrets_hash(
     if let Some(c) = &p.enclave_config {
         w.config(c);
     }
+    w
+}
 
+/// Item 5 of the secrets hash, after the request's part in `w`.
+fn secrets_result(
+    mut w: Writer,
+    doc: &[u8],
+    entries: &mut [EntrySpan],
+    shares: &mut [Span],
+) -> CanonicalHash {
     // Result entries: sorted by (namespace, key, ciphertext); ties keep
     // document order (the order Go's sort leaves short slices in), so the
     // hash never depends on the sort algorithm. The fuzzer found that an
@@ -409,8 +441,8 @@ pub(crate) fn group_hash(
     params: &RequestParams<'_>,
     read: &ReadResult<'_>,
 ) -> Option<CanonicalHash> {
-    match (params, read) {
-        (RequestParams::Capability(p), ReadResult::Capability(r)) => capability_group_hash(p, r),
+    match (params, &read.kind) {
+        (RequestParams::Capability(p), ReadKind::Capability(r)) => capability_group_hash(p, r),
         _ => None,
     }
 }
@@ -421,27 +453,31 @@ pub(crate) fn capability_group_hash(
     p: &CapabilityParams<'_>,
     r: &CapabilityResult<'_>,
 ) -> Option<CanonicalHash> {
-    let canonical = Canonical::of(&r.payload)?;
+    rewritten_hash(capability_prefix(p), r, &Canonical::of(&r.payload)?)
+}
+
+/// The capability hash of `r` with its payload's canonical `form`, after
+/// the request's part in `w`; `None` if the form could not be written.
+fn rewritten_hash(
+    w: Writer,
+    r: &CapabilityResult<'_>,
+    form: &Canonical<'_>,
+) -> Option<CanonicalHash> {
     let mut complete = None;
-    let hash = capability_hash_with(p, r, |w| {
-        w.len64(canonical.base64_len());
-        complete = canonical.write_base64(&mut |chunk| w.0.update(chunk));
+    let hash = capability_result(w, r, |w| {
+        w.len64(form.base64_len());
+        complete = form.write_base64(&mut |chunk| w.0.update(chunk));
     });
     complete.map(|()| hash)
 }
 
 /// The capability hash of PROTOCOL.md §4.
 fn capability_hash(p: &CapabilityParams<'_>, r: &CapabilityResult<'_>) -> CanonicalHash {
-    capability_hash_with(p, r, |w| w.str(&r.payload))
+    capability_result(capability_prefix(p), r, |w| w.str(&r.payload))
 }
 
-/// The capability hash with `str(result.payload)` written by `payload`:
-/// the one place both of a response's hashes are laid out.
-fn capability_hash_with(
-    p: &CapabilityParams<'_>,
-    r: &CapabilityResult<'_>,
-    payload: impl FnOnce(&mut Writer),
-) -> CanonicalHash {
+/// The capability hash up to the result: the request's fields and config.
+fn capability_prefix(p: &CapabilityParams<'_>) -> Writer {
     let mut w = Writer::new(CAPABILITY_TAG);
     for s in [
         &p.workflow_id,
@@ -457,9 +493,144 @@ fn capability_hash_with(
     if let Some(c) = &p.enclave_config {
         w.config(c);
     }
+    w
+}
+
+/// The capability hash after the request's part in `w`, with
+/// `str(result.payload)` written by `payload`: the one place both of a
+/// response's hashes are laid out.
+fn capability_result(
+    mut w: Writer,
+    r: &CapabilityResult<'_>,
+    payload: impl FnOnce(&mut Writer),
+) -> CanonicalHash {
     payload(&mut w);
     w.str(&r.error);
     w.finish()
+}
+
+/// The two hashes of each response of one verification (PROTOCOL.md §11),
+/// with the work they share done once: the request's part of every hash
+/// (SHA-256's state after it is kept and copied); the last hashes with the
+/// result text they were computed from, which honest responses repeat (the
+/// same result, each node's own signature); and the last group hash with
+/// the canonical form it was computed over, which honest report responses
+/// repeat (they differ only in the OCR signatures the form drops). Hashes
+/// are reused only for byte-identical result text, or a byte-identical
+/// form and the same `error`, so every hash is the one [`hash_read`] and
+/// [`group_hash`] give: only work is skipped, never a decision changed.
+#[derive(Default)]
+pub(crate) struct ResponseHasher<'t> {
+    prefix: Option<Writer>,
+    last_result: Option<LastResult<'t>>,
+    last_group: Option<LastGroup<'t>>,
+}
+
+/// A response's two hashes and the result text they are of.
+struct LastResult<'t> {
+    raw: &'t [u8],
+    signature: CanonicalHash,
+    group: CanonicalHash,
+}
+
+/// A group hash and what it covers besides the request.
+struct LastGroup<'t> {
+    form: Canonical<'t>,
+    error: Text<'t>,
+    hash: CanonicalHash,
+}
+
+impl<'t> ResponseHasher<'t> {
+    /// The signature hash and the group hash of a result read by
+    /// [`read_result_at`] from `doc`. `params` must be the same on every
+    /// call: one hasher serves one verification.
+    pub(crate) fn hashes(
+        &mut self,
+        params: &RequestParams<'_>,
+        doc: &[u8],
+        read: &ReadResult<'t>,
+        scratch: &mut Scratch<'_>,
+    ) -> (CanonicalHash, CanonicalHash) {
+        // The same text is the same result: the same hashes. (A slice
+        // comparison: lengths first, then the bytes.)
+        if let Some(last) = &self.last_result {
+            if !read.raw.is_empty() && last.raw == read.raw {
+                return (last.signature, last.group);
+            }
+        }
+        let prefix = self.prefix.get_or_insert_with(|| request_prefix(params));
+        let (signature, group) = match (params, &read.kind) {
+            (RequestParams::Secrets(_), ReadKind::Secrets(n)) => {
+                let hash = secrets_after(prefix, doc, *n, scratch);
+                (hash, hash)
+            }
+            (RequestParams::Capability(_), ReadKind::Capability(r)) => {
+                let signature = capability_after(prefix, r);
+                let group = group_reusing(prefix, &mut self.last_group, r).unwrap_or(signature);
+                (signature, group)
+            }
+            // Unreachable: a result is read with the same parameters.
+            _ => {
+                let signature = hash_read(params, doc, read, scratch);
+                (signature, group_hash(params, read).unwrap_or(signature))
+            }
+        };
+        self.last_result = Some(LastResult {
+            raw: read.raw,
+            signature,
+            group,
+        });
+        (signature, group)
+    }
+}
+
+/// The secrets hash of the `n` entries indexed in `scratch`, after the
+/// request's part in `prefix`.
+fn secrets_after(
+    prefix: &Writer,
+    doc: &[u8],
+    n: usize,
+    scratch: &mut Scratch<'_>,
+) -> CanonicalHash {
+    let entries = scratch.entries.get_mut(..n).unwrap_or_default();
+    secrets_result(prefix.clone(), doc, entries, scratch.shares)
+}
+
+/// The capability hash of `r` as sent, after the request's part in `prefix`.
+fn capability_after(prefix: &Writer, r: &CapabilityResult<'_>) -> CanonicalHash {
+    capability_result(prefix.clone(), r, |w| w.str(&r.payload))
+}
+
+/// The group hash of `r` when the §11 rewrite applies, after the request's
+/// part in `prefix`: `last`'s when the canonical form and `error` are the
+/// same, else computed, and then kept in `last`. (The form is read here,
+/// compared or written in [`reuse_or_hash`]: one frame at a time.)
+fn group_reusing<'t>(
+    prefix: &Writer,
+    last: &mut Option<LastGroup<'t>>,
+    r: &CapabilityResult<'t>,
+) -> Option<CanonicalHash> {
+    reuse_or_hash(prefix, last, r, Canonical::of(&r.payload)?)
+}
+
+fn reuse_or_hash<'t>(
+    prefix: &Writer,
+    last: &mut Option<LastGroup<'t>>,
+    r: &CapabilityResult<'t>,
+    form: Canonical<'t>,
+) -> Option<CanonicalHash> {
+    if let Some(last) = last {
+        if last.error.eq_decoded(&r.error) && form.same_form_as(&last.form) {
+            return Some(last.hash);
+        }
+    }
+    let hash = rewritten_hash(prefix.clone(), r, &form)?;
+    *last = Some(LastGroup {
+        form,
+        error: r.error,
+        hash,
+    });
+    Some(hash)
 }
 
 #[cfg(test)]
@@ -478,6 +649,93 @@ mod tests {
         assert_eq!(p[133], 0);
         assert_eq!(&p[134..142], &32u64.to_be_bytes());
         assert_eq!(&p[142..], &[0xAB; 32][..]);
+    }
+
+    /// The report vector's 31 responses: each hash from the hasher is the
+    /// one computed alone, and after the first, every group hash is reused
+    /// (the kept form stays the first response's); a repeated result text
+    /// reuses both hashes.
+    #[test]
+    fn honest_report_responses_reuse_the_first_group_hash() {
+        let file: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../shared/vectors/report/verify.json"
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        let case = file["verify_cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "report/n31-f10-subsets")
+            .unwrap();
+        let params = RequestParams::from_json(
+            crate::Method::CapabilityExecute,
+            case["params_json"].as_str().unwrap().as_bytes(),
+        )
+        .unwrap();
+        let body: serde_json::Value =
+            serde_json::from_str(case["body_json"].as_str().unwrap()).unwrap();
+        let payloads: std::vec::Vec<std::string::String> = body["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["result"]["payload"].as_str().unwrap().into())
+            .collect();
+        assert_eq!(payloads.len(), 31);
+        let mut results: std::vec::Vec<std::string::String> = payloads
+            .iter()
+            .map(|p| std::format!(r#"{{"payload":"{p}"}}"#))
+            .collect();
+        results.push(std::format!(
+            r#"{{"payload":"{}","error":"e"}}"#,
+            payloads[1]
+        ));
+        let read = |i: usize, error: &'static str| ReadResult {
+            raw: results[i].as_bytes(),
+            kind: ReadKind::Capability(CapabilityResult::new(
+                Text::new(&payloads[i.min(30)]),
+                Text::new(error),
+            )),
+        };
+        let mut workspace = Workspace::<1, 1>::new();
+        let mut scratch = workspace.slices();
+        let mut hasher = ResponseHasher::default();
+        for (i, json) in results.iter().take(31).enumerate() {
+            let (signature, group) = hasher.hashes(&params, b"", &read(i, ""), &mut scratch);
+            let json = json.as_bytes();
+            assert_eq!(signature, canonical_hash(&params, json).unwrap());
+            assert_eq!(group, canonical_group_hash(&params, json).unwrap());
+            assert_ne!(signature, group, "response {i} carries signatures");
+            let kept = hasher.last_group.as_ref().unwrap().form.text();
+            assert_eq!(kept.raw().as_ptr(), payloads[0].as_ptr(), "response {i}");
+        }
+        // An error text makes another result: computed, and kept.
+        let with_error = ReadResult {
+            raw: results[31].as_bytes(),
+            kind: ReadKind::Capability(CapabilityResult::new(
+                Text::new(&payloads[1]),
+                Text::new("e"),
+            )),
+        };
+        let (_, group) = hasher.hashes(&params, b"", &with_error, &mut scratch);
+        let json = results[31].as_bytes();
+        assert_eq!(group, canonical_group_hash(&params, json).unwrap());
+        let kept = hasher.last_group.as_ref().unwrap().form.text();
+        assert_eq!(kept.raw().as_ptr(), payloads[1].as_ptr());
+        // The same result text again: its hashes come back without being
+        // computed (here the read behind the text is another one's, which
+        // the verifier never does, to tell the two apart).
+        let (signature, group) = hasher.hashes(&params, b"", &read(31, ""), &mut scratch);
+        assert_eq!(signature, canonical_hash(&params, json).unwrap());
+        assert_eq!(group, canonical_group_hash(&params, json).unwrap());
+        let (signature, _) = hasher.hashes(&params, b"", &read(0, ""), &mut scratch);
+        assert_eq!(
+            signature,
+            canonical_hash(&params, results[0].as_bytes()).unwrap()
+        );
     }
 
     #[test]

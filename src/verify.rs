@@ -446,18 +446,25 @@ impl Verifier {
             check,
             last: None,
         };
+        let mut hasher = hash::ResponseHasher::default();
         let bundle = match shape {
             Shape::Bundle(at) => {
                 let mut responses = Responses::new(body, at)?;
                 let mut index = 0usize;
                 while let Some(lx) = responses.next_response()? {
-                    run.response(lx, index, envelope::RESPONSE_DEPTH, &mut scratch)?;
+                    run.response(
+                        lx,
+                        index,
+                        envelope::RESPONSE_DEPTH,
+                        &mut scratch,
+                        &mut hasher,
+                    )?;
                     index = index.saturating_add(1);
                 }
                 true
             }
             Shape::Single => {
-                run.response(&mut Lexer::at(body, 0), 0, 0, &mut scratch)?;
+                run.response(&mut Lexer::at(body, 0), 0, 0, &mut scratch, &mut hasher)?;
                 false
             }
         };
@@ -514,15 +521,14 @@ fn signature_hash_at(
 /// capacity), and whether it is the [`LastResult`].
 type ResultRead<'a> = (Result<hash::ReadResult<'a>, OverCapacity>, bool);
 
-/// The last result read into the scratch, with its hashes once computed:
-/// honest nodes send the same result byte for byte, so a repetition is
-/// neither read nor hashed again.
+/// The last result read into the scratch: honest nodes send the same
+/// result byte for byte, so a repetition is not read again (and
+/// [`hash::ResponseHasher`] does not hash the same text again).
 #[derive(Clone, Copy)]
 struct LastResult<'a> {
     /// The result's JSON text (an object).
     raw: &'a [u8],
     read: Result<hash::ReadResult<'a>, OverCapacity>,
-    hashes: Option<Hashes>,
 }
 
 /// State of one verification.
@@ -550,12 +556,13 @@ where
         index: usize,
         depth: usize,
         scratch: &mut result::Scratch<'_>,
+        hasher: &mut hash::ResponseHasher<'a>,
     ) -> Result<(), Malformed> {
         self.stats.responses = self.stats.responses.saturating_add(1);
         let mut response = envelope::Response::new(lx);
         response.open(lx, depth)?;
         let read = self.result_of(&mut response, lx, depth, scratch)?;
-        self.candidates(&response, read, index, depth, scratch)
+        self.candidates(&response, read, index, depth, scratch, hasher)
     }
 
     /// PROTOCOL.md §7 rule 2 for the candidates of one response.
@@ -567,13 +574,10 @@ where
         index: usize,
         depth: usize,
         scratch: &mut result::Scratch<'_>,
+        hasher: &mut hash::ResponseHasher<'a>,
     ) -> Result<(), Malformed> {
         let doc = self.body;
-        let mut hashes: Option<Hashes> = if is_last {
-            self.last.and_then(|l| l.hashes)
-        } else {
-            None
-        };
+        let mut hashes: Option<Hashes> = None;
         let result_at = response.result_at;
         let params = self.params;
         // Rule 2: a configured signer's first candidate in this response is
@@ -583,7 +587,9 @@ where
             self.stats.candidates = self.stats.candidates.saturating_add(1);
             let mut signer = None;
             let mut hashes_of_response = || match read {
-                Ok(r) => Ok(*hashes.get_or_insert_with(|| Hashes::of(params, doc, &r, scratch))),
+                Ok(r) => {
+                    Ok(*hashes.get_or_insert_with(|| Hashes::of(hasher, params, doc, &r, scratch)))
+                }
                 Err(OverCapacity) => Err(SkipCause::OverCapacity),
             };
             let outcome = self.candidate(
@@ -605,12 +611,10 @@ where
                 outcome,
             });
         })?;
-        match (is_last, &mut self.last) {
-            (true, Some(l)) => l.hashes = hashes,
-            // A hash of a result that is not the last read may have used
-            // the scratch.
-            (false, _) if hashes.is_some() => self.last = None,
-            _ => {}
+        // A hash of a result that is not the last read may have used the
+        // scratch that the last one's reading indexes.
+        if !is_last && hashes.is_some() {
+            self.last = None;
         }
         Ok(())
     }
@@ -683,7 +687,6 @@ where
         self.last = Some(LastResult {
             raw: self.body.get(at..end).unwrap_or_default(),
             read,
-            hashes: None,
         });
         read
     }
@@ -778,14 +781,15 @@ struct Hashes {
 }
 
 impl Hashes {
-    fn of(
+    /// `hasher` shares work between the responses of one verification.
+    fn of<'a>(
+        hasher: &mut hash::ResponseHasher<'a>,
         params: &RequestParams<'_>,
         doc: &[u8],
-        read: &hash::ReadResult<'_>,
+        read: &hash::ReadResult<'a>,
         scratch: &mut result::Scratch<'_>,
     ) -> Self {
-        let signature = hash::hash_read(params, doc, read, scratch);
-        let group = hash::group_hash(params, read).unwrap_or(signature);
+        let (signature, group) = hasher.hashes(params, doc, read, scratch);
         Hashes { signature, group }
     }
 }

@@ -23,10 +23,12 @@ const GO_STD: GeneralPurpose = GeneralPurpose::new(
         .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
 );
 
-/// Digits decoded per block (128 quanta), and the bytes they give: large
-/// enough that the engine's per-call cost vanishes, small for a stack.
-const BLOCK_DIGITS: usize = 512;
-const BLOCK_BYTES: usize = 384;
+/// Digits decoded per block (64 quanta), and the bytes they give: large
+/// enough that the engine's per-call cost is small, small for a stack (two
+/// cursors are open at once when forms are compared) and for the few bytes
+/// a seek needs.
+const BLOCK_DIGITS: usize = 256;
+const BLOCK_BYTES: usize = 192;
 
 /// The base64 text, one character at a time.
 #[derive(Clone)]
@@ -63,13 +65,17 @@ enum State {
 /// A forward cursor over the bytes a payload's base64 decodes to.
 ///
 /// Reads are bounded by a limit (the end of the enclosing protobuf message);
-/// [`Cursor::seek`] moves anywhere: in O(1) when the text is plain base64
-/// (decoded offset `3q` is digit `4q`), otherwise by decoding forward, from
-/// the start if the target lies behind.
+/// [`Cursor::seek`] moves anywhere: in O(1) when the text is known to be
+/// plain base64 (decoded offset `3q` is digit `4q`), otherwise by decoding
+/// forward, from the start if the target lies behind. Whether it is plain is
+/// learnt by reading the text to its end once ([`Cursor::plain_to_end`]),
+/// not by a scan of its own.
 pub(super) struct Cursor<'t> {
     text: Text<'t>,
     /// No escapes and no CR/LF: offsets map arithmetically.
     seekable: bool,
+    /// No escape, and no CR/LF met so far.
+    plain: bool,
     chars: Chars<'t>,
     block: [u8; BLOCK_BYTES],
     at: usize,
@@ -81,13 +87,18 @@ pub(super) struct Cursor<'t> {
 }
 
 impl<'t> Cursor<'t> {
+    /// A cursor over `text`, seeking by decoding forward.
     pub(super) fn new(text: Text<'t>) -> Self {
-        let seekable = text
-            .as_str()
-            .is_some_and(|s| !s.bytes().any(|b| b == b'\r' || b == b'\n'));
+        Self::with_seeking(text, false)
+    }
+
+    /// A cursor over `text`, which an earlier cursor read to its end and
+    /// found `seekable` ([`Cursor::plain_to_end`]).
+    pub(super) fn with_seeking(text: Text<'t>, seekable: bool) -> Self {
         Cursor {
             text,
-            seekable,
+            seekable: seekable && !text.is_escaped(),
+            plain: !text.is_escaped(),
             chars: Self::chars_of(text),
             block: [0; BLOCK_BYTES],
             at: 0,
@@ -98,13 +109,21 @@ impl<'t> Cursor<'t> {
         }
     }
 
+    /// Whether the whole text was read, and it holds no escape and no
+    /// CR/LF: then a later cursor over it can seek arithmetically.
+    pub(super) fn plain_to_end(&self) -> bool {
+        self.plain && self.state == State::Finished
+    }
+
     fn chars_of(text: Text<'t>) -> Chars<'t> {
-        match text.as_str() {
-            Some(s) => Chars::Plain {
-                raw: s.as_bytes(),
+        // A `Text` from the lexer is valid UTF-8: no need to check it again.
+        if text.is_escaped() {
+            Chars::Escaped(text.bytes())
+        } else {
+            Chars::Plain {
+                raw: text.raw(),
                 at: 0,
-            },
-            None => Chars::Escaped(text.bytes()),
+            }
         }
     }
 
@@ -138,7 +157,7 @@ impl<'t> Cursor<'t> {
         while n < BLOCK_DIGITS {
             match self.chars.next() {
                 None => break,
-                Some(b'\r' | b'\n') => {}
+                Some(b'\r' | b'\n') => self.plain = false,
                 Some(b'=') => {
                     if !self.padding_ends_text(n % 4) {
                         return self.fail();
@@ -183,30 +202,35 @@ impl<'t> Cursor<'t> {
         }
     }
 
-    /// The common case without a copy: a plain text's next digits hold no
-    /// `=`, CR or LF, and whole quanta. Returns false to leave the block to
-    /// the general loop.
+    /// The common case without a copy: the engine decodes a plain text's
+    /// next digits in place. It refuses CR, LF and a `=` anywhere but in a
+    /// last quantum, so it succeeds exactly where Go's framing needs nothing
+    /// more, except for padding that ends a window the text goes on after;
+    /// anything it refuses, and such a window, is left to the general loop
+    /// (which decides it by Go's rules). Returns false to leave the block to
+    /// that loop.
     fn decode_plain_block(&mut self) -> bool {
         let Chars::Plain { raw, at } = &mut self.chars else {
             return false;
         };
         let rest = raw.get(*at..).unwrap_or_default();
         let window = rest.get(..BLOCK_DIGITS).unwrap_or(rest);
-        if window.len() % 4 != 0 || window.iter().any(|&c| matches!(c, b'=' | b'\r' | b'\n')) {
+        let last = window.len() == rest.len();
+        if window.len() % 4 != 0 || (!last && window.last() == Some(&b'=')) {
             return false;
-        }
-        *at = at.saturating_add(window.len());
-        if window.len() == rest.len() {
-            self.state = State::Finished;
         }
         match GO_STD.decode_slice(window, &mut self.block) {
             Ok(k) => {
+                *at = at.saturating_add(window.len());
+                if last {
+                    self.state = State::Finished;
+                }
                 self.at = 0;
                 self.len = k;
+                true
             }
-            Err(_) => self.fail(),
+            Err(_) => false,
         }
-        true
     }
 
     /// After a `=` at position `j` of its quantum: Go accepts `xx==` and
@@ -218,7 +242,7 @@ impl<'t> Cursor<'t> {
         if j == 2 {
             loop {
                 match self.chars.next() {
-                    Some(b'\r' | b'\n') => {}
+                    Some(b'\r' | b'\n') => self.plain = false,
                     Some(b'=') => break,
                     _ => return false,
                 }
@@ -227,7 +251,7 @@ impl<'t> Cursor<'t> {
         loop {
             match self.chars.next() {
                 None => return true,
-                Some(b'\r' | b'\n') => {}
+                Some(b'\r' | b'\n') => self.plain = false,
                 Some(_) => return false,
             }
         }
@@ -267,6 +291,46 @@ impl<'t> Cursor<'t> {
         self.limit = saved;
         moved
     }
+}
+
+/// Whether each run `(a_at, b_at, len)` of decoded bytes is the same in
+/// the text `a` and the text `b` (each with whether it is seekable);
+/// `false` too when either cannot be read.
+pub(super) fn runs_equal(
+    a: (Text<'_>, bool),
+    b: (Text<'_>, bool),
+    runs: &[(u64, u64, u64)],
+) -> bool {
+    let mut x = Cursor::with_seeking(a.0, a.1);
+    let mut y = Cursor::with_seeking(b.0, b.1);
+    runs.iter()
+        .all(|&(a_at, b_at, len)| run_equal(&mut x, a_at, &mut y, b_at, len))
+}
+
+fn run_equal(a: &mut Cursor<'_>, a_at: u64, b: &mut Cursor<'_>, b_at: u64, len: u64) -> bool {
+    if len == 0 {
+        return true;
+    }
+    if a.seek(a_at).is_none() || b.seek(b_at).is_none() {
+        return false;
+    }
+    let mut left = len;
+    while left > 0 {
+        if a.fill() != Some(true) || b.fill() != Some(true) {
+            return false;
+        }
+        let avail = a.len.saturating_sub(a.at).min(b.len.saturating_sub(b.at));
+        let k = usize::try_from(left).map_or(avail, |l| l.min(avail));
+        if a.block.get(a.at..a.at + k) != b.block.get(b.at..b.at + k) {
+            return false;
+        }
+        a.at += k;
+        a.pos += k as u64;
+        b.at += k;
+        b.pos += k as u64;
+        left -= k as u64;
+    }
+    true
 }
 
 impl Input for Cursor<'_> {

@@ -41,6 +41,8 @@ const TYPE_URL_PREFIX: &[u8] = b"type.googleapis.com/";
 #[derive(Clone, Copy)]
 pub(crate) struct Canonical<'t> {
     text: Text<'t>,
+    /// The text is plain base64 without CR/LF: cursors over it seek in O(1).
+    seekable: bool,
     report: ReportScan,
     /// Sizes of the canonical `ReportResponse`, `Any` and
     /// `CapabilityResponse`.
@@ -95,6 +97,7 @@ impl<'t> Canonical<'t> {
         let outer_len = field_len(any_len)?;
         Some(Canonical {
             text: *payload,
+            seekable: cursor.plain_to_end(),
             report,
             report_len,
             any_len,
@@ -110,6 +113,59 @@ impl<'t> Canonical<'t> {
         // (plus a few length bytes), which is in memory, so it fits.
         usize::try_from(self.outer_len)
             .map_or(u64::MAX, |n| (n.div_ceil(3) as u64).saturating_mul(4))
+    }
+
+    /// The payload text this form was read from.
+    #[cfg(test)]
+    pub(crate) fn text(&self) -> Text<'t> {
+        self.text
+    }
+
+    /// A fresh cursor over the payload's decoded bytes.
+    fn cursor(&self) -> Cursor<'t> {
+        Cursor::with_seeking(self.text, self.seekable)
+    }
+
+    /// Whether this payload's canonical form is byte for byte `other`'s,
+    /// decided without writing either: the same sizes and sequence number,
+    /// and the same bytes in each of the three bytes fields. `false` also
+    /// when either keeps unknown fields (an honest report has none), or a
+    /// text is not plain base64 (escaped, or with CR/LF: honest nodes write
+    /// neither), or cannot be read again; then the forms may still be
+    /// equal. Plain texts seek in O(1), so the comparison reads no more than
+    /// the fields of `self`, however long `other` is.
+    pub(crate) fn same_form_as(&self, other: &Canonical<'_>) -> bool {
+        let (a, b) = (&self.report, &other.report);
+        let shape = |r: &ReportScan| {
+            (
+                r.config_digest.len,
+                r.seq_nr,
+                r.report_context.len,
+                r.raw_report.len,
+                r.unknowns,
+            )
+        };
+        shape(a) == shape(b)
+            && a.unknowns == 0
+            && self.seekable
+            && other.seekable
+            && b64::runs_equal(
+                (self.text, self.seekable),
+                (other.text, other.seekable),
+                &[
+                    (
+                        a.config_digest.start,
+                        b.config_digest.start,
+                        a.config_digest.len,
+                    ),
+                    (
+                        a.report_context.start,
+                        b.report_context.start,
+                        a.report_context.len,
+                    ),
+                    (a.raw_report.start, b.raw_report.start, a.raw_report.len),
+                ],
+            )
     }
 
     /// Streams the canonical payload's base64 text into `sink`: exactly
@@ -137,7 +193,7 @@ impl<'t> Canonical<'t> {
         }
         out(&[0x12]);
         put_varint(self.report_len, out);
-        let mut cursor = Cursor::new(self.text);
+        let mut cursor = self.cursor();
         copy_field(&mut cursor, 0x0A, r.config_digest, out)?;
         if r.seq_nr != 0 {
             out(&[0x10]);
@@ -222,7 +278,7 @@ impl<'b> Report<'b> {
         let canonical = Canonical::of(payload)?;
         let whole = canonical.report.whole;
         let dst = buf.get_mut(..usize::try_from(whole.len).ok()?)?;
-        let mut cursor = Cursor::new(*payload);
+        let mut cursor = canonical.cursor();
         cursor.seek(whole.start)?;
         let mut filled = 0usize;
         cursor.take(whole.len, &mut |chunk| {

@@ -478,3 +478,122 @@ fn seeking_is_the_same_with_and_without_arithmetic() {
     assert_eq!(canonical(&text), want);
     assert_eq!(canonical(&format!("{text}\n")), want);
 }
+
+/// A report long enough that its text spans several decoding windows
+/// (256 digits), with its fields out of order so writing seeks back.
+fn long_report() -> Vec<u8> {
+    let raw: Vec<u8> = (0..900u32).map(|i| (i * 7 % 251) as u8).collect();
+    cat(&[
+        &ld(4, &raw),
+        &sig(&[0x51; 65], 1),
+        &ld(3, &[0x33; 40]),
+        &sig(&[0x52; 65], 2),
+        &ld(1, &[0x11; 32]),
+        &tag(2, 0),
+        &varint(4242),
+    ])
+}
+
+#[test]
+fn framing_is_decided_the_same_at_every_window_boundary() {
+    let text = b64(&wrap(&long_report()));
+    assert!(text.len() > 1100);
+    let want = canonical(&text);
+    assert!(want.is_some());
+    for at in [
+        254, 255, 256, 257, 510, 511, 512, 513, 767, 768, 1023, 1024, 1025,
+    ] {
+        for (insert, decodes) in [("\n", true), ("\r\n", true), ("=", false), ("==", false)] {
+            let mut t = text.clone();
+            t.insert_str(at, insert);
+            let got = canonical(&t);
+            if decodes {
+                assert_eq!(got, want, "{insert:?} at {at}");
+            } else {
+                assert_eq!(got, None, "{insert:?} at {at}");
+            }
+        }
+        // Padding that ends a window the text goes on after.
+        let mut t = text.clone();
+        t.replace_range(at - 2..at, "==");
+        assert_eq!(canonical(&t), None, "== before {at}");
+    }
+}
+
+/// The canonical forms of two payload texts, judged equal without writing.
+fn same_form(a: &str, b: &str) -> bool {
+    let (a, b) = (Text::new(a), Text::new(b));
+    let (x, y) = (Canonical::of(&a).unwrap(), Canonical::of(&b).unwrap());
+    let same = x.same_form_as(&y);
+    assert_eq!(same, y.same_form_as(&x), "symmetric");
+    if same {
+        assert_eq!(
+            canonical_of(a),
+            canonical_of(b),
+            "judged equal, written different"
+        );
+    }
+    same
+}
+
+#[test]
+fn same_form_is_equal_canonical_bytes() {
+    let report = long_report();
+    let text = b64(&wrap(&report));
+    // Other signatures, in another order, before the fields: other offsets.
+    let resigned = cat(&[&sig(&[0x53; 65], 3), &sig(&[0x51; 65], 1), &report]);
+    assert!(same_form(&text, &b64(&wrap(&resigned))));
+    // Shifted by one and two bytes: the texts no longer line up.
+    for pad in [1usize, 2, 3] {
+        let shifted = cat(&[&sig(&vec![0x54; 60 + pad], 4), &report]);
+        assert!(same_form(&text, &b64(&wrap(&shifted))), "shift {pad}");
+    }
+    // Not plain base64 (a newline) on either side: never judged.
+    let broken = format!("{}\r\n{}", &text[..700], &text[700..]);
+    assert!(!same_form(&format!("{text}\n"), &text));
+    assert!(!same_form(&text, &broken));
+    assert!(!same_form(&broken, &broken));
+    // The same text is the same form.
+    assert!(same_form(&text, &text));
+    // One byte of each field changed, at its start and its end.
+    // raw_report comes first: its tag, a two-byte length, 900 bytes.
+    let mut changed = 0;
+    for i in [3, 3 + 899] {
+        let mut r = report.clone();
+        r[i] ^= 1;
+        assert!(!same_form(&text, &b64(&wrap(&r))), "byte {i}");
+        changed += 1;
+    }
+    assert_eq!(changed, 2);
+    for field in [
+        cat(&[&report, &ld(1, &[0x12; 32])]),
+        cat(&[&report, &ld(3, &[0x33; 41])]),
+        cat(&[&report, &tag(2, 0), &varint(4243)]),
+        cat(&[&report, &tag(2, 0), &varint(0)]),
+        cat(&[&report, &ld(1, b"")]),
+    ] {
+        assert!(!same_form(&text, &b64(&wrap(&field))));
+    }
+    // Unknown fields are never judged, even when the forms are equal.
+    let unknown = cat(&[&report, &ld(9, b"u")]);
+    assert!(!same_form(&b64(&wrap(&unknown)), &b64(&wrap(&unknown))));
+    // Escaped JSON text against plain text.
+    let mut json = String::from("\"");
+    for c in text.chars() {
+        if c == '/' {
+            json.push_str("\\/");
+        } else {
+            json.push(c);
+        }
+    }
+    json.push('"');
+    let escaped = Lexer::new(json.as_bytes()).string().unwrap().text;
+    assert!(escaped.is_escaped());
+    let plain = Text::new(&text);
+    let (x, y) = (
+        Canonical::of(&escaped).unwrap(),
+        Canonical::of(&plain).unwrap(),
+    );
+    assert!(!x.same_form_as(&y) && !y.same_form_as(&x) && !x.same_form_as(&x));
+    assert!(y.same_form_as(&y));
+}
