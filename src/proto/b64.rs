@@ -364,6 +364,15 @@ impl Input for Cursor<'_> {
     }
 
     fn take(&mut self, n: u64, out: &mut impl FnMut(&[u8])) -> Option<()> {
+        self.take_into(n, out)
+    }
+}
+
+impl Cursor<'_> {
+    /// [`Input::take`] for every sink: one copy of the loop (a copy per
+    /// closure cost flash), called once per decoded block.
+    #[inline(never)]
+    fn take_into(&mut self, n: u64, out: &mut dyn FnMut(&[u8])) -> Option<()> {
         if self.pos.checked_add(n)? > self.limit {
             return None;
         }
