@@ -353,6 +353,8 @@ impl Input for Cursor<'_> {
         self.fill()
     }
 
+    // Out of line: inlined into every varint and tag read it costs flash.
+    #[inline(never)]
     fn byte(&mut self) -> Option<u8> {
         if self.pos >= self.limit || !self.fill()? {
             return None;
@@ -363,7 +365,7 @@ impl Input for Cursor<'_> {
         Some(b)
     }
 
-    fn take(&mut self, n: u64, out: &mut impl FnMut(&[u8])) -> Option<()> {
+    fn take(&mut self, n: u64, out: &mut dyn FnMut(&[u8])) -> Option<()> {
         self.take_into(n, out)
     }
 }
