@@ -412,6 +412,9 @@ impl<'s, F: FnMut(&[u8])> Encoder<'s, F> {
         }
     }
 
+    /// Out of line: the canonical form is written in a dozen pieces, and
+    /// a copy of this at each cost flash.
+    #[inline(never)]
     pub(super) fn put(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
             let room = self.buf.len() - self.n;

@@ -69,8 +69,10 @@ pub(super) fn field_tag<I: Input>(input: &mut I) -> Option<(u32, u8)> {
 
 /// Bytes of `value` as a minimal varint.
 pub(super) fn varint_len(value: u64) -> u64 {
-    let bits = 64 - u64::from(value.leading_zeros());
-    bits.saturating_sub(1) / 7 + 1
+    // In `u32` (at most 64 bits): 64-bit arithmetic costs flash at each of
+    // its inlined uses on 32-bit targets.
+    let bits = 64 - value.leading_zeros();
+    u64::from(bits.saturating_sub(1) / 7 + 1)
 }
 
 /// `value` as a minimal varint, into `out`.
