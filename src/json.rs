@@ -85,6 +85,10 @@ impl<'a> Lexer<'a> {
         self.pos = self.pos.saturating_add(1);
     }
 
+    /// Inlined on 64-bit hosts, where it is hot; out of line on the
+    /// 32-bit (embedded) targets, where its copies cost flash.
+    #[cfg_attr(target_pointer_width = "64", inline)]
+    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.byte() {
             self.bump();
