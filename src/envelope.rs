@@ -301,7 +301,7 @@ impl<'a> Response<'a> {
     pub fn for_each_candidate(
         &self,
         depth: usize,
-        mut each: impl FnMut(Candidate<'a>),
+        each: &mut dyn FnMut(Candidate<'a>),
     ) -> Result<()> {
         if let Some(c) = self.signature {
             each(c?);
@@ -386,7 +386,7 @@ mod tests {
             }
         }
         let mut seen = std::vec::Vec::new();
-        let rest = r.for_each_candidate(0, |c| {
+        let rest = r.for_each_candidate(0, &mut |c| {
             seen.push(std::format!("{}", c.signer.unwrap_or_default()))
         });
         Ok((result, seen, rest))

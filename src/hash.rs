@@ -458,6 +458,7 @@ pub(crate) fn capability_group_hash(
 
 /// The capability hash of `r` with its payload's canonical `form`, after
 /// the request's part in `w`; `None` if the form could not be written.
+#[inline(never)]
 fn rewritten_hash(
     w: Writer,
     r: &CapabilityResult<'_>,
@@ -569,10 +570,13 @@ impl<'t> ResponseHasher<'t> {
                 let group = group_reusing(prefix, &mut self.last_group, r).unwrap_or(signature);
                 (signature, group)
             }
-            // Unreachable: a result is read with the same parameters.
+            // Unreachable: a result is read with the same parameters. Not
+            // a capability pair, so no §11 rewrite: the group hash is the
+            // signature hash (what `group_hash` gives here, without linking
+            // a second copy of the rewrite).
             _ => {
                 let signature = hash_read(params, doc, read, scratch);
-                (signature, group_hash(params, read).unwrap_or(signature))
+                (signature, signature)
             }
         };
         self.last_result = Some(LastResult {

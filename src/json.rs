@@ -85,6 +85,10 @@ impl<'a> Lexer<'a> {
         self.pos = self.pos.saturating_add(1);
     }
 
+    /// Inlined on 64-bit hosts, where it is hot; out of line on the
+    /// 32-bit (embedded) targets, where its copies cost flash.
+    #[cfg_attr(target_pointer_width = "64", inline)]
+    #[cfg_attr(not(target_pointer_width = "64"), inline(never))]
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.byte() {
             self.bump();
@@ -636,7 +640,8 @@ fn quote_or_backslash(w: u64) -> u64 {
 /// Index of the first byte of `s` that `flags` marks, eight bytes at a
 /// time: `Ok(index)`, or `Err(end)` where the whole words end (the tail
 /// short of a word is left to the caller).
-#[inline(always)]
+#[cfg_attr(target_pointer_width = "64", inline(always))]
+#[cfg_attr(not(target_pointer_width = "64"), inline(never))]
 fn first_flagged(s: &[u8], flags: impl Fn(u64) -> u64) -> core::result::Result<usize, usize> {
     let mut n = 0usize;
     for word in s.chunks_exact(8) {
@@ -688,7 +693,8 @@ fn tail_plain(s: &[u8]) -> usize {
 
 /// Length of a validated string's content `s` (up to its closing quote),
 /// and whether it holds an escape; `None` if it never closes.
-#[inline(always)]
+#[cfg_attr(target_pointer_width = "64", inline(always))]
+#[cfg_attr(not(target_pointer_width = "64"), inline(never))]
 fn validated_string_len(s: &[u8]) -> Option<(usize, bool)> {
     let mut n = quote_free_prefix(s);
     let mut escaped = false;
@@ -706,8 +712,10 @@ fn validated_string_len(s: &[u8]) -> Option<(usize, bool)> {
 }
 
 /// Length of the prefix of `s` free of `"` and `\` (a validated string's
-/// content up to its end or next escape).
-#[inline(always)]
+/// content up to its end or next escape). Out of line on 32-bit targets,
+/// where its 64-bit words take flash in each of its three callers.
+#[cfg_attr(target_pointer_width = "64", inline(always))]
+#[cfg_attr(not(target_pointer_width = "64"), inline(never))]
 fn quote_free_prefix(s: &[u8]) -> usize {
     match first_flagged(s, quote_or_backslash) {
         Ok(found) => found,

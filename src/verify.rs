@@ -583,7 +583,7 @@ where
         // Rule 2: a configured signer's first candidate in this response is
         // its one try here, so a faulty response costs at most N checks.
         let mut tried = Tried::default();
-        response.for_each_candidate(depth, |c| {
+        response.for_each_candidate(depth, &mut |c| {
             self.stats.candidates = self.stats.candidates.saturating_add(1);
             let mut signer = None;
             let mut hashes_of_response = || match read {
@@ -882,6 +882,16 @@ pub struct CandidateTrace {
 
 /// Decodes padded base64 text into exactly `N` bytes.
 fn decode_exact<const N: usize>(text: &Text<'_>) -> Result<[u8; N], SkipCause> {
+    let mut key = [0u8; N];
+    decode_exact_into(text, &mut key)?;
+    Ok(key)
+}
+
+/// Decodes padded base64 text into exactly `out.len()` bytes (at most 72).
+/// One copy for keys and signatures alike: it is not hot (a repeated label
+/// is decoded once) and each copy costs flash.
+#[inline(never)]
+fn decode_exact_into(text: &Text<'_>, out: &mut [u8]) -> Result<(), SkipCause> {
     // 96 characters hold 72 bytes: room to tell "too long" from "not base64".
     let mut chars = [0u8; 96];
     let Some(chars) = text.decode_into(&mut chars) else {
@@ -891,10 +901,12 @@ fn decode_exact<const N: usize>(text: &Text<'_>) -> Result<[u8; N], SkipCause> {
     let n = base64::engine::general_purpose::STANDARD
         .decode_slice(chars, &mut bytes)
         .map_err(|_| SkipCause::NotBase64)?;
-    bytes
-        .get(..n)
-        .and_then(|b| <[u8; N]>::try_from(b).ok())
-        .ok_or(SkipCause::WrongLength)
+    let decoded = bytes.get(..n).ok_or(SkipCause::WrongLength)?;
+    if decoded.len() != out.len() {
+        return Err(SkipCause::WrongLength);
+    }
+    out.copy_from_slice(decoded);
+    Ok(())
 }
 
 /// The trace of the untraced entry points: one function (not a closure per

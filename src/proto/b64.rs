@@ -353,6 +353,8 @@ impl Input for Cursor<'_> {
         self.fill()
     }
 
+    // Out of line: inlined into every varint and tag read it costs flash.
+    #[inline(never)]
     fn byte(&mut self) -> Option<u8> {
         if self.pos >= self.limit || !self.fill()? {
             return None;
@@ -363,7 +365,16 @@ impl Input for Cursor<'_> {
         Some(b)
     }
 
-    fn take(&mut self, n: u64, out: &mut impl FnMut(&[u8])) -> Option<()> {
+    fn take(&mut self, n: u64, out: &mut dyn FnMut(&[u8])) -> Option<()> {
+        self.take_into(n, out)
+    }
+}
+
+impl Cursor<'_> {
+    /// [`Input::take`] for every sink: one copy of the loop (a copy per
+    /// closure cost flash), called once per decoded block.
+    #[inline(never)]
+    fn take_into(&mut self, n: u64, out: &mut dyn FnMut(&[u8])) -> Option<()> {
         if self.pos.checked_add(n)? > self.limit {
             return None;
         }
@@ -401,6 +412,9 @@ impl<'s, F: FnMut(&[u8])> Encoder<'s, F> {
         }
     }
 
+    /// Out of line: the canonical form is written in a dozen pieces, and
+    /// a copy of this at each cost flash.
+    #[inline(never)]
     pub(super) fn put(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
             let room = self.buf.len() - self.n;

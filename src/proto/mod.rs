@@ -68,6 +68,7 @@ fn optional_field_len(len: u64) -> Option<u64> {
 impl<'t> Canonical<'t> {
     /// Reads `payload`; `None` when the rewrite does not apply (any failure
     /// of PROTOCOL.md §11 steps 1–4).
+    #[inline(never)]
     pub(crate) fn of(payload: &Text<'t>) -> Option<Self> {
         let mut cursor = Cursor::new(*payload);
         let Member::Payload { named: true, value } = scan_capability(&mut cursor)? else {

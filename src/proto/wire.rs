@@ -32,7 +32,7 @@ pub(super) trait Input {
     fn byte(&mut self) -> Option<u8>;
     /// Consumes `n` bytes, handing them to `out`; `None` if they are not all
     /// there before the limit.
-    fn take(&mut self, n: u64, out: &mut impl FnMut(&[u8])) -> Option<()>;
+    fn take(&mut self, n: u64, out: &mut dyn FnMut(&[u8])) -> Option<()>;
 }
 
 /// A sink that keeps nothing.
@@ -40,7 +40,8 @@ pub(super) fn discard(_: &[u8]) {}
 
 /// A varint of up to 10 bytes, overlong forms accepted; a 10th byte above 1
 /// overflows. Every byte read goes to `out`.
-pub(super) fn varint<I: Input>(input: &mut I, out: &mut impl FnMut(&[u8])) -> Option<u64> {
+#[inline(never)]
+pub(super) fn varint<I: Input>(input: &mut I, out: &mut dyn FnMut(&[u8])) -> Option<u64> {
     let mut value = 0u64;
     for k in 0..10u32 {
         let b = input.byte()?;
@@ -68,8 +69,10 @@ pub(super) fn field_tag<I: Input>(input: &mut I) -> Option<(u32, u8)> {
 
 /// Bytes of `value` as a minimal varint.
 pub(super) fn varint_len(value: u64) -> u64 {
-    let bits = 64 - u64::from(value.leading_zeros());
-    bits.saturating_sub(1) / 7 + 1
+    // In `u32` (at most 64 bits): 64-bit arithmetic costs flash at each of
+    // its inlined uses on 32-bit targets.
+    let bits = 64 - value.leading_zeros();
+    u64::from(bits.saturating_sub(1) / 7 + 1)
 }
 
 /// `value` as a minimal varint, into `out`.
@@ -104,7 +107,7 @@ pub(super) fn skip_value<I: Input>(
     input: &mut I,
     number: u32,
     wire: u8,
-    out: &mut impl FnMut(&[u8]),
+    out: &mut dyn FnMut(&[u8]),
 ) -> Option<()> {
     match wire {
         3 => group(input, number, out),
@@ -112,7 +115,7 @@ pub(super) fn skip_value<I: Input>(
     }
 }
 
-fn scalar<I: Input>(input: &mut I, wire: u8, out: &mut impl FnMut(&[u8])) -> Option<()> {
+fn scalar<I: Input>(input: &mut I, wire: u8, out: &mut dyn FnMut(&[u8])) -> Option<()> {
     match wire {
         VARINT => varint(input, out).map(drop),
         1 => input.take(8, out),
@@ -127,7 +130,7 @@ fn scalar<I: Input>(input: &mut I, wire: u8, out: &mut impl FnMut(&[u8])) -> Opt
 
 /// A group's contents and its end tag, with start and end matched on a
 /// fixed stack instead of by recursion.
-fn group<I: Input>(input: &mut I, number: u32, out: &mut impl FnMut(&[u8])) -> Option<()> {
+fn group<I: Input>(input: &mut I, number: u32, out: &mut dyn FnMut(&[u8])) -> Option<()> {
     let mut open = [0u32; MAX_GROUP_DEPTH];
     *open.first_mut()? = number;
     let mut depth = 1usize;
@@ -221,7 +224,7 @@ impl Input for Slice<'_> {
         Some(b)
     }
 
-    fn take(&mut self, n: u64, out: &mut impl FnMut(&[u8])) -> Option<()> {
+    fn take(&mut self, n: u64, out: &mut dyn FnMut(&[u8])) -> Option<()> {
         let end = self.pos.checked_add(usize::try_from(n).ok()?)?;
         if end > self.limit {
             return None;
