@@ -15,6 +15,7 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use proptest::prelude::*;
+use relay_verifier::signing::report::{length_delimited_field as ld, varint_field};
 use relay_verifier::signing::simulator::{Fault, GatewayFaults, RelayDon, Scenario};
 use relay_verifier::signing::{LogicalResult, SecretValue};
 use relay_verifier::{
@@ -24,24 +25,20 @@ use relay_verifier::{
 
 const PARAMS: &str = r#"{"workflow_id":"wf-0001","owner":"0x1234567890abcdef1234567890ABCDEF12345678","execution_id":"4f1c2d3e","org_id":"org-7","reference_id":"step-3","capability_id":"consensus@1.0.0-alpha","payload":"cmVxdWVzdCBib2R5"}"#;
 
-fn varint(mut v: u64) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let low = (v & 0x7F) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(low);
-            return out;
-        }
-        out.push(low | 0x80);
-    }
-}
-
-fn ld(number: u64, bytes: &[u8]) -> Vec<u8> {
-    let mut out = varint(number << 3 | 2);
-    out.extend(varint(bytes.len() as u64));
-    out.extend_from_slice(bytes);
-    out
+/// Verifies `body` and collects what became of every candidate.
+fn traced<'a>(
+    verifier: &'a Verifier,
+    params: &'a RequestParams<'a>,
+    body: &'a str,
+) -> (Verdict<'a>, Vec<CandidateTrace>) {
+    let mut traces = Vec::new();
+    let verdict = verifier.verify_traced(
+        params,
+        body.as_bytes(),
+        &mut Workspace::<64, 64>::new(),
+        |t| traces.push(t),
+    );
+    (verdict, traces)
 }
 
 /// One response's result, by the choices that make its canonical form
@@ -104,8 +101,7 @@ impl Variant {
         }
         let mut fields = ld(1, &digest);
         if self.seq_nr > 0 {
-            fields.extend(varint(2 << 3));
-            fields.extend(varint([0, 4242, 4243][usize::from(self.seq_nr)]));
+            fields.extend(varint_field(2, [0, 4242, 4243][usize::from(self.seq_nr)]));
         }
         fields.extend(ld(3, &[0x30 + self.context; 40]));
         fields.extend(ld(4, &raw));
@@ -117,8 +113,7 @@ impl Variant {
             if self.sigs & (1 << oracle) != 0 {
                 // 64 to 71 bytes: the fields land at every offset mod 3.
                 let mut sig = ld(1, &vec![0x50 + oracle; 64 + usize::from(oracle)]);
-                sig.extend(varint(2 << 3));
-                sig.extend(varint(u64::from(oracle)));
+                sig.extend(varint_field(2, u64::from(oracle)));
                 sigs.extend(ld(5, &sig));
             }
         }
@@ -189,13 +184,7 @@ fn check(variants: &[Variant], n: usize, f: usize) -> usize {
         })
         .collect();
     let body = format!(r#"{{"responses":[{}]}}"#, responses.join(","));
-    let mut traces: Vec<CandidateTrace> = Vec::new();
-    let verdict = verifier.verify_traced(
-        &params,
-        body.as_bytes(),
-        &mut Workspace::<64, 64>::new(),
-        |t| traces.push(t),
-    );
+    let (verdict, traces) = traced(&verifier, &params, &body);
     assert_eq!(traces.len(), variants.len(), "one candidate per response");
     for t in &traces {
         let (signature_hash, group_hash) = hashes[t.response];
@@ -319,13 +308,7 @@ fn check_secrets(seed: u64, shuffle: u64, duplicate: usize) {
         .iter()
         .map(|r| r["result"].to_string())
         .collect();
-    let mut traces: Vec<CandidateTrace> = Vec::new();
-    let verdict = verifier.verify_traced(
-        &params,
-        body.as_bytes(),
-        &mut Workspace::<64, 64>::new(),
-        |t| traces.push(t),
-    );
+    let (verdict, traces) = traced(&verifier, &params, &body);
     assert!(verdict.is_accept());
     let mut hashed = 0;
     for t in &traces {

@@ -172,8 +172,22 @@ fn message_field(out: &mut Vec<u8>, field: u32, value: &[u8]) {
 /// An unknown field `field` (varint wire type) with `value`, encoded as a
 /// newer sender would append it.
 pub fn unknown_varint_field(field: u32, value: u64) -> Vec<u8> {
+    varint_field(field, value)
+}
+
+/// Field `field` of varint wire type with `value`, always written: for
+/// tests that build report payloads field by field.
+pub fn varint_field(field: u32, value: u64) -> Vec<u8> {
     let mut out = Vec::new();
     tag(&mut out, field, 0);
     varint(&mut out, value);
+    out
+}
+
+/// Field `field`, length-delimited, with `value`, always written (even
+/// when empty): for tests that build report payloads field by field.
+pub fn length_delimited_field(field: u32, value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    message_field(&mut out, field, value);
     out
 }
