@@ -11,7 +11,8 @@ use relay_verifier::{
 };
 use serde_json::{json, Map, Value};
 
-use super::{at_most_one_stdin, configure, emit, read_input, Outcome, SignerArgs, Status};
+use super::vectors::{case_config, text};
+use super::{at_most_one_stdin, emit, read_input, Outcome, SignerArgs, Status};
 
 /// Arguments of `verify-compute`.
 #[derive(Debug, Args)]
@@ -128,13 +129,6 @@ fn reject(e: &ComputeError) -> (Value, Status) {
     (Value::Object(out), Status::Failure)
 }
 
-/// A string field of a case.
-fn text<'v>(v: &'v Value, key: &str) -> Result<&'v str, String> {
-    v.get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("{key} is not a string"))
-}
-
 /// A `hash_cases` entry of compute.json: hash and signature payload, and
 /// the signing side's rewrite of `request_json`, byte for byte.
 pub fn hash_case(case: &Value) -> Result<(), String> {
@@ -163,20 +157,9 @@ pub fn hash_case(case: &Value) -> Result<(), String> {
 /// rewrite of it, byte for byte.
 pub fn batch_case(case: &Value) -> Result<(), String> {
     let expect = case.get("expect").ok_or("expect is missing")?;
-    let keys = case
-        .get("signers")
-        .and_then(Value::as_array)
-        .ok_or("signers is not an array")?
-        .iter()
-        .map(|k| hex::decode(k.as_str().unwrap_or_default()).map_err(|e| e.to_string()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let f = case
-        .get("f")
-        .and_then(Value::as_u64)
-        .and_then(|f| usize::try_from(f).ok())
-        .ok_or("f is not a count")?;
+    let config = case_config(case)?;
     let body = text(case, "body_json")?;
-    let got = match configure(&keys, f, None) {
+    let got = match config {
         Err(e) => reject(&ComputeError::from(e)).0,
         Ok(config) => {
             let verifier = Verifier::new(config);

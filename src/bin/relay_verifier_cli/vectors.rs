@@ -14,8 +14,8 @@ use base64::Engine as _;
 use clap::Args;
 use relay_verifier::signing::{attestation_user_data, LogicalResult, RelayNode};
 use relay_verifier::{
-    canonical_group_hash, canonical_hash, Error, Method, Report, RequestParams, Text, Verdict,
-    Verifier,
+    canonical_group_hash, canonical_hash, Config, ConfigError, Error, Method, Report,
+    RequestParams, Text, Verdict, Verifier,
 };
 use serde_json::{json, Value};
 
@@ -137,7 +137,7 @@ pub fn run(args: &VectorsArgs) -> Outcome {
 }
 
 /// A string field of a case.
-fn text<'v>(v: &'v Value, key: &str) -> Result<&'v str, String> {
+pub fn text<'v>(v: &'v Value, key: &str) -> Result<&'v str, String> {
     v.get(key)
         .and_then(Value::as_str)
         .ok_or_else(|| format!("{key} is not a string"))
@@ -245,10 +245,11 @@ fn body(case: &Value) -> Result<Vec<u8>, String> {
     }
 }
 
-/// A verify case: configuration, parameters, then the body; the verdict,
-/// hash, signers, index and post-check must all be as expected.
-fn verify_case(case: &Value) -> Result<(), String> {
-    let expect = case.get("expect").ok_or("expect is missing")?;
+/// A case's configuration from its hex signer keys, `f`, and the stricter
+/// threshold when the case sets one (none of today's vectors does): `Err`
+/// when the case itself is malformed, `Ok(Err)` when the library refuses
+/// the configuration (which a case may expect).
+pub fn case_config(case: &Value) -> Result<Result<Config, ConfigError>, String> {
     let keys = case
         .get("signers")
         .and_then(Value::as_array)
@@ -270,13 +271,20 @@ fn verify_case(case: &Value) -> Result<(), String> {
         }
     };
     let f = count("f")?.ok_or("f is missing")?;
-    // Not in today's vectors: a stricter threshold, when a case sets one.
     let threshold = count("threshold")?;
+    Ok(configure(&keys, f, threshold))
+}
+
+/// A verify case: configuration, parameters, then the body; the verdict,
+/// hash, signers, index and post-check must all be as expected.
+fn verify_case(case: &Value) -> Result<(), String> {
+    let expect = case.get("expect").ok_or("expect is missing")?;
+    let config = case_config(case)?;
     let body = body(case)?;
     let method = method(case)?;
     let params_json = text(case, "params_json")?;
 
-    let config = match configure(&keys, f, threshold) {
+    let config = match config {
         Ok(c) => c,
         Err(e) => return check_reject(expect, e.reason(), &e),
     };
