@@ -4,28 +4,11 @@
 use relay_verifier::{ComputeRequest, ComputeVerdict, Config, SignerSet, Verifier};
 use serde_json::Value;
 
+mod common;
+use common::{assert_no_failures, load_vectors, s};
+
 fn load() -> Value {
-    let path = format!(
-        "{}/../shared/vectors/compute/compute.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
-    serde_json::from_str(&text).expect("vector file is JSON")
-}
-
-fn s<'v>(v: &'v Value, key: &str) -> &'v str {
-    v[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("{key} is not a string in {v}"))
-}
-
-fn report(failures: Vec<String>) {
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    load_vectors("compute/compute.json")
 }
 
 #[test]
@@ -49,7 +32,7 @@ fn hash_cases() {
             Err(e) => failures.push(format!("{name}: {e}")),
         }
     }
-    report(failures);
+    assert_no_failures(&failures);
 }
 
 /// Builds the case's verifier; `Err` carries the reason when the
@@ -147,7 +130,7 @@ fn batch_cases() {
             failures.push(format!("{}: {why}", s(case, "name")));
         }
     }
-    report(failures);
+    assert_no_failures(&failures);
 }
 
 /// The vectors' DIVERGENCE cases: where Go's verdict on a batch that one
@@ -238,5 +221,5 @@ fn signing_side_writes_go_bytes() {
         }
     }
     assert!(resigned >= 40, "{resigned} entries re-signed");
-    report(failures);
+    assert_no_failures(&failures);
 }

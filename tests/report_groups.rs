@@ -4,21 +4,18 @@
 //! (`fuzz/common/report.rs`).
 #![allow(clippy::result_large_err)] // the error is moved once per case
 
+mod common;
 #[path = "../fuzz/common/report.rs"]
 #[allow(dead_code)]
 mod reference;
+
+use common::{assert_no_failures, load_vectors};
 
 use relay_verifier::{canonical_group_hash, canonical_hash, Method, Report, RequestParams, Text};
 use serde_json::Value;
 
 fn cases() -> Vec<Value> {
-    let path = format!(
-        "{}/../shared/vectors/report/verify.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
-    let file: Value = serde_json::from_str(&text).expect("vector file is JSON");
-    file["verify_cases"]
+    load_vectors("report/verify.json")["verify_cases"]
         .as_array()
         .expect("verify_cases")
         .clone()
@@ -97,12 +94,7 @@ fn every_response_hashes_and_groups_as_the_vectors_say() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures);
     assert!(responses_seen > 100, "only {responses_seen} responses");
     // The vectors do have rewritten payloads whose hash does not change.
     assert!(canonical_already > 0);

@@ -6,11 +6,14 @@ use relay_verifier::signing::{attestation_user_data, LogicalResult, RelayNode};
 use relay_verifier::{Method, RequestParams};
 use serde_json::Value;
 
+mod common;
+use common::{assert_no_failures, load_vectors};
+
 fn cases() -> Vec<Value> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/hash.json");
-    let text = std::fs::read_to_string(path).expect("hash.json");
-    let file: Value = serde_json::from_str(&text).expect("JSON");
-    file["hash_cases"].as_array().expect("hash_cases").clone()
+    load_vectors("hash.json")["hash_cases"]
+        .as_array()
+        .expect("hash_cases")
+        .clone()
 }
 
 fn seed(case: &Value) -> [u8; 32] {
@@ -44,7 +47,7 @@ fn node_responses_are_byte_identical_to_go() {
         checked += 1;
     }
     assert!(checked >= 24, "only {checked} signed responses checked");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_no_failures(&failures);
 }
 
 #[test]
@@ -67,5 +70,5 @@ fn attestation_user_data_matches_go() {
         checked += 1;
     }
     assert!(checked >= 24, "only {checked} cases checked");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_no_failures(&failures);
 }

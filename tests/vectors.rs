@@ -6,17 +6,8 @@ use relay_verifier::{
 };
 use serde_json::Value;
 
-fn load(name: &str) -> Value {
-    let path = format!("{}/../shared/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
-    serde_json::from_str(&text).expect("vector file is JSON")
-}
-
-fn s<'v>(v: &'v Value, key: &str) -> &'v str {
-    v[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("{key} is not a string in {v}"))
-}
+mod common;
+use common::{assert_no_failures, load_vectors as load, s};
 
 #[test]
 fn hash_vectors() {
@@ -47,12 +38,7 @@ fn hash_vectors() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures);
 }
 
 #[test]
@@ -84,12 +70,7 @@ fn verify_file(name: &str, at_least: usize) {
             failures.push(format!("{}: {why}", s(case, "name")));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures);
 }
 
 fn run_verify_case(case: &Value) -> Result<(), String> {
