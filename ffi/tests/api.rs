@@ -43,6 +43,16 @@ fn name(status: RvStatus) -> &'static str {
 }
 
 /// A case file of `../shared/vectors` beside the repository.
+/// A case's signer keys end to end, as `rv_verifier_init` takes them.
+fn signer_keys(case: &Value) -> Vec<u8> {
+    case["signers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|k| hex::decode(k.as_str().unwrap()).unwrap())
+        .collect()
+}
+
 fn vectors_in(file: &str) -> Value {
     let path = format!("{}/../../shared/vectors/{file}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_slice(&std::fs::read(path).expect("../shared/vectors beside the repo"))
@@ -70,12 +80,7 @@ fn every_verify_case_through_the_c_abi_without_allocating() {
     );
     for case in cases {
         let name_of_case = case["name"].as_str().unwrap();
-        let keys: Vec<u8> = case["signers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|k| hex::decode(k.as_str().unwrap()).unwrap())
-            .collect();
+        let keys = signer_keys(&case);
         let f = case["f"].as_u64().unwrap() as usize;
         let params = case["params_json"].as_str().unwrap().as_bytes();
         let body: Vec<u8> = match (&case["body_json"], &case["body_base64"]) {
@@ -171,12 +176,7 @@ fn every_compute_case_through_the_c_abi_without_allocating() {
     let mut verifier = zeroed_verifier();
     for case in cases {
         let name_of_case = case["name"].as_str().unwrap();
-        let keys: Vec<u8> = case["signers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|k| hex::decode(k.as_str().unwrap()).unwrap())
-            .collect();
+        let keys = signer_keys(case);
         let f = case["f"].as_u64().unwrap() as usize;
         let body = case["body_json"].as_str().unwrap().as_bytes();
         let expect = &case["expect"];
@@ -265,12 +265,7 @@ fn honest() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
         .find(|c| c["name"] == "bundle/exactly-f-plus-1")
         .unwrap()
         .clone();
-    let keys = case["signers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|k| hex::decode(k.as_str().unwrap()).unwrap())
-        .collect();
+    let keys = signer_keys(&case);
     (
         keys,
         case["params_json"].as_str().unwrap().as_bytes().to_vec(),
