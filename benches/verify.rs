@@ -114,6 +114,34 @@ fn raw_verification() -> Work {
     })
 }
 
+/// A body no configured signer signed: verifying it is reading only, timed
+/// against serde_json skipping the same bytes.
+fn junk_row(
+    name: &str,
+    verifier: &Verifier,
+    params: &RequestParams<'static>,
+    body: &str,
+    goal: Option<f64>,
+) -> Row {
+    let c = counts(verifier, params, body.as_bytes(), name);
+    assert_eq!(c.verifications, 0);
+    let skipped = body.to_owned();
+    Row {
+        name: name.into(),
+        against: "serde_json::from_slice::<IgnoredAny> of the same bytes",
+        a: verify_work(verifier.clone(), params.clone(), body.to_owned()),
+        b: Box::new(move || {
+            let r: Result<serde::de::IgnoredAny, _> =
+                serde_json::from_slice(black_box(skipped.as_bytes()));
+            assert!(r.is_ok());
+        }),
+        scale: 1.0,
+        goal: goal.map(|g| (g, true)),
+        bytes: Some(body.len()),
+        counts: Some(c),
+    }
+}
+
 fn verify_work(verifier: Verifier, params: RequestParams<'static>, body: String) -> Work {
     Box::new(move || {
         black_box(
@@ -443,23 +471,7 @@ fn adversarial_rows(rows: &mut Vec<Row>) {
         ..GatewayFaults::default()
     };
     let body = run(&Scenario::honest().gateway(junk));
-    let c = counts(&verifier, &params, body.as_bytes(), "junk");
-    assert_eq!(c.verifications, 0);
-    let skipped = body.clone();
-    rows.push(Row {
-        name: "junk_1mib".into(),
-        against: "serde_json::from_slice::<IgnoredAny> of the same bytes",
-        a: verify_work(verifier.clone(), params.clone(), body.clone()),
-        b: Box::new(move || {
-            let r: Result<serde::de::IgnoredAny, _> =
-                serde_json::from_slice(black_box(skipped.as_bytes()));
-            assert!(r.is_ok());
-        }),
-        scale: 1.0,
-        goal: Some((2.0, true)),
-        bytes: Some(body.len()),
-        counts: Some(c),
-    });
+    rows.push(junk_row("junk_1mib", &verifier, &params, &body, Some(2.0)));
 
     // The same junk with every result distinct (a digit run in each
     // ciphertext): nothing repeats, so every result is read.
@@ -470,23 +482,13 @@ fn adversarial_rows(rows: &mut Vec<Row>) {
         }
         distinct.push_str(part);
     }
-    let c = counts(&verifier, &params, distinct.as_bytes(), "junk distinct");
-    assert_eq!(c.verifications, 0);
-    let skipped = distinct.clone();
-    rows.push(Row {
-        name: "junk_1mib_distinct".into(),
-        against: "serde_json::from_slice::<IgnoredAny> of the same bytes",
-        a: verify_work(verifier.clone(), params.clone(), distinct.clone()),
-        b: Box::new(move || {
-            let r: Result<serde::de::IgnoredAny, _> =
-                serde_json::from_slice(black_box(skipped.as_bytes()));
-            assert!(r.is_ok());
-        }),
-        scale: 1.0,
-        goal: None,
-        bytes: Some(distinct.len()),
-        counts: Some(c),
-    });
+    rows.push(junk_row(
+        "junk_1mib_distinct",
+        &verifier,
+        &params,
+        &distinct,
+        None,
+    ));
 }
 
 /// Byte index of the comma after the `k`-th top-level response in `inner`.
