@@ -37,6 +37,7 @@ mod compute;
 mod config;
 mod envelope;
 mod error;
+mod handout;
 mod hash;
 mod json;
 mod object;
@@ -67,6 +68,10 @@ pub use crate::config::{Config, SignerSet, MAX_SIGNERS};
 pub use crate::error::{
     ConfigError, Error, Expected, Malformed, MethodKind, NoQuorum, ParamsError,
 };
+pub use crate::handout::{
+    CountedReport, HandOutError, HandedOutReport, MergedPairs, MergedSignature, MergedSignatures,
+    ReportHandOut,
+};
 pub use crate::hash::{
     canonical_group_hash, canonical_hash, canonical_hash_in, CanonicalHash, SIGNATURE_PAYLOAD_LEN,
 };
@@ -78,7 +83,7 @@ pub use crate::params::{
 pub use crate::postcheck::{OrderedSecret, PostCheckError, SecretsOrder};
 #[cfg(feature = "precomputed")]
 pub use crate::precomputed::PrecomputedKeys;
-pub use crate::proto::{AttributedSignature, Report, Signatures};
+pub use crate::proto::{AttributedSignature, Report, ReportPayload, Signatures};
 pub use crate::request::{
     ComputeRequest, RequestCheck, ShareLists, TextList, COMPUTE_SIGNATURE_PAYLOAD_LEN,
 };

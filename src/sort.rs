@@ -18,7 +18,7 @@ pub(crate) fn sort_by<T>(v: &mut [T], cmp: impl FnMut(&T, &T) -> Ordering) {
 /// What heapsort needs of a sequence: compare and swap by position. The
 /// sort itself then exists once, not once per element type and order
 /// (about 1.5 KiB of flash for the call sites on `thumbv7em`).
-trait Heap {
+pub(crate) trait Heap {
     /// Whether the element at `a` orders before the one at `b`.
     fn less(&mut self, a: usize, b: usize) -> bool;
     fn swap(&mut self, a: usize, b: usize);
@@ -49,7 +49,7 @@ impl<T, F: FnMut(&T, &T) -> Ordering> Heap for Slice<'_, T, F> {
 }
 
 /// Heapsort of the `n` elements behind `h`.
-fn heapsort(n: usize, h: &mut dyn Heap) {
+pub(crate) fn heapsort(n: usize, h: &mut dyn Heap) {
     for start in (0..n / 2).rev() {
         sift_down(h, start, n);
     }

@@ -9,11 +9,12 @@ use ed25519_compact::{PublicKey, Signature};
 use crate::config::{Config, SignerIndex, SignerSet};
 use crate::envelope::{self, Candidate, Responses, Shape};
 use crate::error::{Error, Expected, Malformed, NoQuorum};
+use crate::handout::{CountedVotes, ReportHandOut};
 use crate::hash::{self, CanonicalHash};
 use crate::json::Lexer;
 use crate::params::{Method, RequestParams, SecretId};
 use crate::postcheck::{self, PostCheckError, SecretsOrder};
-use crate::proto::Report;
+use crate::proto::{Canonical, Report};
 use crate::quorum::{self, Admission, Counted, QuorumTally, SignerMask};
 use crate::result::{self, CapabilityResult, OverCapacity, Scratch, SecretEntries, Workspace};
 use crate::text::Text;
@@ -56,6 +57,10 @@ pub struct VerifiedResponse<'a> {
     signer_set: &'a SignerSet,
     index: Option<usize>,
     result: VerifiedResult<'a>,
+    /// The winning group's votes (capability requests): what the §11
+    /// hand-out reads the counted responses from.
+    votes: CountedVotes,
+    body: &'a [u8],
     stats: VerifyStats,
 }
 
@@ -130,28 +135,72 @@ impl<'a> VerifiedResponse<'a> {
         }
     }
 
-    /// The verified capability result; `None` for a secrets request.
+    /// The verified capability result, exactly as the counted signers
+    /// signed it; `None` for a secrets request, and `None` when its payload
+    /// carries a consensus report (§11).
+    ///
+    /// A report's signers are grouped by the report alone, so the bytes of
+    /// the response at [`VerifiedResponse::index`] are one node's: a faulty
+    /// node counted in the group chooses its OCR signatures and any bytes
+    /// outside the report. Rather than hand those out under this name, a
+    /// report goes through [`VerifiedResponse::report_hand_out`], which
+    /// rebuilds the payload from what the quorum attested;
+    /// [`VerifiedResponse::capability_as_sent`] names one node's bytes for
+    /// what they are.
     pub fn capability(&self) -> Option<CapabilityResult<'a>> {
+        let r = self.capability_as_sent()?;
+        Canonical::of(&r.payload).is_none().then_some(r)
+    }
+
+    /// The capability result of the response at [`VerifiedResponse::index`]
+    /// exactly as that one node sent it, report or not; `None` for a
+    /// secrets request. For a report its OCR signatures and any bytes
+    /// outside the report are that node's choice: forward
+    /// [`VerifiedResponse::report_hand_out`]'s payload instead.
+    pub fn capability_as_sent(&self) -> Option<CapabilityResult<'a>> {
         match self.result {
             VerifiedResult::Capability(r) => Some(r),
             VerifiedResult::Secrets { .. } => None,
         }
     }
 
-    /// The consensus report the verified capability result carries (§11),
-    /// decoded into `buf` and read in place there: its config digest,
-    /// sequence number, report context, raw report and the OCR signatures
-    /// of *this* response (which the group hash does not cover). `None` when
-    /// the result carries no report or `buf` is shorter than
-    /// [`VerifiedResponse::report_len`].
+    /// What §11 hands out when the verified capability result carries a
+    /// consensus report: the canonical report, every counted response's
+    /// OCR signatures, their merge, and the payload rebuilt from those.
+    /// `None` for a secrets request or a result that carries no report.
+    pub fn report_hand_out(&self) -> Option<ReportHandOut<'a>> {
+        ReportHandOut::of(
+            self.signer_set,
+            self.body,
+            self.capability_as_sent()?,
+            self.votes.clone(),
+        )
+    }
+
+    /// The canonical report `R` the counted signers attested (§11 rule 5:
+    /// fields 1–4 and unknown fields, no OCR signatures), decoded into
+    /// `buf` and read in place there. `None` when the result carries no
+    /// report or `buf` is shorter than [`VerifiedResponse::report_len`].
     pub fn report<'b>(&self, buf: &'b mut [u8]) -> Option<Report<'b>> {
-        Report::decode(&self.capability()?.payload, buf)
+        let canonical = Canonical::of(&self.capability_as_sent()?.payload)?;
+        let len = usize::try_from(canonical.report_len()).ok()?;
+        let dst = buf.get_mut(..len)?;
+        let mut at = 0usize;
+        canonical.write_report(&mut |chunk| {
+            if let Some(slot) = dst.get_mut(at..at.saturating_add(chunk.len())) {
+                slot.copy_from_slice(chunk);
+            }
+            at = at.saturating_add(chunk.len());
+        })?;
+        let dst: &'b [u8] = dst;
+        (at == len).then(|| Report::over(dst)).flatten()
     }
 
     /// The buffer [`VerifiedResponse::report`] needs, when the verified
     /// capability result carries a report.
     pub fn report_len(&self) -> Option<usize> {
-        Report::decoded_len(&self.capability()?.payload)
+        let canonical = Canonical::of(&self.capability_as_sent()?.payload)?;
+        usize::try_from(canonical.report_len()).ok()
     }
 }
 
@@ -483,6 +532,11 @@ impl Verifier {
                 signer_set: self.config.signers(),
                 index: bundle.then_some(w.first_response),
                 result: VerifiedResult::read(params, body, w.result_at)?,
+                votes: match params {
+                    RequestParams::Capability(_) => CountedVotes::new(run.tally.votes_for(&w.hash)),
+                    RequestParams::Secrets(_) => CountedVotes::none(),
+                },
+                body,
                 stats: run.stats,
             }),
             None => Err(Error::NoQuorum(NoQuorum {

@@ -229,7 +229,8 @@ proptest! {
     fn report_safety(run in setup()) {
         let params = params(false);
         safety(run, &params, &report(run.4), |v| {
-            let payload = v.capability().unwrap().payload.as_str().unwrap();
+            prop_assert!(v.capability().is_none(), "a report is handed out, not returned as sent");
+            let payload = v.capability_as_sent().unwrap().payload.as_str().unwrap();
             let as_sent = format!(r#"{{"payload":"{payload}"}}"#);
             prop_assert_eq!(relay_verifier::canonical_hash(&params, as_sent.as_bytes()).unwrap(), *v.signature_hash());
             Ok(())
@@ -297,8 +298,8 @@ fn report_answers_group_and_report_faults_do_not() {
     // three reports, so all its votes are dropped as an equivocator's.
     assert_eq!(v.stats().skipped.equivocation, 3);
     assert_ne!(v.signature_hash(), v.hash());
-    // The typed view reads the report of the verified response, with that
-    // response's own OCR signatures.
+    // The typed view reads the canonical report the quorum attested: no
+    // OCR signatures (those are the hand-out's).
     let LogicalResult::Report(sample) = &honest else {
         unreachable!()
     };
@@ -310,13 +311,25 @@ fn report_answers_group_and_report_faults_do_not() {
     assert_eq!(r.raw_report(), &sample.raw_report[..]);
     let sender = don.nodes()[sim.origins[v.index().unwrap()].node.unwrap()].public_key();
     let sent = LogicalResult::Report(sample.clone()).node_json(&sender);
-    assert!(sent.contains(v.capability().unwrap().payload.as_str().unwrap()));
-    assert!(r.signature_count() > 0);
-    for s in r.signatures() {
-        let want = &sample.ocr_signatures[s.signer_id as usize];
-        assert_eq!(s.signature, &want.signature[..]);
-    }
+    assert!(sent.contains(v.capability_as_sent().unwrap().payload.as_str().unwrap()));
+    assert_eq!(r.signature_count(), 0);
     assert!(v.report(&mut buf[..1]).is_none());
+    // The hand-out merges the counted honest nodes' OCR signatures: every
+    // one is the sample's own, and none is lost to the faulty nodes.
+    let hand_out = v.report_hand_out().unwrap();
+    let mut work = vec![0u8; hand_out.work_len().unwrap()];
+    let handed = hand_out.decode(&mut work).unwrap();
+    assert_eq!(handed.counted().count(), 5);
+    let merged: Vec<_> = handed.merged().collect();
+    assert!(!merged.is_empty());
+    for m in &merged {
+        let want = &sample.ocr_signatures[m.signer_id as usize];
+        assert_eq!(m.signature, &want.signature[..]);
+    }
+    assert!(matches!(
+        hand_out.decode(&mut work[..1]),
+        Err(relay_verifier::HandOutError::WorkTooSmall { .. })
+    ));
 }
 
 /// Every fault kind at once on F nodes of each size: the honest result wins.

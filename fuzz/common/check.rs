@@ -24,7 +24,7 @@ fn rehash(
     params: &RequestParams<'_>,
     accepted: &relay_verifier::VerifiedResponse<'_>,
 ) -> CanonicalHash {
-    let json = if let Some(r) = accepted.capability() {
+    let json = if let Some(r) = accepted.capability_as_sent() {
         format!(
             "{{\"payload\":{},\"error\":{}}}",
             literal(&r.payload),

@@ -34,8 +34,10 @@ pub(super) struct ReportScan {
     /// plus values as they came).
     pub unknowns: u64,
     pub unknown_len: u64,
-    /// `sigs` entries.
+    /// `sigs` entries, and their size re-encoded with minimal tags and
+    /// lengths (what [`write_signatures`] writes).
     pub sigs: u64,
+    pub sigs_len: u64,
 }
 
 /// What the `value` of the current Any holds.
@@ -169,6 +171,8 @@ pub(super) fn scan_report<I: Input>(input: &mut I) -> Option<ReportScan> {
                 let len = varint(input, &mut discard)?;
                 within(input, len, signature_fields)?;
                 scan.sigs += 1;
+                let size = 1u64.checked_add(varint_len(len))?.checked_add(len)?;
+                scan.sigs_len = scan.sigs_len.checked_add(size)?;
             }
         }
     }
@@ -213,6 +217,27 @@ pub(super) fn write_unknowns<I: Input>(input: &mut I, out: &mut impl FnMut(&[u8]
     }
     Some(())
 }
+
+/// Re-reads a `ReportResponse` (already scanned) and writes its `sigs`
+/// entries, in order, each as a minimal tag and length and its value as it
+/// came: what one node carried, for the §11 hand-out.
+pub(super) fn write_signatures<I: Input>(input: &mut I, out: &mut impl FnMut(&[u8])) -> Option<()> {
+    while input.more()? {
+        match field_tag(input)? {
+            (5, BYTES) => {
+                let len = varint(input, &mut discard)?;
+                out(&[SIGS_TAG]);
+                super::wire::put_varint(len, out);
+                input.take(len, &mut |c| out(c))?;
+            }
+            (number, wire) => skip_value(input, number, wire, &mut discard)?,
+        }
+    }
+    Some(())
+}
+
+/// The minimal tag of `ReportResponse.sigs` (field 5, length-delimited).
+pub(super) const SIGS_TAG: u8 = 0x2A;
 
 /// Streaming UTF-8 validation (what Go's proto3 `string` decoding checks):
 /// no overlong forms, no surrogates, nothing above U+10FFFF.

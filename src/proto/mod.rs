@@ -25,8 +25,11 @@
 //! ranges, end-group matching), which decide the group hash here.
 
 mod b64;
+mod encode;
 mod message;
 mod wire;
+
+pub use self::encode::ReportPayload;
 
 use self::b64::{Cursor, Encoder};
 use self::message::{scan_capability, Member, ReportScan, Span, Value, REPORT_NAME};
@@ -47,7 +50,6 @@ pub(crate) struct Canonical<'t> {
     /// Sizes of the canonical `ReportResponse`, `Any` and
     /// `CapabilityResponse`.
     report_len: u64,
-    any_len: u64,
     outer_len: u64,
 }
 
@@ -65,6 +67,48 @@ fn optional_field_len(len: u64) -> Option<u64> {
     }
 }
 
+/// Size of a report's fields 1–4 in deterministic encoding (§11 rule 5).
+fn known_fields_len(report: &ReportScan) -> Option<u64> {
+    let seq_len = if report.seq_nr == 0 {
+        0
+    } else {
+        1 + varint_len(report.seq_nr)
+    };
+    [
+        optional_field_len(report.config_digest.len)?,
+        seq_len,
+        optional_field_len(report.report_context.len)?,
+        optional_field_len(report.raw_report.len)?,
+    ]
+    .into_iter()
+    .try_fold(0u64, u64::checked_add)
+}
+
+/// Sizes of the `Any` and the `CapabilityResponse` around a
+/// `ReportResponse` of `report_len` bytes.
+fn envelope_lens(report_len: u64) -> Option<(u64, u64)> {
+    let type_url_len = (TYPE_URL_PREFIX.len() + REPORT_NAME.len()) as u64;
+    let any_len = field_len(type_url_len)?.checked_add(optional_field_len(report_len)?)?;
+    Some((any_len, field_len(any_len)?))
+}
+
+/// Writes the `CapabilityResponse` and `Any` headers around a
+/// `ReportResponse` of `report_len` bytes (which follow, when non-empty).
+fn write_envelope(report_len: u64, out: &mut impl FnMut(&[u8])) -> Option<()> {
+    let (any_len, _) = envelope_lens(report_len)?;
+    out(&[0x0A]);
+    put_varint(any_len, out);
+    out(&[0x0A]);
+    put_varint((TYPE_URL_PREFIX.len() + REPORT_NAME.len()) as u64, out);
+    out(TYPE_URL_PREFIX);
+    out(REPORT_NAME);
+    if report_len != 0 {
+        out(&[0x12]);
+        put_varint(report_len, out);
+    }
+    Some(())
+}
+
 impl<'t> Canonical<'t> {
     /// Reads `payload`; `None` when the rewrite does not apply (any failure
     /// of PROTOCOL.md §11 steps 1–4).
@@ -79,29 +123,13 @@ impl<'t> Canonical<'t> {
             Value::Report(scan) => scan,
             Value::Invalid => return None,
         };
-        let seq_len = if report.seq_nr == 0 {
-            0
-        } else {
-            1 + varint_len(report.seq_nr)
-        };
-        let report_len = [
-            optional_field_len(report.config_digest.len)?,
-            seq_len,
-            optional_field_len(report.report_context.len)?,
-            optional_field_len(report.raw_report.len)?,
-            report.unknown_len,
-        ]
-        .into_iter()
-        .try_fold(0u64, u64::checked_add)?;
-        let type_url_len = (TYPE_URL_PREFIX.len() + REPORT_NAME.len()) as u64;
-        let any_len = field_len(type_url_len)?.checked_add(optional_field_len(report_len)?)?;
-        let outer_len = field_len(any_len)?;
+        let report_len = known_fields_len(&report)?.checked_add(report.unknown_len)?;
+        let (_, outer_len) = envelope_lens(report_len)?;
         Some(Canonical {
             text: *payload,
             seekable: cursor.plain_to_end(),
             report,
             report_len,
-            any_len,
             outer_len,
         })
     }
@@ -182,18 +210,37 @@ impl<'t> Canonical<'t> {
 
     /// The canonical `CapabilityResponse` bytes, in order.
     fn write_bytes(&self, out: &mut impl FnMut(&[u8])) -> Option<()> {
+        write_envelope(self.report_len, out)?;
+        self.write_report(out)
+    }
+
+    /// Size of the canonical report `R` (§11 rule 5).
+    pub(crate) fn report_len(&self) -> u64 {
+        self.report_len
+    }
+
+    /// How many `sigs` entries the payload's report carries, and their size
+    /// as [`Canonical::write_signatures`] writes them.
+    pub(crate) fn signatures(&self) -> (u64, u64) {
+        (self.report.sigs, self.report.sigs_len)
+    }
+
+    /// Writes this payload's `sigs` entries as one node carried them, each
+    /// with a minimal tag and length: a `ReportResponse` holding only them.
+    pub(crate) fn write_signatures(&self, out: &mut impl FnMut(&[u8])) -> Option<()> {
+        let whole = self.report.whole;
+        let mut cursor = self.cursor();
+        cursor.seek(whole.start)?;
+        cursor.set_limit(whole.end());
+        message::write_signatures(&mut cursor, out)
+    }
+
+    /// Writes the canonical report `R`: fields 1–4, then unknown fields.
+    pub(crate) fn write_report(&self, out: &mut impl FnMut(&[u8])) -> Option<()> {
         let r = &self.report;
-        out(&[0x0A]);
-        put_varint(self.any_len, out);
-        out(&[0x0A]);
-        put_varint((TYPE_URL_PREFIX.len() + REPORT_NAME.len()) as u64, out);
-        out(TYPE_URL_PREFIX);
-        out(REPORT_NAME);
         if self.report_len == 0 {
             return Some(());
         }
-        out(&[0x12]);
-        put_varint(self.report_len, out);
         let mut cursor = self.cursor();
         copy_field(&mut cursor, 0x0A, r.config_digest, out)?;
         if r.seq_nr != 0 {
@@ -294,6 +341,13 @@ impl<'b> Report<'b> {
         })
     }
 
+    /// A report over `bytes`, an encoded `ReportResponse` (the canonical
+    /// `R`, or the `sigs` entries of one counted response).
+    pub(crate) fn over(bytes: &'b [u8]) -> Option<Report<'b>> {
+        let scan = message::scan_report(&mut Slice::new(bytes))?;
+        Some(Report { bytes, scan })
+    }
+
     fn field(&self, span: Span) -> &'b [u8] {
         let bytes: &'b [u8] = self.bytes;
         let start = span.start.saturating_sub(self.scan.whole.start);
@@ -345,6 +399,7 @@ impl<'b> Report<'b> {
 }
 
 /// Iterator over a [`Report`]'s OCR signatures, in wire order.
+#[derive(Clone)]
 pub struct Signatures<'b> {
     bytes: &'b [u8],
     input: Slice<'b>,
@@ -352,7 +407,26 @@ pub struct Signatures<'b> {
 }
 
 impl<'b> Signatures<'b> {
+    /// The `sigs` entries of the encoded `ReportResponse` in `bytes`.
+    pub(crate) fn over(bytes: &'b [u8]) -> Self {
+        Signatures {
+            bytes,
+            input: Slice::new(bytes),
+            done: false,
+        }
+    }
+
     fn step(&mut self) -> Option<AttributedSignature<'b>> {
+        let (signer_id, start, end) = self.step_span()?;
+        Some(AttributedSignature {
+            signer_id,
+            signature: self.bytes.get(start..end)?,
+        })
+    }
+
+    /// The next entry's `signer_id` and where its signature lies in the
+    /// bytes iterated over.
+    pub(crate) fn step_span(&mut self) -> Option<(u32, usize, usize)> {
         while self.input.more()? {
             let (number, wire) = field_tag(&mut self.input)?;
             if (number, wire) != (5, BYTES) {
@@ -363,10 +437,7 @@ impl<'b> Signatures<'b> {
             let (sig, signer_id) = within(&mut self.input, len, message::signature_fields)?;
             let start = usize::try_from(sig.start).ok()?;
             let end = usize::try_from(sig.end()).ok()?;
-            return Some(AttributedSignature {
-                signer_id,
-                signature: self.bytes.get(start..end)?,
-            });
+            return Some((signer_id, start, end));
         }
         None
     }

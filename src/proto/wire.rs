@@ -180,6 +180,7 @@ pub(super) fn within<I: Input, T>(
 }
 
 /// A contiguous, already decoded message.
+#[derive(Clone)]
 pub(super) struct Slice<'b> {
     bytes: &'b [u8],
     pos: usize,

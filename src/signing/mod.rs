@@ -10,6 +10,7 @@
 //! - [`go_params_json`] and [`attestation_user_data`]: the request side (§10);
 //! - [`gateway`]: today's bundler and the earlier merger (§6);
 //! - [`simulator`]: a deterministic Byzantine relay DON;
+//! - [`hand_out_json`]: the §11 hand-out as the reference vectors write it;
 //! - [`compute`]: Workflow DON nodes that sign compute requests (§12), and
 //!   a Byzantine Workflow DON.
 //!
@@ -40,6 +41,7 @@
 pub mod compute;
 pub mod gateway;
 mod gojson;
+mod handout;
 mod model;
 mod node;
 pub mod report;
@@ -47,6 +49,7 @@ mod request;
 pub mod simulator;
 
 pub use gojson::write_string as write_go_string;
+pub use handout::{hand_out_differences, hand_out_json};
 pub use model::{LogicalResult, SecretValue};
 pub use node::{hash_any_size, NodeResponse, RelayNode, ResponseShape, SignatureJson};
 pub use request::{attestation_user_data, go_params_json};

@@ -1,0 +1,565 @@
+//! What the enclave hands out for a report (PROTOCOL.md §11, "What is
+//! handed out"): the canonical report `R` the F+1 attested, the OCR
+//! signatures each counted response carried, those signatures merged with
+//! their carrier counts, and a payload rebuilt from `R` and the merged
+//! list. Never one node's bytes alone: a faulty node counted in the group
+//! can neither strip the honest nodes' OCR signatures nor add bytes outside
+//! the report.
+//!
+//! No heap: the caller lends one work buffer
+//! ([`ReportHandOut::work_len`] bytes) that holds `R`, every counted
+//! response's `sigs` entries and a 16-byte record per entry, which two
+//! heapsorts turn into the merged list. Work is `O(P log P)` for `P`
+//! entries in all, however a faulty node pads its own.
+
+use core::cmp::Ordering;
+use core::fmt;
+
+use crate::config::{SignerIndex, SignerSet, MAX_SIGNERS};
+use crate::json::Lexer;
+use crate::proto::{AttributedSignature, Canonical, Report, ReportPayload, Signatures};
+use crate::result::{self, CapabilityResult};
+use crate::sort::{heapsort, Heap};
+use crate::text::Text;
+
+/// Where each counted signer's vote came from: the response its vote was
+/// counted in (its first valid one in the winning group) and where that
+/// response's result stands in the body. Kept with the verdict, since the
+/// tally is gone once it is made.
+#[derive(Clone)]
+pub(crate) struct CountedVotes {
+    /// `(response, result offset, signer)`, ascending by response, then
+    /// signer.
+    votes: heapless::Vec<(u32, u32, SignerIndex), MAX_SIGNERS>,
+}
+
+impl CountedVotes {
+    /// No votes (a secrets result: nothing to hand out).
+    pub(crate) const fn none() -> Self {
+        CountedVotes {
+            votes: heapless::Vec::new(),
+        }
+    }
+
+    /// The votes of the winning group, as the tally lists them.
+    pub(crate) fn new(votes: impl Iterator<Item = (SignerIndex, usize, Option<usize>)>) -> Self {
+        let mut out = CountedVotes::none();
+        for (signer, response, at) in votes {
+            let (Ok(response), Some(Ok(at))) = (u32::try_from(response), at.map(u32::try_from))
+            else {
+                // A result without text (empty) carries no report.
+                continue;
+            };
+            let _ = out.votes.push((response, at, signer));
+        }
+        crate::sort::sort_by(&mut out.votes, |a, b| (a.0, a.2).cmp(&(b.0, b.2)));
+        out
+    }
+}
+
+/// A verified capability result that carries a consensus report, ready to
+/// be handed out ([`crate::VerifiedResponse::report_hand_out`]).
+///
+/// ```
+/// # use relay_verifier::*;
+/// # fn demo(verified: &VerifiedResponse<'_>) -> Option<()> {
+/// let hand_out = verified.report_hand_out()?;
+/// let mut work = vec![0u8; hand_out.work_len()?];
+/// let report = hand_out.decode(&mut work).ok()?;
+/// let mut payload = vec![0u8; report.payload_len()?];
+/// report.write_payload(&mut payload)?; // base64, what to forward
+/// for m in report.merged() {
+///     let _honest = m.carriers > 1; // carried by F+1: by an honest node
+/// }
+/// # Some(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct ReportHandOut<'a> {
+    set: &'a SignerSet,
+    body: &'a [u8],
+    result: CapabilityResult<'a>,
+    canonical: Canonical<'a>,
+    votes: CountedVotes,
+}
+
+/// Why a report could not be handed out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HandOutError {
+    /// The work buffer is shorter than [`ReportHandOut::work_len`].
+    WorkTooSmall {
+        /// Bytes needed.
+        needed: usize,
+    },
+    /// A counted response's report could not be read again (cannot happen
+    /// for a body that verified; reported rather than assumed).
+    Unreadable,
+}
+
+impl fmt::Display for HandOutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HandOutError::WorkTooSmall { needed } => {
+                write!(f, "work buffer too small: {needed} bytes needed")
+            }
+            HandOutError::Unreadable => f.write_str("a counted report could not be read again"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for HandOutError {}
+
+/// Bytes of one merged-signature record in the work buffer.
+const RECORD: usize = 16;
+
+impl<'a> ReportHandOut<'a> {
+    /// The hand-out of a verified result, when its payload is a report
+    /// (§11 steps 1–4 succeed on it).
+    pub(crate) fn of(
+        set: &'a SignerSet,
+        body: &'a [u8],
+        result: CapabilityResult<'a>,
+        votes: CountedVotes,
+    ) -> Option<Self> {
+        let canonical = Canonical::of(&result.payload)?;
+        Some(ReportHandOut {
+            set,
+            body,
+            result,
+            canonical,
+            votes,
+        })
+    }
+
+    /// The result's `error` text, which the counted signers attested too.
+    pub fn error(&self) -> Text<'a> {
+        self.result.error
+    }
+
+    /// How many responses were counted (one per counted signer).
+    pub fn counted_count(&self) -> usize {
+        self.votes.votes.len()
+    }
+
+    /// The report payload of each counted vote, in order.
+    fn counted_reports(&self) -> impl Iterator<Item = Option<Canonical<'a>>> + '_ {
+        self.votes.votes.iter().map(|&(_, at, _)| {
+            let at = usize::try_from(at).ok()?;
+            let r = result::read_capability(&mut Lexer::at(self.body, at), 0).ok()?;
+            Canonical::of(&r.payload)
+        })
+    }
+
+    /// Sizes of the work buffer's three parts: `R`, the counted `sigs`
+    /// entries, the records.
+    fn layout(&self) -> Option<(usize, usize, usize)> {
+        let r = usize::try_from(self.canonical.report_len()).ok()?;
+        let (mut count, mut len) = (0u64, 0u64);
+        for c in self.counted_reports() {
+            let (n, l) = c?.signatures();
+            count = count.checked_add(n)?;
+            len = len.checked_add(l)?;
+        }
+        let records = usize::try_from(count).ok()?.checked_mul(RECORD)?;
+        Some((r, usize::try_from(len).ok()?, records))
+    }
+
+    /// Bytes [`ReportHandOut::decode`] needs; `None` only if a counted
+    /// report cannot be read again.
+    pub fn work_len(&self) -> Option<usize> {
+        let (r, sigs, records) = self.layout()?;
+        r.checked_add(sigs)?.checked_add(records)
+    }
+
+    /// Reads `R`, the counted responses' OCR signatures and their merge
+    /// into `work`.
+    pub fn decode<'w>(&self, work: &'w mut [u8]) -> Result<HandedOutReport<'a, 'w>, HandOutError> {
+        let (r_len, sigs_len, records_len) = self.layout().ok_or(HandOutError::Unreadable)?;
+        let needed = r_len
+            .checked_add(sigs_len)
+            .and_then(|n| n.checked_add(records_len))
+            .ok_or(HandOutError::Unreadable)?;
+        let work = work
+            .get_mut(..needed)
+            .ok_or(HandOutError::WorkTooSmall { needed })?;
+        let (r_buf, rest) = work.split_at_mut(r_len);
+        let (sigs_buf, records) = rest.split_at_mut(sigs_len);
+        fill(r_buf, |out| self.canonical.write_report(&mut |c| out(c)))
+            .ok_or(HandOutError::Unreadable)?;
+        let mut counted: heapless::Vec<CountedSlot, MAX_SIGNERS> = heapless::Vec::new();
+        let mut at = 0usize;
+        for (c, &(response, _, signer)) in self.counted_reports().zip(self.votes.votes.iter()) {
+            let c = c.ok_or(HandOutError::Unreadable)?;
+            let len = usize::try_from(c.signatures().1).map_err(|_| HandOutError::Unreadable)?;
+            let end = at.checked_add(len).ok_or(HandOutError::Unreadable)?;
+            let dst = sigs_buf.get_mut(at..end).ok_or(HandOutError::Unreadable)?;
+            fill(dst, |out| c.write_signatures(&mut |b| out(b))).ok_or(HandOutError::Unreadable)?;
+            let _ = counted.push(CountedSlot {
+                response,
+                signer,
+                start: at,
+                end,
+            });
+            at = end;
+        }
+        let sigs: &'w [u8] = sigs_buf;
+        let merged = merge(sigs, &counted, records).ok_or(HandOutError::Unreadable)?;
+        Ok(HandedOutReport {
+            report: Report::over(r_buf).ok_or(HandOutError::Unreadable)?,
+            set: self.set,
+            counted,
+            sigs,
+            merged,
+        })
+    }
+}
+
+impl fmt::Debug for ReportHandOut<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReportHandOut")
+            .field("counted", &self.counted_count())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs `write` into `dst`, which it must fill exactly.
+fn fill(dst: &mut [u8], write: impl FnOnce(&mut dyn FnMut(&[u8])) -> Option<()>) -> Option<()> {
+    let mut at = 0usize;
+    let mut over = false;
+    write(&mut |chunk: &[u8]| {
+        match dst.get_mut(at..at.saturating_add(chunk.len())) {
+            Some(slot) => slot.copy_from_slice(chunk),
+            None => over = true,
+        }
+        at = at.saturating_add(chunk.len());
+    })?;
+    (!over && at == dst.len()).then_some(())
+}
+
+/// One counted response's place in the work buffer.
+#[derive(Clone, Copy, Debug)]
+struct CountedSlot {
+    response: u32,
+    signer: SignerIndex,
+    start: usize,
+    end: usize,
+}
+
+/// A merge record: `signer_id`, then the counted response's ordinal
+/// (while sorting by pair) or the carrier count (once merged), then where
+/// the signature lies in the `sigs` part. Little-endian `u32`s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Record {
+    signer_id: u32,
+    aux: u32,
+    start: u32,
+    len: u32,
+}
+
+impl Record {
+    fn read(records: &[u8], i: usize) -> Option<Record> {
+        let b = records.get(i.checked_mul(RECORD)?..)?.get(..RECORD)?;
+        let word = |k: usize| {
+            b.get(k..k + 4)
+                .and_then(|w| <[u8; 4]>::try_from(w).ok())
+                .map_or(0, u32::from_le_bytes)
+        };
+        Some(Record {
+            signer_id: word(0),
+            aux: word(4),
+            start: word(8),
+            len: word(12),
+        })
+    }
+
+    fn write(self, records: &mut [u8], i: usize) {
+        let Some(b) = i
+            .checked_mul(RECORD)
+            .and_then(|at| records.get_mut(at..)?.get_mut(..RECORD))
+        else {
+            return;
+        };
+        for (k, w) in [self.signer_id, self.aux, self.start, self.len]
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(dst) = b.get_mut(k * 4..k * 4 + 4) {
+                dst.copy_from_slice(&w.to_le_bytes());
+            }
+        }
+    }
+
+    fn signature<'s>(&self, sigs: &'s [u8]) -> &'s [u8] {
+        let start = self.start as usize;
+        sigs.get(start..start.saturating_add(self.len as usize))
+            .unwrap_or_default()
+    }
+}
+
+/// The records as a heap for `sort::heapsort`.
+struct Records<'r, F> {
+    records: &'r mut [u8],
+    sigs: &'r [u8],
+    order: F,
+}
+
+impl<F: FnMut(&Record, &Record, &[u8]) -> Ordering> Heap for Records<'_, F> {
+    fn less(&mut self, a: usize, b: usize) -> bool {
+        match (Record::read(self.records, a), Record::read(self.records, b)) {
+            (Some(x), Some(y)) => (self.order)(&x, &y, self.sigs) == Ordering::Less,
+            _ => false,
+        }
+    }
+
+    fn swap(&mut self, a: usize, b: usize) {
+        if let (Some(x), Some(y)) = (Record::read(self.records, a), Record::read(self.records, b)) {
+            x.write(self.records, b);
+            y.write(self.records, a);
+        }
+    }
+}
+
+fn sort_records(
+    records: &mut [u8],
+    n: usize,
+    sigs: &[u8],
+    order: impl FnMut(&Record, &Record, &[u8]) -> Ordering,
+) {
+    heapsort(
+        n,
+        &mut Records {
+            records,
+            sigs,
+            order,
+        },
+    );
+}
+
+/// §11's merge: every distinct (`signer_id`, `signature`) pair of the
+/// counted lists with the number of counted responses carrying it; per
+/// `signer_id` only the pair carried most, then the bytewise-smallest;
+/// ordered by carriers (most first), then `signer_id`. Returns the records
+/// part holding the merged list.
+fn merge<'w>(sigs: &[u8], counted: &[CountedSlot], records: &'w mut [u8]) -> Option<&'w [u8]> {
+    // One record per entry, tagged with its counted response's ordinal.
+    let mut n = 0usize;
+    for (ordinal, slot) in counted.iter().enumerate() {
+        let own = sigs.get(slot.start..slot.end)?;
+        let mut entries = Signatures::over(own);
+        while let Some((signer_id, start, end)) = entries.step_span() {
+            let rec = Record {
+                signer_id,
+                aux: u32::try_from(ordinal).ok()?,
+                start: u32::try_from(slot.start.checked_add(start)?).ok()?,
+                len: u32::try_from(end.checked_sub(start)?).ok()?,
+            };
+            rec.write(records, n);
+            n = n.checked_add(1)?;
+        }
+    }
+    let by_pair = |a: &Record, b: &Record, sigs: &[u8]| {
+        a.signer_id
+            .cmp(&b.signer_id)
+            .then_with(|| a.signature(sigs).cmp(b.signature(sigs)))
+            .then(a.aux.cmp(&b.aux))
+    };
+    sort_records(records, n, sigs, by_pair);
+    // Distinct pairs, each with the number of distinct ordinals carrying it.
+    let same_pair = |a: &Record, b: &Record| {
+        a.signer_id == b.signer_id && a.signature(sigs) == b.signature(sigs)
+    };
+    let mut pairs = 0usize;
+    let mut i = 0usize;
+    while i < n {
+        let first = Record::read(records, i)?;
+        let (mut carriers, mut last) = (1u32, first.aux);
+        let mut j = i + 1;
+        while let Some(r) = Record::read(records, j).filter(|r| j < n && same_pair(&first, r)) {
+            if r.aux != last {
+                carriers += 1;
+                last = r.aux;
+            }
+            j += 1;
+        }
+        Record {
+            aux: carriers,
+            ..first
+        }
+        .write(records, pairs);
+        pairs += 1;
+        i = j;
+    }
+    // Per signer_id the pair carried most; pairs of one id are in signature
+    // order, so the first of the most carried is the bytewise-smallest.
+    let mut kept = 0usize;
+    let mut i = 0usize;
+    while i < pairs {
+        let mut best = Record::read(records, i)?;
+        let mut j = i + 1;
+        while let Some(r) =
+            Record::read(records, j).filter(|r| j < pairs && r.signer_id == best.signer_id)
+        {
+            if r.aux > best.aux {
+                best = r;
+            }
+            j += 1;
+        }
+        best.write(records, kept);
+        kept += 1;
+        i = j;
+    }
+    sort_records(records, kept, sigs, |a, b, _| {
+        b.aux.cmp(&a.aux).then(a.signer_id.cmp(&b.signer_id))
+    });
+    let records: &'w [u8] = records;
+    records.get(..kept.checked_mul(RECORD)?)
+}
+
+/// A report handed out: `R`, the counted responses' OCR signatures, the
+/// merged signatures and the payload built from them, read in place in the
+/// caller's work buffer ([`ReportHandOut::decode`]).
+#[derive(Clone)]
+pub struct HandedOutReport<'a, 'w> {
+    report: Report<'w>,
+    set: &'a SignerSet,
+    counted: heapless::Vec<CountedSlot, MAX_SIGNERS>,
+    sigs: &'w [u8],
+    merged: &'w [u8],
+}
+
+/// One counted response of a handed-out report.
+#[derive(Clone, Debug)]
+pub struct CountedReport<'a, 'w> {
+    /// The response's position in the bundle (0 for a single response).
+    pub index: usize,
+    /// The relay signer whose vote it carried.
+    pub signer: &'a [u8; 32],
+    /// The OCR signatures it carried, in its order.
+    pub signatures: Signatures<'w>,
+}
+
+/// One merged OCR signature: a pair and how many counted responses carry
+/// it. A pair with `carriers` ≥ F+1 is carried by an honest node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MergedSignature<'w> {
+    /// The oracle's index in the OCR configuration.
+    pub signer_id: u32,
+    /// The signature bytes (not verified here: the chain verifies them).
+    pub signature: &'w [u8],
+    /// Counted responses carrying this pair.
+    pub carriers: u32,
+}
+
+/// The merged signatures, in §11's order ([`HandedOutReport::merged`]).
+#[derive(Clone, Debug)]
+pub struct MergedSignatures<'w> {
+    records: &'w [u8],
+    sigs: &'w [u8],
+    next: usize,
+}
+
+impl<'w> Iterator for MergedSignatures<'w> {
+    type Item = MergedSignature<'w>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let r = Record::read(self.records, self.next)?;
+        self.next += 1;
+        Some(MergedSignature {
+            signer_id: r.signer_id,
+            signature: r.signature(self.sigs),
+            carriers: r.aux,
+        })
+    }
+}
+
+/// The merged signatures as [`AttributedSignature`]s, for
+/// [`ReportPayload`]: optionally only those with at least `min` carriers.
+#[derive(Clone, Debug)]
+pub struct MergedPairs<'w> {
+    merged: MergedSignatures<'w>,
+    min: u32,
+}
+
+impl<'w> Iterator for MergedPairs<'w> {
+    type Item = AttributedSignature<'w>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let min = self.min;
+        self.merged
+            .by_ref()
+            .find(|m| m.carriers >= min)
+            .map(|m| AttributedSignature {
+                signer_id: m.signer_id,
+                signature: m.signature,
+            })
+    }
+}
+
+impl<'a, 'w> HandedOutReport<'a, 'w> {
+    /// The canonical report `R` the counted signers attested: fields 1–4
+    /// and unknown fields, no OCR signatures.
+    pub fn report(&self) -> Report<'w> {
+        self.report
+    }
+
+    /// The counted responses: for each signer of the winning group, the
+    /// response its vote was counted in, ascending by position.
+    pub fn counted(&self) -> impl Iterator<Item = CountedReport<'a, 'w>> + '_ {
+        self.counted.iter().map(|c| CountedReport {
+            index: c.response as usize,
+            signer: self.set.key(c.signer).unwrap_or(&[0; 32]),
+            signatures: Signatures::over(self.sigs.get(c.start..c.end).unwrap_or_default()),
+        })
+    }
+
+    /// The merged signatures, most carried first, then by `signer_id`.
+    pub fn merged(&self) -> MergedSignatures<'w> {
+        MergedSignatures {
+            records: self.merged,
+            sigs: self.sigs,
+            next: 0,
+        }
+    }
+
+    /// The merged pairs carried by at least `min` counted responses (`1`:
+    /// all of them; F+1: only those an honest node carries), for
+    /// [`ReportPayload`].
+    pub fn merged_pairs(&self, min: u32) -> MergedPairs<'w> {
+        MergedPairs {
+            merged: self.merged(),
+            min,
+        }
+    }
+
+    /// The payload to hand out: `R` with every merged signature.
+    pub fn payload(&self) -> ReportPayload<'w, MergedPairs<'w>> {
+        ReportPayload::new(self.report, self.merged_pairs(1))
+    }
+
+    /// Length of the payload's base64 text.
+    pub fn payload_len(&self) -> Option<usize> {
+        self.payload().base64_len()
+    }
+
+    /// Writes the payload's base64 text into `out`; its length, or `None`
+    /// when `out` is shorter than [`HandedOutReport::payload_len`].
+    pub fn write_payload(&self, out: &mut [u8]) -> Option<usize> {
+        self.payload().write_base64_into(out)
+    }
+
+    /// Streams the payload's base64 text into `sink`; its length.
+    pub fn stream_payload(&self, sink: &mut impl FnMut(&[u8])) -> Option<usize> {
+        self.payload().write_base64(sink)
+    }
+}
+
+impl fmt::Debug for HandedOutReport<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HandedOutReport")
+            .field("counted", &self.counted.len())
+            .field("merged", &(self.merged.len() / RECORD))
+            .finish_non_exhaustive()
+    }
+}
