@@ -81,6 +81,8 @@ pub struct ReportHandOut<'a> {
     result: CapabilityResult<'a>,
     canonical: Canonical<'a>,
     votes: CountedVotes,
+    /// A bundle (responses have positions) rather than a single response.
+    bundle: bool,
 }
 
 /// Why a report could not be handed out.
@@ -122,6 +124,7 @@ impl<'a> ReportHandOut<'a> {
         body: &'a [u8],
         result: CapabilityResult<'a>,
         votes: CountedVotes,
+        bundle: bool,
     ) -> Option<Self> {
         let canonical = Canonical::of(&result.payload)?;
         Some(ReportHandOut {
@@ -130,6 +133,7 @@ impl<'a> ReportHandOut<'a> {
             result,
             canonical,
             votes,
+            bundle,
         })
     }
 
@@ -210,6 +214,7 @@ impl<'a> ReportHandOut<'a> {
             report: Report::over(r_buf).ok_or(HandOutError::Unreadable)?,
             set: self.set,
             counted,
+            bundle: self.bundle,
             sigs,
             merged,
         })
@@ -425,6 +430,7 @@ pub struct HandedOutReport<'a, 'w> {
     report: Report<'w>,
     set: &'a SignerSet,
     counted: heapless::Vec<CountedSlot, MAX_SIGNERS>,
+    bundle: bool,
     sigs: &'w [u8],
     merged: &'w [u8],
 }
@@ -432,8 +438,9 @@ pub struct HandedOutReport<'a, 'w> {
 /// One counted response of a handed-out report.
 #[derive(Clone, Debug)]
 pub struct CountedReport<'a, 'w> {
-    /// The response's position in the bundle (0 for a single response).
-    pub index: usize,
+    /// The response's position in the bundle; `None` for a single
+    /// response (as [`crate::VerifiedResponse::index`]).
+    pub index: Option<usize>,
     /// The relay signer whose vote it carried.
     pub signer: &'a [u8; 32],
     /// The OCR signatures it carried, in its order.
@@ -508,7 +515,7 @@ impl<'a, 'w> HandedOutReport<'a, 'w> {
     /// response its vote was counted in, ascending by position.
     pub fn counted(&self) -> impl Iterator<Item = CountedReport<'a, 'w>> + '_ {
         self.counted.iter().map(|c| CountedReport {
-            index: c.response as usize,
+            index: self.bundle.then_some(c.response as usize),
             signer: self.set.key(c.signer).unwrap_or(&[0; 32]),
             signatures: Signatures::over(self.sigs.get(c.start..c.end).unwrap_or_default()),
         })

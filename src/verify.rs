@@ -174,6 +174,7 @@ impl<'a> VerifiedResponse<'a> {
             self.body,
             self.capability_as_sent()?,
             self.votes.clone(),
+            self.index.is_some(),
         )
     }
 

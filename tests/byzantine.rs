@@ -9,7 +9,7 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
-use relay_verifier::signing::report::ConsensusReport;
+use relay_verifier::signing::report::{ConsensusReport, OcrSignature};
 use relay_verifier::signing::simulator::{Fault, GatewayFaults, RelayDon, Scenario};
 use relay_verifier::signing::{gateway, LogicalResult, RelayNode, ResponseShape, SecretValue};
 use relay_verifier::{Method, RequestParams, Verdict, VerifiedResponse, Verifier};
@@ -481,4 +481,172 @@ fn post_check_on_signed_results() {
             ("TOKEN".into(), true)
         ])
     );
+}
+
+/// The faults a node counted in the honest report's group can commit on
+/// what it carries (PROTOCOL.md §11, "What is handed out"), and honesty.
+const OCR_FAULTS: [Fault; 5] = [
+    Fault::StripOcr,
+    Fault::ReplaceOcr,
+    Fault::PadOcr,
+    Fault::ReportOuterBytes,
+    Fault::Honest,
+];
+
+/// The hand-out of an accepted report: the payload text and the merged
+/// (signer_id, signature, carriers) list.
+type HandOut = (String, Vec<(u32, Vec<u8>, u32)>);
+
+/// Also each counted response's OCR signatures, and its relay signer.
+type Counted = Vec<(Vec<(u32, Vec<u8>)>, [u8; 32])>;
+
+fn hand_out_of(v: &VerifiedResponse<'_>) -> (HandOut, Counted) {
+    let hand_out = v.report_hand_out().expect("a report result");
+    let mut work = vec![0u8; hand_out.work_len().unwrap()];
+    let report = hand_out.decode(&mut work).unwrap();
+    let mut payload = vec![0u8; report.payload_len().unwrap()];
+    let n = report.write_payload(&mut payload).unwrap();
+    assert_eq!(n, payload.len());
+    let merged = report
+        .merged()
+        .map(|m| (m.signer_id, m.signature.to_vec(), m.carriers))
+        .collect();
+    let counted = report
+        .counted()
+        .map(|c| {
+            let sigs = c
+                .signatures
+                .map(|s| (s.signer_id, s.signature.to_vec()))
+                .collect();
+            (sigs, *c.signer)
+        })
+        .collect();
+    ((String::from_utf8(payload).unwrap(), merged), counted)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(CASES * SIZES.len() as u32 / 2))]
+
+    /// Whatever the faulty nodes counted in the report's group carry and
+    /// whichever response the gateway puts first, the hand-out is the same,
+    /// keeps every pair F+1 counted honest nodes carry, and is the honest
+    /// report with the merged signatures, encoded as the Go side would.
+    #[test]
+    fn report_hand_out_ignores_order_and_keeps_honest_pairs(
+        run in setup(),
+        picks in proptest::collection::vec(0..OCR_FAULTS.len(), 10),
+        other_order in any::<u64>(),
+    ) {
+        let (n, f, faulty, drop, seed) = run;
+        let params = params(false);
+        let sample = ConsensusReport::sample(seed, 7);
+        let honest = LogicalResult::Report(sample.clone());
+        let don = RelayDon::new(n, f, seed);
+        let mut scenario = Scenario::random(n, faulty, drop, seed);
+        for (k, faults) in scenario.faulty.values_mut().enumerate() {
+            *faults = vec![OCR_FAULTS[picks[k % picks.len()]]];
+        }
+        let verifier = Verifier::new(don.config().unwrap());
+        let sim = don.run(&params, &honest, &scenario).unwrap();
+        let Verdict::Accept(v) = verifier.verify(&params, sim.body.as_bytes()) else {
+            return Ok(());
+        };
+        prop_assert!(v.capability().is_none());
+        let (out, counted) = hand_out_of(&v);
+        // The payload is the honest report with the merged pairs, nothing else.
+        let merged_sigs: Vec<_> = out.1.iter().map(|(id, sig, _)| OcrSignature {
+            signer_id: *id,
+            signature: sig.clone(),
+        }).collect();
+        prop_assert_eq!(&out.0, &sample.payload_with(&merged_sigs));
+        // Every pair carried by F+1 counted honest responses is merged.
+        let honest_keys = honest_nodes(&don, &scenario);
+        let mut carried: std::collections::BTreeMap<(u32, Vec<u8>), usize> = Default::default();
+        for (sigs, key) in &counted {
+            if honest_keys.contains(key) {
+                let mut own: Vec<_> = sigs.clone();
+                own.sort();
+                own.dedup();
+                for pair in own {
+                    *carried.entry(pair).or_default() += 1;
+                }
+            }
+        }
+        for ((id, sig), count) in carried.into_iter().filter(|(_, c)| *c > f) {
+            prop_assert!(
+                out.1.iter().any(|(i, s, c)| *i == id && *s == sig && *c as usize >= count),
+                "pair of signer_id {} carried by {} honest responses is missing", id, count
+            );
+        }
+        // Another order of the same responses: the same hand-out.
+        scenario.gateway.shuffle = Some(other_order);
+        let sim = don.run(&params, &honest, &scenario).unwrap();
+        if let Verdict::Accept(w) = verifier.verify(&params, sim.body.as_bytes()) {
+            if w.signers().eq(v.signers()) {
+                prop_assert_eq!(hand_out_of(&w).0, out);
+            }
+        }
+    }
+}
+
+/// The reproduction (N = 4, F = 1): a faulty node whose report
+/// agrees with the honest one answers first with every OCR signature
+/// stripped, or with bytes outside the report. It is counted, and the
+/// verified response is its own, but what is handed out is the honest
+/// report with the honest nodes' signatures merged.
+#[test]
+fn a_faulty_first_response_no_longer_chooses_the_payload() {
+    let params = params(false);
+    let sample = ConsensusReport::sample(3, 7);
+    let honest = LogicalResult::Report(sample.clone());
+    let don = RelayDon::new(4, 1, 3);
+    let verifier = Verifier::new(don.config().unwrap());
+    for fault in [Fault::StripOcr, Fault::ReportOuterBytes, Fault::PadOcr] {
+        let scenario = Scenario::honest().faulty(0, [fault]);
+        let sim = don.run(&params, &honest, &scenario).unwrap();
+        let v = verifier
+            .verify(&params, sim.body.as_bytes())
+            .into_result()
+            .unwrap();
+        assert_eq!(
+            v.index(),
+            Some(0),
+            "{fault:?}: the faulty response comes first"
+        );
+        assert_eq!(v.signer_count(), 4, "{fault:?}: and is counted");
+        let sent = v.capability_as_sent().unwrap().payload.to_string();
+        let ((payload, merged), counted) = hand_out_of(&v);
+        assert_ne!(payload, sent, "{fault:?}");
+        assert_eq!(counted.len(), 4);
+        // Every honest node's own signatures are merged, each pair once.
+        for key in &don.signer_keys()[1..] {
+            for s in sample.own_signatures(key) {
+                assert!(
+                    merged
+                        .iter()
+                        .any(|(id, sig, _)| *id == s.signer_id && *sig == s.signature),
+                    "{fault:?}: signer_id {} lost",
+                    s.signer_id
+                );
+            }
+        }
+        let ids: Vec<u32> = merged.iter().map(|m| m.0).collect();
+        let mut distinct = ids.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(
+            ids.len(),
+            distinct.len(),
+            "{fault:?}: one pair per signer_id"
+        );
+        // Nothing outside the report: exactly R with the merged pairs.
+        let pairs: Vec<OcrSignature> = merged
+            .iter()
+            .map(|(id, sig, _)| OcrSignature {
+                signer_id: *id,
+                signature: sig.clone(),
+            })
+            .collect();
+        assert_eq!(payload, sample.payload_with(&pairs), "{fault:?}");
+    }
 }

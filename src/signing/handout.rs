@@ -80,3 +80,22 @@ pub fn hand_out_differences(got: &Value, want: &Value) -> Vec<String> {
     }
     out
 }
+
+/// Checks `verified` against a case's `expect.handed_out` (`None`: the case
+/// expects no report hand-out); the error names every part that differs.
+pub fn check_hand_out(verified: &VerifiedResponse<'_>, want: Option<&Value>) -> Result<(), String> {
+    match (hand_out_json(verified), want) {
+        (None, None) => Ok(()),
+        (Some(got), Some(want)) => {
+            let got = got.map_err(|e| format!("hand-out failed: {e}"))?;
+            let diff = hand_out_differences(&got, want);
+            if diff.is_empty() {
+                Ok(())
+            } else {
+                Err(diff.join("; "))
+            }
+        }
+        (Some(_), None) => Err("handed out a report the case does not expect".into()),
+        (None, Some(_)) => Err("handed out no report, expected handed_out".into()),
+    }
+}

@@ -49,7 +49,7 @@ mod request;
 pub mod simulator;
 
 pub use gojson::write_string as write_go_string;
-pub use handout::{hand_out_differences, hand_out_json};
+pub use handout::{check_hand_out, hand_out_differences, hand_out_json};
 pub use model::{LogicalResult, SecretValue};
 pub use node::{hash_any_size, NodeResponse, RelayNode, ResponseShape, SignatureJson};
 pub use request::{attestation_user_data, go_params_json};

@@ -82,7 +82,32 @@ impl ConsensusReport {
     /// The base64 payload carrying this report with `signatures` attached
     /// (in the order given).
     pub fn payload_with(&self, signatures: &[OcrSignature]) -> String {
-        let mut report = Vec::new();
+        wrap(&self.report_bytes(signatures, &[]), &[], &[])
+    }
+
+    /// The payload a faulty node may send that still agrees on the report:
+    /// `signatures` attached, and bytes outside the report — an earlier
+    /// `raw_report` value `earlier_raw` (which protobuf's last-wins reading
+    /// drops), an unknown field of the `Any` and one of the outer
+    /// `CapabilityResponse`. Its §11 canonical form is the honest one.
+    pub fn payload_with_outside_bytes(
+        &self,
+        signatures: &[OcrSignature],
+        earlier_raw: &[u8],
+    ) -> String {
+        let mut earlier = Vec::new();
+        message_field(&mut earlier, 4, earlier_raw);
+        wrap(
+            &self.report_bytes(signatures, &earlier),
+            &varint_field(3, 7),
+            &length_delimited_field(9, b"outside"),
+        )
+    }
+
+    /// The encoded `ReportResponse`: `prefix` (fields a faulty node puts
+    /// first), fields 1-4, `signatures`, unknown fields.
+    fn report_bytes(&self, signatures: &[OcrSignature], prefix: &[u8]) -> Vec<u8> {
+        let mut report = prefix.to_vec();
         bytes_field(&mut report, 1, &self.config_digest);
         if self.seq_nr != 0 {
             tag(&mut report, 2, 0);
@@ -100,12 +125,7 @@ impl ConsensusReport {
             message_field(&mut report, 5, &sig);
         }
         report.extend_from_slice(&self.unknown_fields);
-        let mut any = Vec::new();
-        bytes_field(&mut any, 1, REPORT_TYPE_URL.as_bytes());
-        bytes_field(&mut any, 2, &report);
-        let mut response = Vec::new();
-        message_field(&mut response, 1, &any);
-        STANDARD.encode(response)
+        report
     }
 
     /// The payload without OCR signatures: the §11 canonical form, whose
@@ -117,6 +137,12 @@ impl ConsensusReport {
     /// The payload node `node_key` sends: its own subset of the OCR
     /// signatures, in its own order (a pure function of the key).
     pub fn payload_of_node(&self, node_key: &[u8; 32]) -> String {
+        self.payload_with(&self.own_signatures(node_key))
+    }
+
+    /// The OCR signatures node `node_key` attaches: its own subset, in its
+    /// own order (a pure function of the key).
+    pub fn own_signatures(&self, node_key: &[u8; 32]) -> Vec<OcrSignature> {
         let mut state = u64::from_be_bytes(
             Sha256::digest(node_key)
                 .get(..8)
@@ -139,8 +165,21 @@ impl ConsensusReport {
             let j = (next() % (i as u64 + 1)) as usize;
             chosen.swap(i, j);
         }
-        self.payload_with(&chosen)
+        chosen
     }
+}
+
+/// `CapabilityResponse{ payload = Any{ type_url, value = report, any_extra },
+/// outer_extra }`, base64.
+fn wrap(report: &[u8], any_extra: &[u8], outer_extra: &[u8]) -> String {
+    let mut any = Vec::new();
+    bytes_field(&mut any, 1, REPORT_TYPE_URL.as_bytes());
+    bytes_field(&mut any, 2, report);
+    any.extend_from_slice(any_extra);
+    let mut response = Vec::new();
+    message_field(&mut response, 1, &any);
+    response.extend_from_slice(outer_extra);
+    STANDARD.encode(response)
 }
 
 fn varint(out: &mut Vec<u8>, mut v: u64) {

@@ -37,6 +37,7 @@ use sha2::{Digest, Sha256};
 use super::gateway;
 use super::model::{LogicalResult, SecretValue};
 use super::node::{hash_any_size, NodeResponse, RelayNode, SignatureJson};
+use super::report::{ConsensusReport, OcrSignature};
 use crate::config::{Config, SignerSet};
 use crate::error::{ConfigError, Error};
 use crate::hash::CanonicalHash;
@@ -79,11 +80,24 @@ pub enum Fault {
     /// know: a different report, so a different group (for other results:
     /// forged result 6).
     ReportUnknownField,
+    /// Answers the honest report with no OCR signatures at all: counted in
+    /// the honest group (the report agrees), it would deny delivery if its
+    /// bytes were handed out (for other results: answers honestly).
+    StripOcr,
+    /// Answers the honest report with every OCR signature replaced by
+    /// bytes of its own under the same `signer_id`s.
+    ReplaceOcr,
+    /// Answers the honest report with its own OCR signatures and 40 junk
+    /// ones: new `signer_id`s, and others under the honest ones.
+    PadOcr,
+    /// Answers the honest report with bytes outside it: an earlier
+    /// `raw_report` value, an unknown `Any` field and an unknown outer field.
+    ReportOuterBytes,
 }
 
 impl Fault {
     /// Every fault kind, with forged results 0 and 1.
-    pub const ALL: [Fault; 15] = [
+    pub const ALL: [Fault; 19] = [
         Fault::Silent,
         Fault::Honest,
         Fault::Duplicate,
@@ -99,6 +113,10 @@ impl Fault {
         Fault::OverCapacity,
         Fault::JunkReport,
         Fault::ReportUnknownField,
+        Fault::StripOcr,
+        Fault::ReplaceOcr,
+        Fault::PadOcr,
+        Fault::ReportOuterBytes,
     ];
 }
 
@@ -530,7 +548,69 @@ impl RelayDon {
                     origin("signs the report with an extra unknown field", false)
                 )]
             }
+            Fault::StripOcr | Fault::ReplaceOcr | Fault::PadOcr | Fault::ReportOuterBytes => {
+                let LogicalResult::Report(r) = honest else {
+                    return Ok(std::vec![(
+                        honest_answer()?,
+                        origin("answers honestly", false)
+                    )]);
+                };
+                let (payload, what) = tamper_ocr(r, fault, &node.public_key());
+                let answer = LogicalResult::Capability {
+                    payload,
+                    error: String::new(),
+                };
+                std::vec![(node.respond(params, &answer)?, origin(what, false))]
+            }
         })
+    }
+}
+
+/// The honest report `r` as a faulty node answers it under `fault` (one of
+/// the four OCR-signature faults): the same report, so the same group.
+fn tamper_ocr(r: &ConsensusReport, fault: Fault, key: &[u8; 32]) -> (String, &'static str) {
+    let mark = |s: &OcrSignature, k: u8| {
+        let mut sig = s.clone();
+        for b in &mut sig.signature {
+            *b ^= 0x5a ^ k;
+        }
+        sig
+    };
+    match fault {
+        Fault::StripOcr => (
+            r.payload_with(&[]),
+            "the honest report, OCR signatures stripped",
+        ),
+        Fault::ReplaceOcr => {
+            let replaced: Vec<OcrSignature> = r.ocr_signatures.iter().map(|s| mark(s, 1)).collect();
+            (
+                r.payload_with(&replaced),
+                "the honest report, OCR signatures replaced",
+            )
+        }
+        Fault::PadOcr => {
+            let mut padded = r.own_signatures(key);
+            for k in 0..20u8 {
+                padded.push(OcrSignature {
+                    signer_id: 1000 + u32::from(k),
+                    signature: std::vec![k; 65],
+                });
+                if let Some(s) = r
+                    .ocr_signatures
+                    .get(usize::from(k) % r.ocr_signatures.len().max(1))
+                {
+                    padded.push(mark(s, k.wrapping_add(2)));
+                }
+            }
+            (
+                r.payload_with(&padded),
+                "the honest report, padded with junk OCR signatures",
+            )
+        }
+        _ => (
+            r.payload_with_outside_bytes(&r.own_signatures(key), b"an earlier raw report"),
+            "the honest report with bytes outside it",
+        ),
     }
 }
 

@@ -254,7 +254,8 @@ pub fn parse_fault(name: &str) -> Result<Fault, String> {
             format!(
                 "unknown fault `{name}` (expected silent, honest, duplicate, forge-K, \
                  relabel, corrupt-signature, truncate-signature, truncate-signer, staple, \
-                 foreign, junk, over-capacity, junk-report or report-unknown-field)"
+                 foreign, junk, over-capacity, junk-report, report-unknown-field, \
+                 strip-ocr, replace-ocr, pad-ocr or report-outer-bytes)"
             )
         })
 }
@@ -276,6 +277,10 @@ pub fn fault_name(fault: Fault) -> String {
         Fault::OverCapacity => "over-capacity",
         Fault::JunkReport => "junk-report",
         Fault::ReportUnknownField => "report-unknown-field",
+        Fault::StripOcr => "strip-ocr",
+        Fault::ReplaceOcr => "replace-ocr",
+        Fault::PadOcr => "pad-ocr",
+        Fault::ReportOuterBytes => "report-outer-bytes",
     }
     .into()
 }

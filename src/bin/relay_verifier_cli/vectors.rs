@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use base64::Engine as _;
 use clap::Args;
-use relay_verifier::signing::{attestation_user_data, LogicalResult, RelayNode};
+use relay_verifier::signing::{attestation_user_data, check_hand_out, LogicalResult, RelayNode};
 use relay_verifier::{
     canonical_group_hash, canonical_hash, Config, ConfigError, Error, Method, Report,
     RequestParams, Text, Verdict, Verifier,
@@ -319,6 +319,8 @@ fn verify_case(case: &Value) -> Result<(), String> {
     if index != *field(expect, "index") {
         return Err(format!("index {index} != {}", field(expect, "index")));
     }
+    // PROTOCOL.md §11: the rebuilt payload, merged and counted signatures.
+    check_hand_out(&v, expect.get("handed_out"))?;
     let Some(post) = expect.get("post_check") else {
         return Ok(());
     };
