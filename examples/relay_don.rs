@@ -84,15 +84,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
 
     // A consensus report: each honest node attaches the OCR signatures it
-    // collected. Node 2 signs two other report bodies, node 4 a report with
-    // an extra field and a payload that is not protobuf.
+    // collected. Node 2 signs two other report bodies; node 4 signs a
+    // payload that is not protobuf and the honest report with every OCR
+    // signature stripped, which counts in the honest group, and the gateway
+    // puts it first: the enclave does not forward those bytes, but a payload
+    // rebuilt from the report and every counted node's OCR signatures.
     let honest = LogicalResult::Report(ConsensusReport::sample(2026, 7));
     let scenario = Scenario::honest()
         .faulty(2, [Fault::Forge(0), Fault::Forge(1)])
-        .faulty(4, [Fault::ReportUnknownField, Fault::JunkReport])
+        .faulty(4, [Fault::StripOcr, Fault::JunkReport])
         .gateway(GatewayFaults {
             drop: vec![5],
-            shuffle: Some(3),
+            shuffle: Some(2),
             ..GatewayFaults::default()
         });
     report(
@@ -197,24 +200,9 @@ fn report(
             if let Some(c) = v.capability() {
                 let p = c.payload.to_string();
                 println!("   capability payload {}", short_text(&p, 48));
-                if v.signature_hash() != v.hash() {
-                    println!(
-                        "   a report: its own signature was over {}, its group is {}",
-                        short(&v.signature_hash().to_string()),
-                        short(&v.hash().to_string())
-                    );
-                }
-                let mut buf = vec![0u8; v.report_len().unwrap_or(0)];
-                if let Some(r) = v.report(&mut buf) {
-                    println!(
-                        "   report: seq_nr {}, config digest {}, raw report {:?}, {} OCR signatures (ids {:?})",
-                        r.seq_nr(),
-                        short(&hex(r.config_digest())),
-                        String::from_utf8_lossy(r.raw_report()),
-                        r.signature_count(),
-                        r.signatures().map(|s| s.signer_id).collect::<Vec<_>>()
-                    );
-                }
+            }
+            if let Some(hand_out) = v.report_hand_out() {
+                print_hand_out(don, &v, &hand_out);
             }
             println!("   {}", v.stats());
         }
@@ -222,6 +210,66 @@ fn report(
     }
     println!();
     Ok(())
+}
+
+/// The §11 hand-out of a report: the report the quorum attested, the OCR
+/// signatures each counted node carried, their merge and the payload
+/// rebuilt from those, beside the verified response's own bytes.
+fn print_hand_out(
+    don: &RelayDon,
+    v: &relay_verifier::VerifiedResponse<'_>,
+    hand_out: &relay_verifier::ReportHandOut<'_>,
+) {
+    println!(
+        "   a report: its own signature was over {}, its group is {}",
+        short(&v.signature_hash().to_string()),
+        short(&v.hash().to_string())
+    );
+    let mut work = vec![0u8; hand_out.work_len().unwrap_or(0)];
+    let Ok(out) = hand_out.decode(&mut work) else {
+        println!("   the hand-out could not be read");
+        return;
+    };
+    let r = out.report();
+    println!(
+        "   report R: seq_nr {}, config digest {}, raw report {:?}",
+        r.seq_nr(),
+        short(&hex(r.config_digest())),
+        String::from_utf8_lossy(r.raw_report()),
+    );
+    for c in out.counted() {
+        let ids: Vec<u32> = c.signatures.map(|s| s.signer_id).collect();
+        println!(
+            "   counted response {} from {}: OCR signatures of ids {ids:?}",
+            c.index.map_or("-".to_string(), |i| i.to_string()),
+            name(don, c.signer)
+        );
+    }
+    let merged: Vec<String> = out
+        .merged()
+        .map(|m| format!("{}×{}", m.signer_id, m.carriers))
+        .collect();
+    println!(
+        "   merged OCR signatures (id×carriers): {}",
+        merged.join(" ")
+    );
+    let mut payload = vec![0u8; out.payload_len().unwrap_or(0)];
+    let n = out.write_payload(&mut payload).unwrap_or(0);
+    let payload = String::from_utf8_lossy(&payload[..n]).into_owned();
+    let sent = v
+        .capability_as_sent()
+        .map(|c| c.payload.to_string())
+        .unwrap_or_default();
+    println!(
+        "   handed out: payload of {} characters {}",
+        payload.len(),
+        short_text(&payload, 40)
+    );
+    println!(
+        "   (response {} as its one node sent it: {} characters, not handed out)",
+        v.index().map_or("-".to_string(), |i| i.to_string()),
+        sent.len()
+    );
 }
 
 fn print_responses(don: &RelayDon, sim: &Simulation, traces: &[CandidateTrace]) {
