@@ -16,45 +16,76 @@ use core::cmp::Ordering;
 use core::fmt;
 
 use crate::config::{SignerIndex, SignerSet, MAX_SIGNERS};
+use crate::envelope::{self, Responses, Shape};
 use crate::json::Lexer;
 use crate::proto::{AttributedSignature, Canonical, Report, ReportPayload, Signatures};
 use crate::result::{self, CapabilityResult};
 use crate::sort::{heapsort, Heap};
 use crate::text::Text;
 
-/// Where each counted signer's vote came from: the response its vote was
-/// counted in (its first valid one in the winning group) and where that
-/// response's result stands in the body. Kept with the verdict, since the
-/// tally is gone once it is made.
-#[derive(Clone)]
+/// Where each counted signer's vote came from: the result offset of the
+/// response its vote was counted in (its first valid one in the winning
+/// group), by signer index. Kept with the verdict, since the tally is gone
+/// once it is made; 4 bytes a signer, as the verdict travels by value
+/// (the response positions are found again by [`response_positions`]).
+#[derive(Clone, Copy)]
 pub(crate) struct CountedVotes {
-    /// `(response, result offset, signer)`, ascending by response, then
-    /// signer.
-    votes: heapless::Vec<(u32, u32, SignerIndex), MAX_SIGNERS>,
+    result_at: [u32; MAX_SIGNERS],
 }
+
+/// No result: a vote over the empty result carries no report.
+const NO_RESULT: u32 = u32::MAX;
 
 impl CountedVotes {
     /// No votes (a secrets result: nothing to hand out).
     pub(crate) const fn none() -> Self {
         CountedVotes {
-            votes: heapless::Vec::new(),
+            result_at: [NO_RESULT; MAX_SIGNERS],
         }
     }
 
     /// The votes of the winning group, as the tally lists them.
     pub(crate) fn new(votes: impl Iterator<Item = (SignerIndex, usize, Option<usize>)>) -> Self {
         let mut out = CountedVotes::none();
-        for (signer, response, at) in votes {
-            let (Ok(response), Some(Ok(at))) = (u32::try_from(response), at.map(u32::try_from))
-            else {
-                // A result without text (empty) carries no report.
-                continue;
-            };
-            let _ = out.votes.push((response, at, signer));
+        for (signer, _, at) in votes {
+            if let (Some(slot), Some(Ok(at))) = (
+                out.result_at.get_mut(usize::from(signer)),
+                at.map(u32::try_from),
+            ) {
+                *slot = at;
+            }
         }
-        crate::sort::sort_by(&mut out.votes, |a, b| (a.0, a.2).cmp(&(b.0, b.2)));
         out
     }
+}
+
+/// Each counted vote as the hand-out lists it: `(response, result offset,
+/// signer)`, ascending by response, then signer.
+type Counted = heapless::Vec<(u32, u32, SignerIndex), MAX_SIGNERS>;
+
+/// Sets each counted vote's response position: the bundle walked once,
+/// each response's span matched with the result offsets. `None` unless
+/// `body` is a bundle (its validity was checked when it was verified).
+fn response_positions(body: &[u8], counted: &mut Counted) -> Option<()> {
+    let Ok(Shape::Bundle(array)) = envelope::read_shape(body) else {
+        return None;
+    };
+    let mut responses = Responses::new(body, array).ok()?;
+    let mut k = 0u32;
+    while let Some(lx) = responses.next_response().ok()? {
+        lx.peek();
+        let start = lx.pos();
+        lx.skip_value(envelope::RESPONSE_DEPTH).ok()?;
+        let span = start..lx.pos();
+        for c in counted
+            .iter_mut()
+            .filter(|c| span.contains(&(c.1 as usize)))
+        {
+            c.0 = k;
+        }
+        k = k.checked_add(1)?;
+    }
+    Some(())
 }
 
 /// A verified capability result that carries a consensus report, ready to
@@ -80,7 +111,7 @@ pub struct ReportHandOut<'a> {
     body: &'a [u8],
     result: CapabilityResult<'a>,
     canonical: Canonical<'a>,
-    votes: CountedVotes,
+    votes: Counted,
     /// A bundle (responses have positions) rather than a single response.
     bundle: bool,
 }
@@ -123,10 +154,20 @@ impl<'a> ReportHandOut<'a> {
         set: &'a SignerSet,
         body: &'a [u8],
         result: CapabilityResult<'a>,
-        votes: CountedVotes,
+        votes_by_signer: &CountedVotes,
         bundle: bool,
     ) -> Option<Self> {
         let canonical = Canonical::of(&result.payload)?;
+        let mut votes = Counted::new();
+        for (signer, &at) in (0..).zip(votes_by_signer.result_at.iter()) {
+            if at != NO_RESULT {
+                let _ = votes.push((0, at, signer));
+            }
+        }
+        if bundle {
+            response_positions(body, &mut votes)?;
+        }
+        crate::sort::sort_by(&mut votes, |a, b| (a.0, a.2).cmp(&(b.0, b.2)));
         Some(ReportHandOut {
             set,
             body,
@@ -144,12 +185,12 @@ impl<'a> ReportHandOut<'a> {
 
     /// How many responses were counted (one per counted signer).
     pub fn counted_count(&self) -> usize {
-        self.votes.votes.len()
+        self.votes.len()
     }
 
     /// The report payload of each counted vote, in order.
     fn counted_reports(&self) -> impl Iterator<Item = Option<Canonical<'a>>> + '_ {
-        self.votes.votes.iter().map(|&(_, at, _)| {
+        self.votes.iter().map(|&(_, at, _)| {
             let at = usize::try_from(at).ok()?;
             let r = result::read_capability(&mut Lexer::at(self.body, at), 0).ok()?;
             Canonical::of(&r.payload)
@@ -194,7 +235,7 @@ impl<'a> ReportHandOut<'a> {
             .ok_or(HandOutError::Unreadable)?;
         let mut counted: heapless::Vec<CountedSlot, MAX_SIGNERS> = heapless::Vec::new();
         let mut at = 0usize;
-        for (c, &(response, _, signer)) in self.counted_reports().zip(self.votes.votes.iter()) {
+        for (c, &(response, _, signer)) in self.counted_reports().zip(self.votes.iter()) {
             let c = c.ok_or(HandOutError::Unreadable)?;
             let len = usize::try_from(c.signatures().1).map_err(|_| HandOutError::Unreadable)?;
             let end = at.checked_add(len).ok_or(HandOutError::Unreadable)?;

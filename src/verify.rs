@@ -173,7 +173,7 @@ impl<'a> VerifiedResponse<'a> {
             self.signer_set,
             self.body,
             self.capability_as_sent()?,
-            self.votes.clone(),
+            &self.votes,
             self.index.is_some(),
         )
     }
