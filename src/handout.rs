@@ -7,10 +7,14 @@
 //! the report.
 //!
 //! No heap: the caller lends one work buffer
-//! ([`ReportHandOut::work_len`] bytes) that holds `R`, every counted
-//! response's `sigs` entries and a 16-byte record per entry, which two
-//! heapsorts turn into the merged list. Work is `O(P log P)` for `P`
-//! entries in all, however a faulty node pads its own.
+//! ([`ReportHandOut::work_len`] bytes) that holds `R`, the `sigs` entries
+//! of every distinct counted response and a 16-byte record per entry,
+//! which two heapsorts turn into the merged list. Work is `O(P log P)` for
+//! `P` entries in all, however a faulty node pads its own, and the buffer
+//! is never longer than 8 × the body (each entry takes at least 2 decoded
+//! bytes, i.e. 8/3 base64 characters, of the body; a response counted for
+//! several signers is read once), so an embedder that sizes it for its
+//! largest body is never refused.
 
 use core::cmp::Ordering;
 use core::fmt;
@@ -188,13 +192,27 @@ impl<'a> ReportHandOut<'a> {
         self.votes.len()
     }
 
-    /// The report payload of each counted vote, in order.
-    fn counted_reports(&self) -> impl Iterator<Item = Option<Canonical<'a>>> + '_ {
-        self.votes.iter().map(|&(_, at, _)| {
-            let at = usize::try_from(at).ok()?;
-            let r = result::read_capability(&mut Lexer::at(self.body, at), 0).ok()?;
-            Canonical::of(&r.payload)
+    /// The distinct responses the votes were counted in, with how many
+    /// votes each carried (several signers may share one response: a
+    /// merged envelope), in order. Each is read once, so the work stays
+    /// linear in the body however many signers a response carries.
+    fn distinct(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let mut votes = self.votes.iter().peekable();
+        core::iter::from_fn(move || {
+            let &(_, at, _) = votes.next()?;
+            let mut weight = 1u32;
+            while votes.next_if(|v| v.1 == at).is_some() {
+                weight += 1;
+            }
+            Some((at, weight))
         })
+    }
+
+    /// The report payload of the response whose result is at `at`.
+    fn report_at(&self, at: u32) -> Option<Canonical<'a>> {
+        let at = usize::try_from(at).ok()?;
+        let r = result::read_capability(&mut Lexer::at(self.body, at), 0).ok()?;
+        Canonical::of(&r.payload)
     }
 
     /// Sizes of the work buffer's three parts: `R`, the counted `sigs`
@@ -202,8 +220,8 @@ impl<'a> ReportHandOut<'a> {
     fn layout(&self) -> Option<(usize, usize, usize)> {
         let r = usize::try_from(self.canonical.report_len()).ok()?;
         let (mut count, mut len) = (0u64, 0u64);
-        for c in self.counted_reports() {
-            let (n, l) = c?.signatures();
+        for (at, _) in self.distinct() {
+            let (n, l) = self.report_at(at)?.signatures();
             count = count.checked_add(n)?;
             len = len.checked_add(l)?;
         }
@@ -211,8 +229,8 @@ impl<'a> ReportHandOut<'a> {
         Some((r, usize::try_from(len).ok()?, records))
     }
 
-    /// Bytes [`ReportHandOut::decode`] needs; `None` only if a counted
-    /// report cannot be read again.
+    /// Bytes [`ReportHandOut::decode`] needs, at most 8 × the body's
+    /// length; `None` only if a counted report cannot be read again.
     pub fn work_len(&self) -> Option<usize> {
         let (r, sigs, records) = self.layout()?;
         r.checked_add(sigs)?.checked_add(records)
@@ -233,24 +251,39 @@ impl<'a> ReportHandOut<'a> {
         let (sigs_buf, records) = rest.split_at_mut(sigs_len);
         fill(r_buf, |out| self.canonical.write_report(&mut |c| out(c)))
             .ok_or(HandOutError::Unreadable)?;
-        let mut counted: heapless::Vec<CountedSlot, MAX_SIGNERS> = heapless::Vec::new();
-        let mut at = 0usize;
-        for (c, &(response, _, signer)) in self.counted_reports().zip(self.votes.iter()) {
-            let c = c.ok_or(HandOutError::Unreadable)?;
+        let mut regions: heapless::Vec<Region, MAX_SIGNERS> = heapless::Vec::new();
+        let mut end = 0usize;
+        for (at, weight) in self.distinct() {
+            let c = self.report_at(at).ok_or(HandOutError::Unreadable)?;
             let len = usize::try_from(c.signatures().1).map_err(|_| HandOutError::Unreadable)?;
-            let end = at.checked_add(len).ok_or(HandOutError::Unreadable)?;
-            let dst = sigs_buf.get_mut(at..end).ok_or(HandOutError::Unreadable)?;
+            let start = end;
+            end = start.checked_add(len).ok_or(HandOutError::Unreadable)?;
+            let dst = sigs_buf
+                .get_mut(start..end)
+                .ok_or(HandOutError::Unreadable)?;
             fill(dst, |out| c.write_signatures(&mut |b| out(b))).ok_or(HandOutError::Unreadable)?;
+            let _ = regions.push(Region {
+                at,
+                weight,
+                start,
+                end,
+            });
+        }
+        let mut counted: heapless::Vec<CountedSlot, MAX_SIGNERS> = heapless::Vec::new();
+        for &(response, at, signer) in &self.votes {
+            let r = regions
+                .iter()
+                .find(|r| r.at == at)
+                .ok_or(HandOutError::Unreadable)?;
             let _ = counted.push(CountedSlot {
                 response,
                 signer,
-                start: at,
-                end,
+                start: r.start,
+                end: r.end,
             });
-            at = end;
         }
         let sigs: &'w [u8] = sigs_buf;
-        let merged = merge(sigs, &counted, records).ok_or(HandOutError::Unreadable)?;
+        let merged = merge(sigs, &regions, records).ok_or(HandOutError::Unreadable)?;
         Ok(HandedOutReport {
             report: Report::over(r_buf).ok_or(HandOutError::Unreadable)?,
             set: self.set,
@@ -284,7 +317,17 @@ fn fill(dst: &mut [u8], write: impl FnOnce(&mut dyn FnMut(&[u8])) -> Option<()>)
     (!over && at == dst.len()).then_some(())
 }
 
-/// One counted response's place in the work buffer.
+/// One distinct counted response's `sigs` entries in the work buffer, and
+/// how many counted votes it carried.
+#[derive(Clone, Copy, Debug)]
+struct Region {
+    at: u32,
+    weight: u32,
+    start: usize,
+    end: usize,
+}
+
+/// One counted vote's response and its place in the work buffer.
 #[derive(Clone, Copy, Debug)]
 struct CountedSlot {
     response: u32,
@@ -293,7 +336,7 @@ struct CountedSlot {
     end: usize,
 }
 
-/// A merge record: `signer_id`, then the counted response's ordinal
+/// A merge record: `signer_id`, then the distinct response's ordinal
 /// (while sorting by pair) or the carrier count (once merged), then where
 /// the signature lies in the `sigs` part. Little-endian `u32`s.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -388,10 +431,10 @@ fn sort_records(
 /// `signer_id` only the pair carried most, then the bytewise-smallest;
 /// ordered by carriers (most first), then `signer_id`. Returns the records
 /// part holding the merged list.
-fn merge<'w>(sigs: &[u8], counted: &[CountedSlot], records: &'w mut [u8]) -> Option<&'w [u8]> {
-    // One record per entry, tagged with its counted response's ordinal.
+fn merge<'w>(sigs: &[u8], regions: &[Region], records: &'w mut [u8]) -> Option<&'w [u8]> {
+    // One record per entry, tagged with its distinct response's ordinal.
     let mut n = 0usize;
-    for (ordinal, slot) in counted.iter().enumerate() {
+    for (ordinal, slot) in regions.iter().enumerate() {
         let own = sigs.get(slot.start..slot.end)?;
         let mut entries = Signatures::over(own);
         while let Some((signer_id, start, end)) = entries.step_span() {
@@ -420,11 +463,12 @@ fn merge<'w>(sigs: &[u8], counted: &[CountedSlot], records: &'w mut [u8]) -> Opt
     let mut i = 0usize;
     while i < n {
         let first = Record::read(records, i)?;
-        let (mut carriers, mut last) = (1u32, first.aux);
+        let weight = |r: &Record| regions.get(r.aux as usize).map_or(0, |g| g.weight);
+        let (mut carriers, mut last) = (weight(&first), first.aux);
         let mut j = i + 1;
         while let Some(r) = Record::read(records, j).filter(|r| j < n && same_pair(&first, r)) {
             if r.aux != last {
-                carriers += 1;
+                carriers = carriers.saturating_add(weight(&r));
                 last = r.aux;
             }
             j += 1;

@@ -552,6 +552,8 @@ proptest! {
             return Ok(());
         };
         prop_assert!(v.capability().is_none());
+        let work = v.report_hand_out().unwrap().work_len().unwrap();
+        prop_assert!(work <= 8 * sim.body.len(), "{} work bytes for a {}-byte body", work, sim.body.len());
         let (out, counted) = hand_out_of(&v);
         // The payload is the honest report with the merged pairs, nothing else.
         let merged_sigs: Vec<_> = out.1.iter().map(|(id, sig, _)| OcrSignature {

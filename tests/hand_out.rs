@@ -125,3 +125,45 @@ fn no_signatures_anywhere_hands_out_the_bare_report() {
     assert!(merged.is_empty());
     assert_eq!(counted.len(), 2);
 }
+
+/// A merged envelope (one response, every signer's signature on it): each
+/// counted signer's vote is that one response, read once, and each pair it
+/// carries has one carrier per counted signer.
+#[test]
+fn a_merged_envelope_counts_one_carrier_per_signer() {
+    let params = RequestParams::from_json(Method::CapabilityExecute, PARAMS.as_bytes()).unwrap();
+    let nodes: Vec<RelayNode> = (1..=4u8).map(|i| RelayNode::from_seed([i; 32])).collect();
+    let keys: Vec<[u8; 32]> = nodes.iter().map(RelayNode::public_key).collect();
+    let report = ConsensusReport::sample(9, 3);
+    let answer = LogicalResult::Capability {
+        payload: report.payload_with(&report.ocr_signatures),
+        error: String::new(),
+    };
+    let result = answer.to_go_json();
+    let hash = relay_verifier::signing::hash_any_size(&params, result.as_bytes()).unwrap();
+    let body = gateway::merge(
+        &result,
+        nodes[..3].iter().map(|n| n.signature(&hash)).collect(),
+    );
+    let verifier = Verifier::new(Config::new(SignerSet::new(&keys).unwrap(), 1).unwrap());
+    let v = verifier
+        .verify(&params, body.as_bytes())
+        .into_result()
+        .unwrap();
+    assert_eq!(v.index(), None);
+    let h = v.report_hand_out().unwrap();
+    let mut work = vec![0u8; h.work_len().unwrap()];
+    let out = h.decode(&mut work).unwrap();
+    assert!(out
+        .counted()
+        .all(|c| c.index.is_none() && c.signatures.count() == 3));
+    assert_eq!(out.counted().count(), 3);
+    let merged: Vec<_> = out.merged().map(|m| (m.signer_id, m.carriers)).collect();
+    assert_eq!(merged, vec![(0, 3), (1, 3), (2, 3)]);
+    let mut payload = vec![0u8; out.payload_len().unwrap()];
+    let n = out.write_payload(&mut payload).unwrap();
+    assert_eq!(
+        std::str::from_utf8(&payload[..n]).unwrap(),
+        report.payload_with(&report.ocr_signatures)
+    );
+}
