@@ -1,13 +1,18 @@
 /*
  * relay-verifier from C: load the signer set, verify an honest bundle, a
- * forged one and a malformed one, print each outcome. Exits 0 only if the
- * honest bundle is accepted with the expected hash, signers and index and
- * both others are rejected for the expected reason. Run it from ffi/ with
- * ./example.sh (builds the static library, compiles this file, runs it).
+ * forged one and a malformed one, print each outcome, then hand out a
+ * consensus report. Exits 0 only if the honest bundle is accepted with the
+ * expected hash, signers and index, both others are rejected for the
+ * expected reason, and the report is handed out as the vector says. Run it
+ * from ffi/ with ./example.sh (builds the static library, compiles this
+ * file, runs it).
  *
  * The data is the reference vector "bundle/exactly-f-plus-1" of
  * shared/vectors/verify.json: a 4-node DON with F = 1, a secrets request,
- * and a bundle in which two nodes signed the same result.
+ * and a bundle in which two nodes signed the same result; and the vector
+ * "report/subsets-of-ocr-signatures" of shared/vectors/report/verify.json
+ * (same DON): four nodes answer a capability request with one consensus
+ * report, each with a different subset of its OCR signatures.
  */
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +62,70 @@ static const uint8_t EXPECTED_HASH[32] = {
     0x39, 0xd8, 0xe1, 0x78, 0x8a, 0x86, 0x01, 0xb8, 0x1e, 0xe9, 0xfd, 0x62, 0x46, 0x6e, 0xe8, 0xf8, 0xba, 0x84, 0x28, 0x18, 0x15, 0x01, 0x20, 0xa1, 0x71, 0x9b, 0xe7, 0x39, 0x05, 0xd8, 0xfd, 0xf5};
 #define EXPECTED_SIGNERS 2
 #define EXPECTED_INDEX 0
+
+/* The report vector: the capability request, the bundle, and the payload
+ * PROTOCOL.md section 11 hands out for it (expect.handed_out.payload). */
+static const char REPORT_PARAMS[] =
+    "{\"workflow_id\":\"wf-0001\",\"owner\":\"0x1234567890abcdef1234567890ABCDEF12345678\",\"executio"
+    "n_id\":\"4f1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e\",\"org_id\":\"org-7\""
+    ",\"reference_id\":\"step-3\",\"capability_id\":\"consensus@1.0.0-alpha\",\"payload\":\"cmVxdWVzd"
+    "CBib2R5\"}";
+
+static const char REPORT_BODY[] =
+    "{\"responses\":[{\"result\":{\"payload\":\"Cv4CCi50eXBlLmdvb2dsZWFwaXMuY29tL3Nkay52MWFscGhhLlJlc"
+    "G9ydFJlc3BvbnNlEssCCiDAwcLDxMXGx8jJysvMzc7P0NHS09TV1tfY2drb3N3e3xCSIRoowMHCw8TFxsfIycrLzM3Oz9DR0"
+    "tPU1dbX2Nna29zd3t8AAAAAAAAQkiInAXJlcG9ydDogcHJpY2U9NDIwMDAwMDAwMCBmZWVkPUVUSC9VU0QAKkMKQQABAgMEB"
+    "QYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4fICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj9AKkUKQR8gISIjJCUmJ"
+    "ygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BBQkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWltcXV5fEAEqRQpBPj9AQUJDREVGR"
+    "0hJSktMTU5PUFFSU1RVVldYWVpbXF1eX2BhYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ent8fX4QAg==\"},\"signatures"
+    "\":[{\"signer\":\"l+Sib5RBYaXzNLfALOEtGHjTL6b6L5JfsCrcKd2zvuw=\",\"signature\":\"/q5QZHZy6TWmtqJ"
+    "dUH1kLdKDCcT9hjGvZ11QDMNfIgR6tVZOZbvpYV+c9YsZ4rxws/vJvW2v/c1K647rY8TlBQ==\"}],\"signature\":{\"s"
+    "igner\":\"l+Sib5RBYaXzNLfALOEtGHjTL6b6L5JfsCrcKd2zvuw=\",\"signature\":\"/q5QZHZy6TWmtqJdUH1kLdK"
+    "DCcT9hjGvZ11QDMNfIgR6tVZOZbvpYV+c9YsZ4rxws/vJvW2v/c1K647rY8TlBQ==\"}},{\"result\":{\"payload\":"
+    "\"CoADCi50eXBlLmdvb2dsZWFwaXMuY29tL3Nkay52MWFscGhhLlJlcG9ydFJlc3BvbnNlEs0CCiDAwcLDxMXGx8jJysvMzc"
+    "7P0NHS09TV1tfY2drb3N3e3xCSIRoowMHCw8TFxsfIycrLzM3Oz9DR0tPU1dbX2Nna29zd3t8AAAAAAAAQkiInAXJlcG9ydD"
+    "ogcHJpY2U9NDIwMDAwMDAwMCBmZWVkPUVUSC9VU0QAKkUKQR8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BBQk"
+    "NERUZHSElKS0xNTk9QUVJTVFVWV1hZWltcXV5fEAEqRQpBPj9AQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVpbXF1eX2BhYm"
+    "NkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ent8fX4QAipFCkFdXl9gYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgo"
+    "OEhYaHiImKi4yNjo+QkZKTlJWWl5iZmpucnRAD\"},\"signatures\":[{\"signer\":\"H4ApZW7KD7MryrIrXZ3I2nx2"
+    "9MVzu6akaTPO56C4LXQ=\",\"signature\":\"Ub/slicBLOPzii+HroS9pV+i64H9atEcEbXidMKHZGzrdXvZoBewrQEM7"
+    "m/CDNBMrzwmcM5WOpee9equF4gpCw==\"}],\"signature\":{\"signer\":\"H4ApZW7KD7MryrIrXZ3I2nx29MVzu6ak"
+    "aTPO56C4LXQ=\",\"signature\":\"Ub/slicBLOPzii+HroS9pV+i64H9atEcEbXidMKHZGzrdXvZoBewrQEM7m/CDNBMr"
+    "zwmcM5WOpee9equF4gpCw==\"}},{\"result\":{\"payload\":\"Cv4CCi50eXBlLmdvb2dsZWFwaXMuY29tL3Nkay52M"
+    "WFscGhhLlJlcG9ydFJlc3BvbnNlEssCCiDAwcLDxMXGx8jJysvMzc7P0NHS09TV1tfY2drb3N3e3xCSIRoowMHCw8TFxsfIy"
+    "crLzM3Oz9DR0tPU1dbX2Nna29zd3t8AAAAAAAAQkiInAXJlcG9ydDogcHJpY2U9NDIwMDAwMDAwMCBmZWVkPUVUSC9VU0QAK"
+    "kUKQV1eX2BhYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ent8fX5/gIGCg4SFhoeIiYqLjI2Oj5CRkpOUlZaXmJmam5ydEAMqQ"
+    "wpBAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0AqRQpBP"
+    "j9AQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVpbXF1eX2BhYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ent8fX4QAg==\"},"
+    "\"signatures\":[{\"signer\":\"SjL8EC5TzkJVTqiPHdBwN75rVgPvCed0DHg6vHisA3I=\",\"signature\":\"CxH"
+    "+ahclo6IgBtA5gsPStI74BYp1fGbAgcam2rHKdOJrZKuqMJikEWrSEm9AlngtgmuRGsHwgkemBXSStJNCBw==\"}],\"sign"
+    "ature\":{\"signer\":\"SjL8EC5TzkJVTqiPHdBwN75rVgPvCed0DHg6vHisA3I=\",\"signature\":\"CxH+ahclo6I"
+    "gBtA5gsPStI74BYp1fGbAgcam2rHKdOJrZKuqMJikEWrSEm9AlngtgmuRGsHwgkemBXSStJNCBw==\"}},{\"result\":{"
+    "\"payload\":\"CsUDCi50eXBlLmdvb2dsZWFwaXMuY29tL3Nkay52MWFscGhhLlJlcG9ydFJlc3BvbnNlEpIDCiDAwcLDxM"
+    "XGx8jJysvMzc7P0NHS09TV1tfY2drb3N3e3xCSIRoowMHCw8TFxsfIycrLzM3Oz9DR0tPU1dbX2Nna29zd3t8AAAAAAAAQki"
+    "InAXJlcG9ydDogcHJpY2U9NDIwMDAwMDAwMCBmZWVkPUVUSC9VU0QAKkMKQQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGh"
+    "scHR4fICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj9AKkUKQR8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD"
+    "0+P0BBQkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWltcXV5fEAEqRQpBPj9AQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVpbXF"
+    "1eX2BhYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ent8fX4QAipFCkFdXl9gYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH"
+    "1+f4CBgoOEhYaHiImKi4yNjo+QkZKTlJWWl5iZmpucnRAD\"},\"signatures\":[{\"signer\":\"42v6Xi3e4T5v5sgw"
+    "Z04Tw11tjIww7F1I/tluW7wNK4s=\",\"signature\":\"jMAAyES+G35XgB2P2YEVfspzARaCiPJ3TvG5N6z4wejDhti9l"
+    "HSqVX+ds3+7827+IMPg+X8zJq/yYcyHZ6+XCw==\"}],\"signature\":{\"signer\":\"42v6Xi3e4T5v5sgwZ04Tw11t"
+    "jIww7F1I/tluW7wNK4s=\",\"signature\":\"jMAAyES+G35XgB2P2YEVfspzARaCiPJ3TvG5N6z4wejDhti9lHSqVX+ds"
+    "3+7827+IMPg+X8zJq/yYcyHZ6+XCw==\"}}]}";
+
+static const char REPORT_PAYLOAD[] =
+    "CsUDCi50eXBlLmdvb2dsZWFwaXMuY29tL3Nkay52MWFscGhhLlJlcG9ydFJlc3BvbnNlEpIDCiDAwcLDxMXGx8jJysvMzc7P"
+    "0NHS09TV1tfY2drb3N3e3xCSIRoowMHCw8TFxsfIycrLzM3Oz9DR0tPU1dbX2Nna29zd3t8AAAAAAAAQkiInAXJlcG9ydDog"
+    "cHJpY2U9NDIwMDAwMDAwMCBmZWVkPUVUSC9VU0QAKkUKQT4/QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl9gYWJj"
+    "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+EAIqQwpBAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUm"
+    "JygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0AqRQpBHyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4/QEFCQ0RFRkdI"
+    "SUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8QASpFCkFdXl9gYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoOEhYaH"
+    "iImKi4yNjo+QkZKTlJWWl5iZmpucnRAD";
+
+/* expect.handed_out.merged: signer_id and carriers, in order. */
+static const uint32_t MERGED_IDS[] = {2, 0, 1, 3};
+static const uint32_t MERGED_CARRIERS[] = {4, 3, 3, 3};
+#define MERGED_COUNT 4
 
 static int failures = 0;
 
@@ -137,6 +206,62 @@ int main(void) {
     check(rv_verify(&verifier, RV_METHOD_SECRETS_GET, (const uint8_t *)PARAMS, params_len,
                     (const uint8_t *)BODY, body_len, NULL) == RV_STATUS_INVALID_ARGUMENT,
           "no outcome storage: invalid argument");
+
+    /* 5. A consensus report, handed out as PROTOCOL.md section 11 says: the
+     *    payload rebuilt from the report the quorum attested and every counted
+     *    node's OCR signatures, never one node's bytes as sent. A first call
+     *    without buffers says how much work space the hand-out needs. */
+    size_t report_params_len = sizeof REPORT_PARAMS - 1, report_body_len = sizeof REPORT_BODY - 1;
+    RvReportOut report = {0};
+    s = rv_verify_report(&verifier, (const uint8_t *)REPORT_PARAMS, report_params_len,
+                         (const uint8_t *)REPORT_BODY, report_body_len, NULL, 0, &report, &out);
+    printf("report, no buffers: %s, work needed %zu\n", rv_status_name(s), report.work_needed);
+    check(s == RV_STATUS_BUFFER_TOO_SMALL && out.accepted && report.is_report &&
+              report.work_needed > 0,
+          "no buffers: accepted, buffer too small, work size known");
+
+    static uint8_t work[16384];
+    static uint8_t payload[4096];
+    static RvMergedSignature merged[16];
+    report.payload = payload;
+    report.payload_cap = sizeof payload;
+    report.merged = merged;
+    report.merged_cap = sizeof merged / sizeof merged[0];
+    s = rv_verify_report(&verifier, (const uint8_t *)REPORT_PARAMS, report_params_len,
+                         (const uint8_t *)REPORT_BODY, report_body_len, work, sizeof work, &report,
+                         &out);
+    show("report", &out);
+    printf("  seq_nr %llu, %zu-byte raw report, %zu counted responses, payload %zu bytes: %.40s...\n",
+           (unsigned long long)report.seq_nr, report.raw_report_len, report.counted_count,
+           report.payload_len, (const char *)payload);
+    check(s == RV_STATUS_OK && report.is_report, "report handed out");
+    check(report.payload_len == sizeof REPORT_PAYLOAD - 1 &&
+              memcmp(payload, REPORT_PAYLOAD, report.payload_len) == 0,
+          "payload as the vector says, byte for byte");
+    int merged_ok = report.merged_count == MERGED_COUNT;
+    for (size_t i = 0; merged_ok && i < report.merged_count; i++) {
+        printf("  signer_id %u, %zu-byte signature, carried by %u of %zu\n", merged[i].signer_id,
+               merged[i].signature_len, merged[i].carriers, report.counted_count);
+        merged_ok = merged[i].signer_id == MERGED_IDS[i] &&
+                    merged[i].carriers == MERGED_CARRIERS[i] && merged[i].signature_len == 65 &&
+                    merged[i].signature >= work && merged[i].signature < work + sizeof work;
+    }
+    check(merged_ok, "merged signatures as the vector says, most carried first");
+
+    /* The same bundle without the payload room: the sizes come back. */
+    report.payload_cap = 8;
+    s = rv_verify_report(&verifier, (const uint8_t *)REPORT_PARAMS, report_params_len,
+                         (const uint8_t *)REPORT_BODY, report_body_len, work, sizeof work, &report,
+                         &out);
+    check(s == RV_STATUS_BUFFER_TOO_SMALL && report.payload_len == sizeof REPORT_PAYLOAD - 1 &&
+              report.merged_count == MERGED_COUNT,
+          "a payload buffer too small: the length it needs");
+
+    /* A capability result that is no report is not handed out here. */
+    s = rv_verify_report(&verifier, (const uint8_t *)PARAMS, params_len, (const uint8_t *)BODY,
+                         body_len, work, sizeof work, &report, &out);
+    check(s == RV_STATUS_INVALID_PARAMS && !report.is_report,
+          "secrets parameters are not a capability request");
 
     printf("%s\n", failures == 0 ? "C example: all checks passed" : "C example: FAILED");
     return failures == 0 ? 0 : 1;

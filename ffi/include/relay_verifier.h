@@ -52,6 +52,10 @@ enum RvStatus
   RV_STATUS_NOT_INITIALISED = -2,
   // A panic inside the library, caught at the boundary.
   RV_STATUS_INTERNAL = -3,
+  // A caller's buffer is too small for what is handed out
+  // (`rv_verify_report` only): the sizes needed are written, so the
+  // call can be repeated with larger buffers.
+  RV_STATUS_BUFFER_TOO_SMALL = -4,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -111,6 +115,76 @@ typedef struct {
   RvStats stats;
 } RvOutcome;
 
+// One merged OCR signature of a handed-out report (PROTOCOL.md §11): a
+// (`signer_id`, `signature`) pair and how many counted responses carry
+// it. A pair with `carriers` of at least F+1 is carried by an honest node.
+typedef struct {
+  // The oracle's index in the OCR configuration.
+  uint32_t signer_id;
+  // Counted responses that carry this pair (at least 1).
+  uint32_t carriers;
+  // The signature bytes, inside the caller's `work` buffer (not
+  // verified here: the chain verifies them).
+  const uint8_t *signature;
+  // Their length.
+  size_t signature_len;
+} RvMergedSignature;
+
+// What `rv_verify_report` hands out for a report. The caller sets the
+// four buffer fields (`payload`, `payload_cap`, `merged`, `merged_cap`);
+// the call leaves them as they are and writes every other field.
+//
+// Every pointer it writes points into the caller's `work` buffer and is
+// valid while that buffer is; they are null unless the status is
+// `RV_STATUS_OK` and `is_report` is set.
+typedef struct {
+  // In: where to write the payload (base64 text, not NUL-terminated);
+  // may be null when `payload_cap` is 0.
+  uint8_t *payload;
+  // In: bytes available at `payload`.
+  size_t payload_cap;
+  // In: where to write the merged signatures; may be null when
+  // `merged_cap` is 0.
+  RvMergedSignature *merged;
+  // In: entries available at `merged`.
+  size_t merged_cap;
+  // Whether the verified result carries a report. False for a rejected
+  // body and for a result that is not a report (hand that one out
+  // exactly as sent: the body's bytes are what the quorum signed).
+  bool is_report;
+  // Bytes of `work` the hand-out needs.
+  size_t work_needed;
+  // Length of the payload text: written at `payload` when it fits;
+  // 0 while `work` is too small to know it.
+  size_t payload_len;
+  // Number of merged signatures: written at `merged` when they fit; 0
+  // while `work` is too small to know it.
+  size_t merged_count;
+  // Counted responses (one per counted signer) whose OCR signatures
+  // were merged.
+  size_t counted_count;
+  // The report's sequence number.
+  uint64_t seq_nr;
+  // The report's config digest.
+  const uint8_t *config_digest;
+  // Its length.
+  size_t config_digest_len;
+  // The report's context.
+  const uint8_t *report_context;
+  // Its length.
+  size_t report_context_len;
+  // The raw report (what the chain's Forwarder checks the signatures
+  // over, with the context).
+  const uint8_t *raw_report;
+  // Its length.
+  size_t raw_report_len;
+  // The result's `error` text (UTF-8, not NUL-terminated), which the
+  // counted signers attested with the report; usually empty.
+  const uint8_t *error;
+  // Its length.
+  size_t error_len;
+} RvReportOut;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -169,6 +243,53 @@ RvStatus rv_verify(const RvVerifier *verifier,
                    size_t body_len,
                    RvOutcome *outcome);
 
+// Verifies the gateway's `body` for a capability request (`params`, JSON),
+// as `rv_verify` with `RV_METHOD_CAPABILITY_EXECUTE`, and, when the
+// accepted result carries a consensus report, hands it out as PROTOCOL.md
+// §11 says into `report`: the payload rebuilt from the report the quorum
+// attested and the merged OCR signatures of every counted response (never
+// one node's bytes), the merged signatures themselves, and the report's
+// fields. `work` is scratch the hand-out is read into; the pointers
+// written into `report` and `report->merged` point into it.
+//
+// Returns `outcome->status`:
+// - `RV_STATUS_OK`: accepted. `report->is_report` says whether the result
+//   is a report; when it is not, nothing else is handed out here (the
+//   result is handed out exactly as sent).
+// - `RV_STATUS_BUFFER_TOO_SMALL`: accepted (`outcome->accepted` is set),
+//   but `work_len` is below `report->work_needed`, `payload_cap` below
+//   `report->payload_len` or `merged_cap` below `report->merged_count`;
+//   nothing is written at `payload` or `merged`. Repeat the call with
+//   buffers of those sizes (`payload_len` and `merged_count` are known only
+//   once `work` is large enough, so a first call with no buffers at all
+//   may need two more).
+// - the verifier's reasons and the caller's mistakes, as for `rv_verify`,
+//   with nothing handed out.
+//
+// Returns `RV_STATUS_INVALID_ARGUMENT` without writing anything when
+// `report` or `outcome` is null or misaligned, a buffer is null with a
+// non-zero length, runs past the address space or (`merged`) is
+// misaligned, or any of `outcome`, `report`, `work`, `payload`, `merged`
+// overlaps another of them or the verifier, `params` or `body`.
+//
+// # Safety
+//
+// As [`rv_verify`] for `verifier`, `params`, `body` and `outcome`;
+// `report` must be null or point to an `RvReportOut` whose four buffer
+// fields are set; `work`, `report->payload` and `report->merged` must be
+// null or point to `work_len` bytes, `payload_cap` bytes and `merged_cap`
+// entries of writable storage. None may be used by another thread during
+// the call.
+RvStatus rv_verify_report(const RvVerifier *verifier,
+                          const uint8_t *params,
+                          size_t params_len,
+                          const uint8_t *body,
+                          size_t body_len,
+                          uint8_t *work,
+                          size_t work_len,
+                          RvReportOut *report,
+                          RvOutcome *outcome);
+
 // Verifies a batch of signed compute requests (PROTOCOL.md §12: the JSON
 // array the host posts) against the same signer set and writes the
 // outcome: `index` is the entry whose request to execute, `signer_mask`
@@ -188,8 +309,8 @@ RvStatus rv_verify_compute(const RvVerifier *verifier,
 
 // The name of a status as the reference vectors spell reasons (`"ok"`,
 // `"invalid_config"`, `"invalid_params"`, `"malformed"`, `"no_quorum"`,
-// `"invalid_argument"`, `"not_initialised"`, `"internal"`; `"unknown"` for
-// any other value). A static, NUL-terminated string: never free it.
+// `"invalid_request"`, `"invalid_argument"`, `"not_initialised"`,
+// `"internal"`, `"buffer_too_small"`; `"unknown"` for any other value). A static, NUL-terminated string: never free it.
 const char *rv_status_name(int32_t status);
 
 #ifdef __cplusplus

@@ -16,7 +16,22 @@
 //!   canonical payload;
 //! * `canonical_hash` and `canonical_group_hash` equal the naive §4 hash of
 //!   the payload as sent and as rewritten;
-//! * `Report` reads the fields and signatures the naive decoder reads.
+//! * `Report` reads the fields and signatures the naive decoder reads;
+//! * a report that decodes is also answered by a bundle of 2–4 relay nodes
+//!   (bits 3–4: how many more than 2), each carrying its own subset of the
+//!   OCR signatures in its own order, signed with the vectors' keys,
+//!   optionally with (bit 5) a broken-signature response ahead of a
+//!   counted signer's valid one, (bit 4 of `param`) a counted signer's
+//!   second response, (bit 3 of `param`) a node repeating one signature,
+//!   (bit 6) another report signed by a key outside the group, (bit 7) a
+//!   last node with none of the report's signatures but another one for
+//!   its first `signer_id` (a tie on carriers for two nodes). The verdict is
+//!   checked as every verdict is ([`check::verdict`], which runs
+//!   [`check::hand_out`]: work, payload and merged-list invariants), and
+//!   the hand-out against a model (§11: counted responses, merge, payload
+//!   rebuilt by the naive encoder). The bundle is verified again with its
+//!   responses in another order: the model again, and whenever the same
+//!   responses are counted, the same payload and merged list.
 
 use std::sync::OnceLock;
 
@@ -26,8 +41,8 @@ use relay_verifier::__fuzz::{canonical_payload, for_each_string};
 use relay_verifier::{canonical_group_hash, canonical_hash, Method, Report, RequestParams, Text};
 use serde_json::{json, Value};
 
-use super::reference;
 use super::report::{self as naive, RefReport};
+use super::{check, fixtures, reference};
 
 /// The request of the report vectors.
 const PARAMS: &str = r#"{"workflow_id":"wf-0001","owner":"0x1234567890abcdef1234567890ABCDEF12345678","execution_id":"4f1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e","org_id":"org-7","reference_id":"step-3","capability_id":"consensus@1.0.0-alpha","payload":"cmVxdWVzdCBib2R5"}"#;
@@ -194,6 +209,7 @@ pub fn run(data: &[u8]) {
     let decoded = naive::go_base64(text.as_bytes()).expect("was decoded");
     let report = naive::decode_payload(&decoded).expect("was decoded");
     check_report_view(&text, &report);
+    bundles(*flags, *param, &text, &report);
 
     // OCR signatures: all dropped, reversed, and a subset chosen by `param`.
     let n = report.sig_fields.len();
@@ -211,5 +227,232 @@ pub fn run(data: &[u8]) {
             Some(&canonical),
             "OCR signatures changed the group"
         );
+    }
+}
+
+/// One response of a bundle: who signs it, its payload text, and whether
+/// its signature is genuine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Node {
+    /// Relay key (universe index).
+    key: usize,
+    text: String,
+    valid: bool,
+    /// In the report's group (not the other report).
+    grouped: bool,
+}
+
+/// The report's bytes with one more `sigs` entry appended (a short
+/// signature: every length fits one byte).
+fn with_signature(r: &RefReport, signer_id: u32, signature: &[u8]) -> Vec<u8> {
+    assert!(signature.len() < 0x80);
+    let mut entry = vec![0x0A, signature.len() as u8];
+    entry.extend_from_slice(signature);
+    entry.push(0x10);
+    let mut id = signer_id;
+    while id >= 0x80 {
+        entry.push(id as u8 | 0x80);
+        id >>= 7;
+    }
+    entry.push(id as u8);
+    let mut out = r.bytes.clone();
+    out.push(0x2A);
+    out.push(entry.len() as u8);
+    out.extend_from_slice(&entry);
+    out
+}
+
+/// Node `i`'s own subset of the report's OCR signatures, reversed for odd
+/// `i`: a subset chosen by `param` rotated by `i`.
+fn subset_of(r: &RefReport, param: u8, i: usize) -> Vec<u8> {
+    let n = r.sig_fields.len();
+    let mask = param.rotate_left(i as u32);
+    let mut kept: Vec<usize> = (0..n).filter(|k| mask >> (k % 8) & 1 == 1).collect();
+    if i % 2 == 1 {
+        kept.reverse();
+    }
+    let order: Vec<Option<usize>> = kept
+        .into_iter()
+        .map(Some)
+        .chain(std::iter::repeat(None))
+        .take(n)
+        .collect();
+    rearranged(r, &order)
+}
+
+/// The report's bytes with its `sigs` fields replaced: slot k gets field
+/// `fields[k]` (the same field may come several times).
+fn only_fields(r: &RefReport, fields: &[usize]) -> Vec<u8> {
+    let order: Vec<Option<usize>> = fields
+        .iter()
+        .copied()
+        .map(Some)
+        .chain(std::iter::repeat(None))
+        .take(r.sig_fields.len())
+        .collect();
+    rearranged(r, &order)
+}
+
+/// The responses a report is answered with (see the module's comment).
+fn nodes_for(flags: u8, param: u8, text: &str, report: &RefReport) -> Vec<Node> {
+    let count = 2 + usize::from(flags >> 3 & 3).min(2);
+    let start = usize::from(param) % fixtures::UNIVERSE;
+    let key_of = |i: usize| (start + i) % fixtures::UNIVERSE;
+    let node = |key, text: String, valid, grouped| Node {
+        key,
+        text,
+        valid,
+        grouped,
+    };
+    let n = report.sig_fields.len();
+    let mut out = Vec::new();
+    if flags & 0x20 != 0 {
+        let broken = naive::payload_with(&with_signature(report, 55, b"broken"));
+        out.push(node(key_of(1), broken, false, true));
+    }
+    for i in 0..count {
+        let bytes = if i + 1 == count && flags & 0x80 != 0 {
+            // None of the report's signatures, but another one for its
+            // first signer_id: carried once, as that signer's own may be.
+            let bare = RefReport {
+                bytes: only_fields(report, &[]),
+                sig_fields: Vec::new(),
+                ..report.clone()
+            };
+            let id = report.sigs.first().map_or(9, |s| s.0);
+            with_signature(&bare, id, b"only mine")
+        } else if i == 1 && param & 0x08 != 0 && n > 1 {
+            // One signature, n times over: still one carrier.
+            only_fields(report, &vec![usize::from(param) % n; n])
+        } else if i == 0 {
+            out.push(node(key_of(i), text.to_string(), true, true));
+            continue;
+        } else {
+            subset_of(report, param, i)
+        };
+        out.push(node(key_of(i), naive::payload_with(&bytes), true, true));
+    }
+    if param & 0x10 != 0 {
+        let again = naive::payload_with(&subset_of(report, param ^ 0xFF, 1));
+        out.push(node(key_of(0), again, true, true));
+    }
+    if flags & 0x40 != 0 {
+        // Another report (one more unknown field) by a key outside the group.
+        let mut other = with_signature(report, 77, b"elsewhere");
+        other.extend_from_slice(&[0x78, 0x01]);
+        out.push(node(
+            key_of(count),
+            naive::payload_with(&other),
+            true,
+            false,
+        ));
+    }
+    out
+}
+
+/// The body of `nodes`, each signed over its own result's hash.
+fn body_of(nodes: &[Node]) -> Vec<u8> {
+    let fx = fixtures::get();
+    let (p, _) = params();
+    let responses: Vec<Value> = nodes
+        .iter()
+        .map(|n| {
+            let result = json!({ "payload": n.text });
+            let hash = canonical_hash(p, &serde_json::to_vec(&result).expect("serializes"))
+                .expect("hashable");
+            let pair = &fx.relay[n.key];
+            let mut signature = *pair.sk.sign(hash.signature_payload(), None);
+            if !n.valid {
+                signature[17] ^= 0x40;
+            }
+            json!({
+                "result": result,
+                "signature": {
+                    "signer": STANDARD.encode(&pair.pk[..]),
+                    "signature": STANDARD.encode(signature),
+                }
+            })
+        })
+        .collect();
+    serde_json::to_vec(&json!({ "responses": responses })).expect("serializes")
+}
+
+/// The model's hand-out of `nodes` (§11): each signer's first valid
+/// response in the group is counted; their signatures merged; the payload
+/// rebuilt from R and the merge.
+fn model(nodes: &[Node], report: &RefReport) -> check::HandOut {
+    let fx = fixtures::get();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut counted = Vec::new();
+    for (index, n) in nodes.iter().enumerate() {
+        if n.valid && n.grouped && seen.insert(n.key) {
+            let sigs = naive::go_base64(n.text.as_bytes())
+                .and_then(|b| naive::decode_payload(&b))
+                .expect("a node's payload is a report")
+                .sigs;
+            counted.push((index, *fx.relay[n.key].pk, sigs));
+        }
+    }
+    let lists: Vec<Vec<(u32, Vec<u8>)>> = counted.iter().map(|c| c.2.clone()).collect();
+    let merged = naive::merge(&lists);
+    let pairs: Vec<(u32, Vec<u8>)> = merged.iter().map(|m| (m.0, m.1.clone())).collect();
+    let payload = STANDARD
+        .encode(naive::payload_bytes(report, &pairs))
+        .into_bytes();
+    check::HandOut {
+        payload,
+        merged,
+        counted,
+    }
+}
+
+/// Verifies `nodes` as a bundle and checks the hand-out against the model.
+fn verify_nodes(nodes: &[Node], report: &RefReport) -> check::HandOut {
+    let fx = fixtures::get();
+    let (p, _) = params();
+    let body = body_of(nodes);
+    let verdict = fx.verifier.verify(p, &body);
+    check::verdict(&fx.verifier, p, &body, &verdict);
+    let relay_verifier::Verdict::Accept(a) = &verdict else {
+        panic!(
+            "a report signed by 2+ nodes refused: {verdict:?}\n{}",
+            String::from_utf8_lossy(&body)
+        );
+    };
+    let got = check::hand_out(a).expect("a report result is handed out");
+    let want = model(nodes, report);
+    assert_eq!(got.counted, want.counted, "counted responses");
+    assert_eq!(got.merged, want.merged, "merged signatures");
+    assert_eq!(
+        String::from_utf8_lossy(&got.payload),
+        String::from_utf8_lossy(&want.payload),
+        "payload"
+    );
+    got
+}
+
+/// The bundle checks of a report that decodes (see the module's comment).
+fn bundles(flags: u8, param: u8, text: &str, report: &RefReport) {
+    let nodes = nodes_for(flags, param, text, report);
+    let first = verify_nodes(&nodes, report);
+    // Another order: reversed, then rotated.
+    let mut other = nodes.clone();
+    other.reverse();
+    let k = usize::from(param >> 5) % other.len();
+    other.rotate_left(k);
+    let second = verify_nodes(&other, report);
+    // The same responses counted (as texts per signer): the same hand-out.
+    let counted_texts = |order: &[Node], h: &check::HandOut| {
+        let mut v: Vec<(usize, String)> = h
+            .counted
+            .iter()
+            .map(|c| (order[c.0].key, order[c.0].text.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    if counted_texts(&nodes, &first) == counted_texts(&other, &second) {
+        assert_eq!(first.payload, second.payload, "order changed the payload");
+        assert_eq!(first.merged, second.merged, "order changed the merge");
     }
 }

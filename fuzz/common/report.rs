@@ -264,6 +264,13 @@ pub fn decode_payload(payload: &[u8]) -> Option<RefReport> {
 
 /// The canonical `CapabilityResponse` of a report.
 pub fn canonical_bytes(r: &RefReport) -> Vec<u8> {
+    payload_bytes(r, &[])
+}
+
+/// The `CapabilityResponse` PROTOCOL.md §11 hands out for a report with
+/// the signatures `sigs`: fields 1–4, then `sigs` in the order given as
+/// field 5 (zero fields left out), then the unknown fields.
+pub fn payload_bytes(r: &RefReport, sigs: &[(u32, Vec<u8>)]) -> Vec<u8> {
     let mut body = Vec::new();
     if !r.config_digest.is_empty() {
         put_bytes(&mut body, 0x0A, &r.config_digest);
@@ -277,6 +284,17 @@ pub fn canonical_bytes(r: &RefReport) -> Vec<u8> {
     }
     if !r.raw_report.is_empty() {
         put_bytes(&mut body, 0x22, &r.raw_report);
+    }
+    for (signer_id, signature) in sigs {
+        let mut entry = Vec::new();
+        if !signature.is_empty() {
+            put_bytes(&mut entry, 0x0A, signature);
+        }
+        if *signer_id != 0 {
+            entry.push(0x10);
+            put_varint(&mut entry, u64::from(*signer_id));
+        }
+        put_bytes(&mut body, 0x2A, &entry);
     }
     body.extend_from_slice(&r.unknown);
     let mut any = Vec::new();
@@ -293,6 +311,36 @@ pub fn canonical_bytes(r: &RefReport) -> Vec<u8> {
 pub fn canonical_payload(text: &[u8]) -> Option<String> {
     let r = decode_payload(&go_base64(text)?)?;
     Some(STANDARD.encode(canonical_bytes(&r)))
+}
+
+/// §11's merge of the counted responses' OCR signatures (one list per
+/// counted response): every distinct pair with the number of lists that
+/// carry it; per `signer_id` the pair carried most, then the bytewise
+/// smallest; most carried first, then by `signer_id`.
+pub fn merge(counted: &[Vec<(u32, Vec<u8>)>]) -> Vec<(u32, Vec<u8>, u32)> {
+    let mut carriers: std::collections::BTreeMap<(u32, Vec<u8>), u32> = Default::default();
+    for list in counted {
+        let distinct: std::collections::BTreeSet<&(u32, Vec<u8>)> = list.iter().collect();
+        for pair in distinct {
+            *carriers.entry(pair.clone()).or_default() += 1;
+        }
+    }
+    let mut best: std::collections::BTreeMap<u32, (Vec<u8>, u32)> = Default::default();
+    for ((id, sig), n) in carriers {
+        match best.get(&id) {
+            // Pairs come in signature order: an equal count keeps the smaller.
+            Some((_, m)) if *m >= n => {}
+            _ => {
+                best.insert(id, (sig, n));
+            }
+        }
+    }
+    let mut out: Vec<(u32, Vec<u8>, u32)> = best
+        .into_iter()
+        .map(|(id, (sig, n))| (id, sig, n))
+        .collect();
+    out.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    out
 }
 
 /// A payload carrying `report` as its Any's value (the canonical shell).

@@ -143,7 +143,10 @@ pub fn report_inputs() -> Vec<Vec<u8>> {
             let report = super::report::go_base64(payload.as_bytes())
                 .and_then(|b| super::report::decode_payload(&b));
             if let Some(report) = report {
-                for (flags, param) in [(1u8, 0x55u8), (5, 3)] {
+                // Plain; with JSON escapes; then bundles with a tie on
+                // carriers, and with a broken response, a repeated signer,
+                // a repeated signature and another report.
+                for (flags, param) in [(1u8, 0x55u8), (5, 3), (0x81, 0x55), (0x69, 0x5D)] {
                     let mut seed = vec![flags, param];
                     seed.extend_from_slice(&report.bytes);
                     out.push(seed);
