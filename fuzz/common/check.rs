@@ -255,7 +255,8 @@ pub fn hand_out(a: &VerifiedResponse<'_>) -> Option<HandOut> {
         "the payload is no report"
     );
 
-    // The counted responses: ascending, one per counted signer.
+    // The counted responses: ascending, one per counted signer (signers
+    // sharing one response, as in a merged envelope, share its position).
     let counted: Vec<Counted> = r
         .counted()
         .map(|c| {
@@ -263,12 +264,13 @@ pub fn hand_out(a: &VerifiedResponse<'_>) -> Option<HandOut> {
                 .signatures
                 .map(|s| (s.signer_id, s.signature.to_vec()))
                 .collect();
-            (c.index, *c.signer, sigs)
+            // A single response has no position: 0 here.
+            (c.index.unwrap_or(0), *c.signer, sigs)
         })
         .collect();
     assert_eq!(counted.len(), counted_count);
     assert!(
-        counted.windows(2).all(|w| w[0].0 < w[1].0),
+        counted.windows(2).all(|w| w[0].0 <= w[1].0),
         "counted not ascending"
     );
     let mut signers: Vec<[u8; 32]> = counted.iter().map(|c| c.1).collect();
