@@ -233,9 +233,9 @@ fn excerpt(s: &str, at: usize) -> &str {
     rest.get(..end).unwrap_or_default()
 }
 
-/// The body of a verify case: `body_json`, else `body_base64`, else empty
-/// (`malformed/empty-body` carries neither).
-fn body(case: &Value) -> Result<Vec<u8>, String> {
+/// The body of a verify or compute case: `body_json`, else `body_base64`,
+/// else empty (`malformed/empty-body` carries neither).
+pub fn body(case: &Value) -> Result<Vec<u8>, String> {
     match (case.get("body_json"), case.get("body_base64")) {
         (Some(_), _) => Ok(text(case, "body_json")?.as_bytes().to_vec()),
         (None, Some(_)) => base64::engine::general_purpose::STANDARD
