@@ -979,6 +979,41 @@ fn vectors_take_compute_bodies_of_any_spelling() {
     assert_eq!(text.lines().last(), Some("3 passed, 1 failed"));
 }
 
+/// Nesting never stops the runner: a body nested 10,000 deep is the
+/// verifier's to refuse (malformed), and a vector file nested that deep
+/// itself is read without serde_json's recursion limit.
+#[test]
+fn vectors_read_deeply_nested_files() {
+    let file = load("compute/compute.json");
+    let quorum = case(&file, "verify_cases", "batch/quorum");
+    let deep = |open: &str, inner: &str, close: &str| {
+        format!("{}{inner}{}", open.repeat(10_000), close.repeat(10_000))
+    };
+    let mut compute = quorum.clone();
+    compute["name"] = json!("deep-compute");
+    compute["body_json"] = json!(deep("[", "", "]"));
+    compute["expect"] = json!({"accept": false, "reason": "malformed", "index": null});
+    compute.as_object_mut().unwrap().remove("go_reference");
+    let verify = load("verify.json");
+    let mut relay = case(&verify, "verify_cases", "bundle/all-honest").clone();
+    relay["name"] = json!("deep-relay");
+    relay["body_json"] = json!(format!(r#"{{"responses":{}}}"#, deep("[", "", "]")));
+    relay["expect"] = json!({"accept": false, "reason": "malformed", "index": null});
+    let mut noted = compute.clone();
+    noted["name"] = json!("deep-note");
+    noted["note"] = json!("NOTE");
+    let doc = json!({"verify_cases": [compute, relay, noted]})
+        .to_string()
+        .replace("\"NOTE\"", &deep("[{\"a\":", "0", "}]"));
+    let dir = TempDir::new("deep");
+    let out = run(&["vectors", p(&dir.write("deep.json", doc))], None);
+    let text = stdout(&out);
+    let errors = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}{errors}");
+    assert!(!errors.contains("recursion limit"), "{errors}");
+    assert_eq!(text.lines().last(), Some("3 passed, 0 failed"));
+}
+
 /// `verify-compute` on a vector batch: the verdict, the entries whose key
 /// shares the enclave needs, and exit codes 0, 1 and 2.
 #[test]

@@ -13,7 +13,7 @@ use relay_verifier::{
 use serde_json::{json, Map, Value};
 
 use super::vectors::{body, case_config, text};
-use super::{at_most_one_stdin, emit, read_input, Outcome, SignerArgs, Status};
+use super::{at_most_one_stdin, emit, parse_json, read_input, Outcome, SignerArgs, Status};
 
 /// Arguments of `verify-compute`.
 #[derive(Debug, Args)]
@@ -239,7 +239,10 @@ fn check_cost(expect: &Value, got: &Value, verifications: u64) -> Result<(), Str
 
 /// Reads every element with the signing side and writes the batch again.
 fn rewrite_body(body: &str) -> Result<(), String> {
-    let items: Vec<Value> = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    let items = match parse_json(body.as_bytes()).map_err(|e| e.to_string())? {
+        Value::Array(items) => items,
+        other => return Err(format!("the body is not an array: {other}")),
+    };
     let entries = items
         .iter()
         .map(|e| SignedComputeRequest::from_json(e.to_string().as_bytes()))
