@@ -1,15 +1,22 @@
 //! The enclave's second door (PROTOCOL.md §12): a batch of compute requests
-//! signed by the Workflow DON. One pass reads, hashes and tries each entry;
-//! the decision is [`crate::quorum`]'s, as for relay responses.
+//! signed by the Workflow DON. A first pass settles the shape of every
+//! entry; a second reads, hashes and tries the first 2N; the decision is
+//! [`crate::quorum`]'s, as for relay responses.
 //!
 //! An entry carries no signer label, so its signature is tried against the
 //! configured keys not yet counted for its hash, in set order, until one
-//! verifies. What makes one try cheaper is a [`KeyTrial`]'s business.
+//! verifies. What makes one try cheaper is a [`KeyTrial`]'s business; what
+//! bounds the tries is §12's bounded work: the shape of the whole body
+//! first ([`shape`]), then at most 2N entries tried ([`tried_entries`]),
+//! none that repeats an earlier one's signature over the same hash
+//! ([`Repeats`]), so a batch costs at most 2N² verifications.
 
 use core::fmt;
 
 use base64::Engine as _;
 use ed25519_compact::{PublicKey, Signature};
+
+use sha2::{Digest, Sha256};
 
 use crate::config::{SignerIndex, SignerSet, MAX_SIGNERS};
 use crate::error::{ConfigError, Expected, Malformed};
@@ -153,12 +160,17 @@ impl fmt::Debug for VerifiedComputeRequest<'_> {
     }
 }
 
-/// Counts of what happened to the entries of one batch.
+/// Counts of what happened to the entries of one batch. Every entry is in
+/// exactly one of `counted` and the skip counts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ComputeStats {
     /// Entries read.
     pub entries: u32,
-    /// ed25519 verifications (trials) performed.
+    /// Signature trials: one per (signature, configured key) decided, at
+    /// most N per entry and 2N² per batch (PROTOCOL.md §12). A full ed25519
+    /// verification each on the plain path; a backend that refuses a
+    /// signature for every key at once counts one per key it would have
+    /// tried, so every backend counts alike.
     pub verifications: u32,
     /// Entries whose signature counted for a signer.
     pub counted: u32,
@@ -173,6 +185,11 @@ pub struct ComputeStats {
     pub equivocation: u32,
     /// Entries with no key left to try: every signer counted for its hash.
     pub all_counted: u32,
+    /// Entries repeating the signature bytes of an earlier tried entry over
+    /// the same hash: skipped without a verification.
+    pub repeats: u32,
+    /// Entries past the first 2N: read for their shape, never tried.
+    pub over_capacity: u32,
 }
 
 impl fmt::Display for ComputeStats {
@@ -180,7 +197,8 @@ impl fmt::Display for ComputeStats {
         write!(
             f,
             "{} entries, {} verifications, {} counted; skipped: {} missing, \
-             {} wrong length, {} verified under no key, {} equivocation, {} all counted",
+             {} wrong length, {} verified under no key, {} equivocation, {} all counted, \
+             {} repeats, {} over capacity",
             self.entries,
             self.verifications,
             self.counted,
@@ -188,7 +206,9 @@ impl fmt::Display for ComputeStats {
             self.wrong_length,
             self.no_key,
             self.equivocation,
-            self.all_counted
+            self.all_counted,
+            self.repeats,
+            self.over_capacity
         )
     }
 }
@@ -279,9 +299,9 @@ impl fmt::Display for ComputeNoQuorum {
 pub struct EntryTrace {
     /// Position of the entry in the batch.
     pub entry: usize,
-    /// Its request hash, when it carried a 64-byte signature.
+    /// Its request hash, when it was tried and carried a 64-byte signature.
     pub hash: Option<CanonicalHash>,
-    /// Verifications (trials) it cost.
+    /// Trials it cost (see [`ComputeStats::verifications`]): at most N.
     pub trials: u32,
     /// The signer it counted for, or why it was skipped.
     pub outcome: Result<[u8; 32], EntrySkip>,
@@ -301,6 +321,12 @@ pub enum EntrySkip {
     Equivocation,
     /// Every configured signer is already counted (or excluded) for its hash.
     AllCounted,
+    /// Its signature bytes repeat those of an earlier tried entry over the
+    /// same hash: it cannot add a signer, so it is not tried.
+    Repeat,
+    /// Past the first 2N entries (N configured signers): an honest batch
+    /// has one per node, so these are not tried.
+    OverCapacity,
 }
 
 impl fmt::Display for EntrySkip {
@@ -311,6 +337,8 @@ impl fmt::Display for EntrySkip {
             EntrySkip::NoKey => "verified under no configured key still to count",
             EntrySkip::Equivocation => "signer is a proven equivocator",
             EntrySkip::AllCounted => "every signer already counted for this request",
+            EntrySkip::Repeat => "repeats an earlier entry's signature over the same request",
+            EntrySkip::OverCapacity => "past the first 2N entries (over capacity)",
         })
     }
 }
@@ -349,14 +377,21 @@ impl Verifier {
     /// Verifies a batch of signed compute requests (PROTOCOL.md §12): the
     /// JSON array the host posts, one entry per Workflow DON node.
     ///
-    /// Keys are tried in set order (sorted bytewise), at most one
-    /// verification per configured key per entry.
+    /// Bounded work: the body's syntax and every entry's shape are settled
+    /// before any signature is tried (a malformed entry anywhere costs no
+    /// verification); only the first 2N entries are tried, for N configured
+    /// signers (later ones are skipped as over capacity, never fatal); an
+    /// entry repeating an earlier entry's signature bytes over the same
+    /// hash is skipped untried. Keys are tried in set order (sorted
+    /// bytewise), at most one verification per configured key per entry, so
+    /// a batch costs at most 2N² verifications
+    /// ([`ComputeStats::verifications`]).
     pub fn verify_compute<'a>(&'a self, body: &'a [u8]) -> ComputeVerdict<'a> {
         self.verify_compute_traced(body, |_| {})
     }
 
     /// [`Verifier::verify_compute`], reporting what became of every entry,
-    /// in batch order.
+    /// in batch order. A malformed batch reports nothing: none was tried.
     pub fn verify_compute_traced<'a>(
         &'a self,
         body: &'a [u8],
@@ -369,72 +404,62 @@ impl Verifier {
         self.verify_compute_with(body, trace, &mut trial)
     }
 
-    /// The one pass behind every `verify_compute*` method.
+    /// The two passes behind every `verify_compute*` method: the shape of
+    /// every entry, then the trials.
     pub(crate) fn verify_compute_with<'a>(
         &'a self,
         body: &'a [u8],
         trace: impl FnMut(EntryTrace),
         trial: &mut impl KeyTrial,
     ) -> ComputeVerdict<'a> {
-        match self.compute_run(body, trace, trial) {
-            Ok(v) => ComputeVerdict::Accept(v),
-            Err(e) => ComputeVerdict::Reject(e),
-        }
-    }
-
-    fn compute_run<'a>(
-        &'a self,
-        body: &'a [u8],
-        trace: impl FnMut(EntryTrace),
-        trial: &mut impl KeyTrial,
-    ) -> Result<VerifiedComputeRequest<'a>, ComputeError> {
-        if body.len() > MAX_BODY_LEN {
-            return Err(ComputeError::Malformed(Malformed {
-                offset: MAX_BODY_LEN,
-                expected: Expected::EndOfInput,
-            }));
-        }
-        // Strict syntax first: a body that is not JSON costs no signature
-        // check (entry rules are checked as the pass reaches them).
-        Lexer::document(body)?;
         let signers = self.config().signers().len();
+        // The fingerprints live only through the first pass: the trials'
+        // stack (the tally, then ed25519) does not carry them.
+        let tried = tried_entries(signers);
+        let shape = match with_repeats(signers, |repeats| shape(body, tried, repeats)) {
+            Ok(shape) => shape,
+            Err(e) => return ComputeVerdict::Reject(ComputeError::Malformed(e)),
+        };
+        // Every layer returns the verdict it is handed, so it is built once,
+        // in the caller's slot (a `Result` converted on the way would keep
+        // a second 1.3 KiB copy on the stack).
         quorum::with_tally(signers, |tally| {
-            self.compute_tally(body, tally, trace, trial)
+            self.compute_tally(body, &shape, tally, trace, trial)
         })
     }
 
-    /// The pass over the entries of a syntactically valid batch.
+    /// The trial pass over a well-formed batch, then the decision.
     #[inline(never)]
     fn compute_tally<'a>(
         &'a self,
         body: &'a [u8],
+        shape: &Shape,
         mut tally: QuorumTally<'_>,
-        mut trace: impl FnMut(EntryTrace),
+        trace: impl FnMut(EntryTrace),
         trial: &mut impl KeyTrial,
-    ) -> Result<VerifiedComputeRequest<'a>, ComputeError> {
+    ) -> ComputeVerdict<'a> {
         let set = self.config().signers();
-        let mut stats = ComputeStats::default();
-        let mut lx = Lexer::new(body);
-        lx.begin_array(Expected::Array)?;
-        let mut first = true;
-        let mut index = 0usize;
-        while lx.next_element(&mut first)? {
-            let entry = request::read_entry(&mut lx, ENTRY_DEPTH)?;
-            let mut t = EntryTrace {
-                entry: index,
-                hash: None,
-                trials: 0,
-                outcome: Err(EntrySkip::Missing),
-            };
-            t.outcome = try_entry(set, &mut tally, trial, &entry, index, &mut t);
-            stats.record(&t);
-            trace(t);
-            index = index.saturating_add(1);
+        match trial_pass(set, body, shape, &mut tally, trace, trial) {
+            Ok(stats) => self.decide(body, &tally, stats),
+            Err(e) => ComputeVerdict::Reject(ComputeError::Malformed(e)),
         }
+    }
+
+    /// §7 rules 4–5 on the tally, then §12's checks on the request to
+    /// execute. Out of line and not generic: one copy, and its locals (the
+    /// counted entries, the verdict being built) stay off the stack the
+    /// trials run on.
+    #[inline(never)]
+    fn decide<'a>(
+        &'a self,
+        body: &'a [u8],
+        tally: &QuorumTally<'_>,
+        stats: ComputeStats,
+    ) -> ComputeVerdict<'a> {
         let threshold = self.config().threshold();
         let Some(w) = tally.winner(threshold) else {
             let leader = tally.leader().map(|(h, n)| (h, to_u32(n)));
-            return Err(ComputeError::NoQuorum(ComputeNoQuorum {
+            return ComputeVerdict::Reject(ComputeError::NoQuorum(ComputeNoQuorum {
                 threshold: to_u32(threshold),
                 leader,
                 distinct_hashes: to_u32(tally.distinct_hashes()),
@@ -452,12 +477,17 @@ impl Verifier {
         crate::sort::sort_by(&mut entries, |a, b| a.entry.cmp(&b.entry));
         // The winner's first response is the smallest counted entry.
         let at = w.result_at.unwrap_or(body.len());
-        let request = request::read_entry(&mut Lexer::at(body, at), ENTRY_DEPTH)?;
-        request.check().map_err(ComputeError::InvalidRequest)?;
-        Ok(VerifiedComputeRequest {
+        let request = match request::read_entry(&mut Lexer::at(body, at), ENTRY_DEPTH) {
+            Ok(r) => r,
+            Err(e) => return ComputeVerdict::Reject(ComputeError::Malformed(e)),
+        };
+        if let Err(c) = request.check() {
+            return ComputeVerdict::Reject(ComputeError::InvalidRequest(c));
+        }
+        ComputeVerdict::Accept(VerifiedComputeRequest {
             hash: w.hash,
             signers: w.signers,
-            signer_set: set,
+            signer_set: self.config().signers(),
             body,
             entries,
             index: w.first_response,
@@ -469,6 +499,109 @@ impl Verifier {
 
 fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// How many entries of a batch are tried (PROTOCOL.md §12): the first 2N,
+/// for N configured signers. An honest batch has one per node; the rest
+/// of the room is for faulty entries before the honest ones, and it bounds
+/// a batch's cost at 2N × N trials.
+fn tried_entries(signers: usize) -> usize {
+    signers.saturating_mul(2)
+}
+
+/// What the first pass learned of a well-formed batch.
+struct Shape {
+    /// How many entries it has.
+    entries: usize,
+    /// Which of the tried entries repeat an earlier one ([`Repeats`]).
+    repeats: EntrySet,
+}
+
+/// A set of entry positions below 128 (2N for N ≤ [`MAX_SIGNERS`]).
+#[derive(Clone, Copy, Default)]
+struct EntrySet(u128);
+
+impl EntrySet {
+    fn bit(entry: usize) -> u128 {
+        u32::try_from(entry)
+            .ok()
+            .and_then(|e| 1u128.checked_shl(e))
+            .unwrap_or(0)
+    }
+
+    fn insert(&mut self, entry: usize) {
+        self.0 |= Self::bit(entry);
+    }
+
+    fn contains(self, entry: usize) -> bool {
+        self.0 & Self::bit(entry) != 0
+    }
+}
+
+/// §12's bounded work, first pass: the body's syntax (§7) and the shape of
+/// every entry, to the end, settled before any signature is tried, so that
+/// a malformed entry anywhere (the last one too) costs no verification;
+/// and, among the first `tried` entries, the repeats.
+#[inline(never)]
+fn shape(body: &[u8], tried: usize, mut repeats: Repeats<'_>) -> Result<Shape, Malformed> {
+    if body.len() > MAX_BODY_LEN {
+        return Err(Malformed {
+            offset: MAX_BODY_LEN,
+            expected: Expected::EndOfInput,
+        });
+    }
+    Lexer::document(body)?;
+    let mut lx = Lexer::new(body);
+    lx.begin_array(Expected::Array)?;
+    let mut first = true;
+    let mut shape = Shape {
+        entries: 0,
+        repeats: EntrySet::default(),
+    };
+    while lx.next_element(&mut first)? {
+        let entry = request::read_entry(&mut lx, ENTRY_DEPTH)?;
+        if shape.entries < tried && repeats.seen_before(&entry) {
+            shape.repeats.insert(shape.entries);
+        }
+        shape.entries = shape.entries.saturating_add(1);
+    }
+    Ok(shape)
+}
+
+/// The second pass over a well-formed batch: tries the first
+/// [`tried_entries`] (but the repeats), counts the rest over capacity, and
+/// traces every entry in batch order.
+fn trial_pass(
+    set: &SignerSet,
+    body: &[u8],
+    shape: &Shape,
+    tally: &mut QuorumTally<'_>,
+    mut trace: impl FnMut(EntryTrace),
+    trial: &mut impl KeyTrial,
+) -> Result<ComputeStats, Malformed> {
+    let tried = tried_entries(set.len());
+    let mut stats = ComputeStats::default();
+    let mut lx = Lexer::new(body);
+    lx.begin_array(Expected::Array)?;
+    let mut first = true;
+    for index in 0..shape.entries {
+        let mut t = EntryTrace {
+            entry: index,
+            hash: None,
+            trials: 0,
+            outcome: Err(EntrySkip::OverCapacity),
+        };
+        // Past the first 2N the body is not read again: the first pass
+        // read every entry.
+        if index < tried && lx.next_element(&mut first)? {
+            let entry = request::read_entry(&mut lx, ENTRY_DEPTH)?;
+            let repeat = shape.repeats.contains(index);
+            t.outcome = try_entry(set, tally, trial, &entry, index, repeat, &mut t);
+        }
+        stats.record(&t);
+        trace(t);
+    }
+    Ok(stats)
 }
 
 impl ComputeStats {
@@ -483,25 +616,31 @@ impl ComputeStats {
             Err(EntrySkip::NoKey) => bump(&mut self.no_key),
             Err(EntrySkip::Equivocation) => bump(&mut self.equivocation),
             Err(EntrySkip::AllCounted) => bump(&mut self.all_counted),
+            Err(EntrySkip::Repeat) => bump(&mut self.repeats),
+            Err(EntrySkip::OverCapacity) => bump(&mut self.over_capacity),
         }
     }
 }
 
-/// §12 for one entry: try the keys not yet counted for its hash, in set
-/// order, and count the first under which the signature verifies (§7 rule
-/// 3 via the shared tally).
+/// §12 for one entry: unless it is a `repeat` of an earlier entry, try
+/// the keys not yet counted for its hash, in set order, and count the
+/// first under which the signature verifies (§7 rule 3 via the shared
+/// tally).
 fn try_entry(
     set: &SignerSet,
     tally: &mut QuorumTally<'_>,
     trial: &mut impl KeyTrial,
     entry: &ComputeRequest<'_>,
     index: usize,
+    repeat: bool,
     t: &mut EntryTrace,
 ) -> Result<[u8; 32], EntrySkip> {
-    let signature = entry.signature().ok_or(EntrySkip::Missing)?;
-    let signature: [u8; 64] = decode_64(&signature).ok_or(EntrySkip::WrongLength)?;
+    let signature = signature_of(entry)?;
     let hash = entry.hash();
     t.hash = Some(hash);
+    if repeat {
+        return Err(EntrySkip::Repeat);
+    }
     let mut open = set
         .keys()
         .iter()
@@ -512,6 +651,9 @@ fn try_entry(
         return Err(EntrySkip::AllCounted);
     }
     if !trial.prepare(&signature, &hash) {
+        // Refused for every key at once: counted as the one failed
+        // verification per open key that the plain trial spends on it.
+        t.trials = to_u32(open.count());
         return Err(EntrySkip::NoKey);
     }
     let mut found = None;
@@ -528,6 +670,97 @@ fn try_entry(
         Counted::No => Err(EntrySkip::AllCounted),
         Counted::Equivocation(_) => Err(EntrySkip::Equivocation),
     }
+}
+
+/// What [`Repeats`] keeps of an entry: the first 16 bytes of
+/// SHA-256(hash ‖ signature).
+type Fingerprint = [u8; 16];
+
+/// §12's repeat rule, in one place: among the first 2N entries, one whose
+/// signature bytes and hash are those of an earlier entry is skipped
+/// without a verification. The first pass finds them ([`shape`]); the
+/// trial pass skips them.
+///
+/// *Why a repeat cannot add a signer.* Take the first entry with that hash
+/// H and signature S. When it was reached, it was tried against the keys
+/// then open for H (not yet counted for H, not a proven equivocator), or
+/// found none open. That set only shrinks as the pass goes on: a counted
+/// key stays counted or is excluded as an equivocator, and an excluded one
+/// never comes back. If S verified under an open key k, k is now counted
+/// for H or excluded, and S verifies under no other configured key (no
+/// signature verifies under two distinct non-weak keys, and the signer set
+/// refuses weak ones). If S verified under none, it verifies under none of
+/// the fewer keys open now; a backend's [`KeyTrial::prepare`] that refused
+/// S refuses it again. Trying a repeat could thus only spend verifications:
+/// skipping it leaves every count, every equivocation and the verdict as
+/// they were.
+///
+/// *Why a fingerprint, and only in the first pass.* The 96 bytes of every
+/// pair (2N of them: 12 KiB at N = 64) would not fit the stack budget;
+/// 16 bytes each is 2 KiB at most, held only while the first pass runs
+/// (the trials see one bit per entry, [`EntrySet`]). Two distinct pairs
+/// with one fingerprint make the later entry a false repeat: skipped,
+/// never counted. That can take a vote away, never add one, so safety does
+/// not rest on it; and taking an honest node's vote away needs an entry
+/// before the honest one whose fingerprint equals the honest pair's: a
+/// second preimage of 128 bits of SHA-256, about 2^128 hashes. A collision
+/// between two entries of the host's own (2^64 hashes) only skips an entry
+/// of its own.
+struct Repeats<'s> {
+    seen: &'s mut heapless::vec::VecView<Fingerprint>,
+}
+
+impl Repeats<'_> {
+    /// Whether `entry` repeats the signature and hash of an earlier entry
+    /// passed here; if not (and it has a 64-byte signature), remembers it.
+    fn seen_before(&mut self, entry: &ComputeRequest<'_>) -> bool {
+        let Ok(signature) = signature_of(entry) else {
+            return false;
+        };
+        let mut h = Sha256::new();
+        h.update(entry.hash().as_bytes());
+        h.update(signature);
+        let mut print: Fingerprint = [0; 16];
+        for (p, d) in print.iter_mut().zip(h.finalize()) {
+            *p = d;
+        }
+        if self.seen.contains(&print) {
+            return true;
+        }
+        // Room for the first 2N entries (`with_repeats`); were it full, the
+        // entry would merely be tried, as without the rule.
+        let _ = self.seen.push(print);
+        false
+    }
+}
+
+/// Runs `f` over an empty [`Repeats`] with room for every entry tried
+/// under `signers` configured signers: 2N fingerprints, for N the smallest
+/// of 8, 16, 32 and 64 that holds them (256 B to 2 KiB of stack, as the
+/// tally's storage is sized).
+fn with_repeats<R>(signers: usize, f: impl FnOnce(Repeats<'_>) -> R) -> R {
+    match signers {
+        0..=8 => repeat_storage::<16, R>(f),
+        9..=16 => repeat_storage::<32, R>(f),
+        17..=32 => repeat_storage::<64, R>(f),
+        _ => repeat_storage::<{ 2 * MAX_SIGNERS }, R>(f),
+    }
+}
+
+/// The fingerprints in a frame of their own, which only their size class
+/// pays for.
+#[inline(never)]
+fn repeat_storage<const M: usize, R>(f: impl FnOnce(Repeats<'_>) -> R) -> R {
+    let mut seen: heapless::Vec<Fingerprint, M> = heapless::Vec::new();
+    f(Repeats {
+        seen: seen.as_mut_view(),
+    })
+}
+
+/// An entry's signature, when it has one of 64 bytes.
+fn signature_of(entry: &ComputeRequest<'_>) -> Result<[u8; 64], EntrySkip> {
+    let signature = entry.signature().ok_or(EntrySkip::Missing)?;
+    decode_64(&signature).ok_or(EntrySkip::WrongLength)
 }
 
 /// Decodes a signature already checked as canonical base64; `None` unless

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_relay-verifier");
@@ -905,6 +907,113 @@ fn vectors_run_the_compute_cases() {
     );
 }
 
+/// A compute case's cost is checked against `expect.max_verifications`,
+/// and a failure names both counts.
+#[test]
+fn vectors_check_compute_costs() {
+    let file = load("compute/compute.json");
+    let mut tight = case(&file, "verify_cases", "bounded/repeated-signature-free").clone();
+    tight["expect"]["max_verifications"] = json!(2);
+    let mut roomy = case(&file, "verify_cases", "bounded/n64-foreign-flood").clone();
+    roomy["name"] = json!("roomy");
+    let dir = TempDir::new("costs");
+    let doc = json!({"verify_cases": [tight, roomy]});
+    let out = run(
+        &["vectors", p(&dir.write("costs.json", doc.to_string()))],
+        None,
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let fail = text
+        .lines()
+        .find(|l| l.starts_with("FAIL bounded/repeated-signature-free: "))
+        .unwrap_or_else(|| panic!("{text}"));
+    // Node 2's entry (at most 4 keys tried), six free repeats, node 3's.
+    assert!(
+        fail.contains(" verifications, at most 2 allowed ("),
+        "{fail}"
+    );
+    assert!(fail.contains("\"repeats\":6"), "{fail}");
+    assert_eq!(text.lines().last(), Some("1 passed, 1 failed"));
+}
+
+/// Compute cases may carry their body as `body_base64` (bytes that are not
+/// UTF-8); only a case with Go's verdict (`go_reference`) must be written
+/// as the signing side writes it, byte for byte.
+#[test]
+fn vectors_take_compute_bodies_of_any_spelling() {
+    let file = load("compute/compute.json");
+    let quorum = case(&file, "verify_cases", "batch/quorum");
+    let body = quorum["body_json"].as_str().expect("body");
+    let spaced = body.replacen(",{", " ,\n {", 1);
+    let mut base64 = quorum.clone();
+    base64["name"] = json!("base64");
+    base64.as_object_mut().unwrap().remove("body_json");
+    base64["body_base64"] = json!(STANDARD.encode(body));
+    let mut not_utf8 = quorum.clone();
+    not_utf8["name"] = json!("not-utf8");
+    not_utf8.as_object_mut().unwrap().remove("body_json");
+    not_utf8["body_base64"] = json!(STANDARD.encode(b"[\xff]"));
+    not_utf8["expect"] = json!({"accept": false, "reason": "malformed", "index": null});
+    // Another valid spelling: judged on its verdict alone without Go's…
+    let mut own = quorum.clone();
+    own["name"] = json!("own-spelling");
+    own["body_json"] = json!(spaced);
+    own.as_object_mut().unwrap().remove("go_reference");
+    // …and refused as Go's writing with it.
+    let mut claimed = own.clone();
+    claimed["name"] = json!("claimed-go");
+    claimed["go_reference"] = quorum["go_reference"].clone();
+    let dir = TempDir::new("spellings");
+    let doc = json!({"verify_cases": [base64, not_utf8, own, claimed]});
+    let out = run(
+        &["vectors", p(&dir.write("spellings.json", doc.to_string()))],
+        None,
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("FAIL claimed-go: the signing side writes the batch differently"),
+        "{text}"
+    );
+    assert_eq!(text.lines().last(), Some("3 passed, 1 failed"));
+}
+
+/// Nesting never stops the runner: a body nested 10,000 deep is the
+/// verifier's to refuse (malformed), and a vector file nested that deep
+/// itself is read without serde_json's recursion limit.
+#[test]
+fn vectors_read_deeply_nested_files() {
+    let file = load("compute/compute.json");
+    let quorum = case(&file, "verify_cases", "batch/quorum");
+    let deep = |open: &str, inner: &str, close: &str| {
+        format!("{}{inner}{}", open.repeat(10_000), close.repeat(10_000))
+    };
+    let mut compute = quorum.clone();
+    compute["name"] = json!("deep-compute");
+    compute["body_json"] = json!(deep("[", "", "]"));
+    compute["expect"] = json!({"accept": false, "reason": "malformed", "index": null});
+    compute.as_object_mut().unwrap().remove("go_reference");
+    let verify = load("verify.json");
+    let mut relay = case(&verify, "verify_cases", "bundle/all-honest").clone();
+    relay["name"] = json!("deep-relay");
+    relay["body_json"] = json!(format!(r#"{{"responses":{}}}"#, deep("[", "", "]")));
+    relay["expect"] = json!({"accept": false, "reason": "malformed", "index": null});
+    let mut noted = compute.clone();
+    noted["name"] = json!("deep-note");
+    noted["note"] = json!("NOTE");
+    let doc = json!({"verify_cases": [compute, relay, noted]})
+        .to_string()
+        .replace("\"NOTE\"", &deep("[{\"a\":", "0", "}]"));
+    let dir = TempDir::new("deep");
+    let out = run(&["vectors", p(&dir.write("deep.json", doc))], None);
+    let text = stdout(&out);
+    let errors = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}{errors}");
+    assert!(!errors.contains("recursion limit"), "{errors}");
+    assert_eq!(text.lines().last(), Some("3 passed, 0 failed"));
+}
+
 /// `verify-compute` on a vector batch: the verdict, the entries whose key
 /// shares the enclave needs, and exit codes 0, 1 and 2.
 #[test]
@@ -928,6 +1037,8 @@ fn verify_compute_reports_entries_and_exit_codes() {
         .collect();
     assert_eq!(Value::Array(indices), case["expect"]["entries"]);
     assert_eq!(v["stats"]["skipped"]["no_key"], json!(1));
+    assert_eq!(v["stats"]["skipped"]["repeats"], json!(0));
+    assert_eq!(v["stats"]["skipped"]["over_capacity"], json!(0));
 
     let out = run(&args, Some(b"{}"));
     assert_eq!(out.status.code(), Some(1));

@@ -2,11 +2,16 @@
 //! against the verifier (safety, liveness, cost, the cheaper trial).
 #![cfg(feature = "signing")]
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use proptest::prelude::*;
 use relay_verifier::signing::compute::{
-    batch_json, forged, ComputeFault, ComputeRequestData, WorkflowDon,
+    batch_json, forged, ComputeFault, ComputeRequestData, SignedComputeRequest, WorkflowDon,
 };
-use relay_verifier::{ComputeError, ComputeVerdict, EntrySkip, Expected, Verifier};
+use relay_verifier::{
+    CanonicalHash, ComputeError, ComputeStats, ComputeVerdict, EntrySkip, EntryTrace, Expected,
+    Verifier,
+};
 
 fn don() -> (WorkflowDon, Verifier) {
     let don = WorkflowDon::new(4, 1, 11);
@@ -197,15 +202,204 @@ fn skipped_entries_say_why() {
             Some(EntrySkip::Missing),
             Some(EntrySkip::WrongLength),
             None,
-            Some(EntrySkip::NoKey), // node 2 again: its key is counted
+            Some(EntrySkip::Repeat), // node 2's very bytes again
             None,
         ]
     );
-    // Every key counted: a further entry costs nothing.
-    let all = don.run(&request, &[(3, ComputeFault::Duplicate)]);
-    let mut trials = Vec::new();
-    let _ = verifier.verify_compute_traced(all.body.as_bytes(), |t| trials.push(t.trials));
-    assert_eq!(trials.last(), Some(&0));
+    // Every key counted: a further entry (not a repeat: another signature)
+    // costs nothing.
+    let mut entries: Vec<SignedComputeRequest> =
+        don.nodes().iter().map(|n| n.sign(&request)).collect();
+    let mut late = entries[0].clone();
+    late.signature.as_mut().unwrap()[5] ^= 0x10;
+    entries.push(late);
+    let body = batch_json(&entries);
+    let traces = traced(&verifier, &body).1;
+    let last = traces.last().unwrap();
+    assert_eq!((last.outcome, last.trials), (Err(EntrySkip::AllCounted), 0));
+}
+
+/// The verdict and every entry's trace.
+fn traced<'v>(verifier: &'v Verifier, body: &'v str) -> (ComputeVerdict<'v>, Vec<EntryTrace>) {
+    let mut traces = Vec::new();
+    let verdict = verifier.verify_compute_traced(body.as_bytes(), |t| traces.push(t));
+    (verdict, traces)
+}
+
+/// The stats of a verdict that read the whole batch.
+fn stats(verdict: &ComputeVerdict<'_>) -> ComputeStats {
+    match verdict {
+        ComputeVerdict::Accept(v) => *v.stats(),
+        ComputeVerdict::Reject(ComputeError::NoQuorum(q)) => q.stats,
+        other => panic!("no stats in {other:?}"),
+    }
+}
+
+/// Every node of a DON of 8 outside `don`'s set signs `request`.
+fn foreign(request: &ComputeRequestData) -> Vec<SignedComputeRequest> {
+    WorkflowDon::new(8, 2, 0xf0f0)
+        .nodes()
+        .iter()
+        .map(|n| n.sign(request))
+        .collect()
+}
+
+#[test]
+fn a_malformed_last_entry_costs_no_verification() {
+    let (don, verifier) = don();
+    let body = honest_batch(&don);
+    // Four honest entries, then one whose requestID is 31 bytes long.
+    let last = body.rfind("\"requestID\":[").unwrap() + "\"requestID\":[".len();
+    let mut bad = body.clone();
+    bad.replace_range(last..last + body[last..].find(',').unwrap() + 1, "");
+    let (verdict, traces) = traced(&verifier, &bad);
+    match verdict {
+        ComputeVerdict::Reject(ComputeError::Malformed(m)) => {
+            assert_eq!(m.expected, Expected::RequestId)
+        }
+        other => panic!("{other:?}"),
+    }
+    // Not one entry tried, not one verification: the shape came first.
+    assert_eq!(traces, []);
+    // The same batch with its last entry well-formed costs verifications.
+    let (verdict, traces) = traced(&verifier, &body);
+    assert!(verdict.is_accept());
+    assert!(traces.iter().map(|t| t.trials).sum::<u32>() >= 4);
+}
+
+#[test]
+fn only_the_first_2n_entries_are_tried() {
+    let (don, verifier) = don();
+    let request = ComputeRequestData::example();
+    let honest: Vec<SignedComputeRequest> = don.nodes().iter().map(|n| n.sign(&request)).collect();
+    // N = 4: eight foreign entries fill the room; two honest ones follow.
+    let mut past: Vec<SignedComputeRequest> = foreign(&request);
+    past.extend_from_slice(&honest[..2]);
+    let body = batch_json(&past);
+    let (verdict, traces) = traced(&verifier, &body);
+    let s = stats(&verdict);
+    assert_eq!(verdict.into_result().unwrap_err().reason(), "no_quorum");
+    assert_eq!((s.entries, s.over_capacity, s.counted), (10, 2, 0));
+    assert_eq!(s.no_key, 8);
+    assert!(s.verifications <= 2 * 4 * 4, "{s}");
+    for t in &traces[8..] {
+        assert_eq!(
+            (t.outcome, t.trials, t.hash),
+            (Err(EntrySkip::OverCapacity), 0, None)
+        );
+    }
+    // Six foreign entries, then the same two honest ones: tried, counted.
+    let mut within: Vec<SignedComputeRequest> = foreign(&request)[..6].to_vec();
+    within.extend_from_slice(&honest[..2]);
+    let body = batch_json(&within);
+    let v = verifier
+        .verify_compute(body.as_bytes())
+        .into_result()
+        .unwrap();
+    assert_eq!(v.entry_indices().collect::<Vec<_>>(), [6, 7]);
+    assert_eq!((v.stats().over_capacity, v.stats().counted), (0, 2));
+    // The room is by position: entries without a signature take it too.
+    let mut unsigned: Vec<SignedComputeRequest> = honest.clone();
+    for e in &mut unsigned {
+        e.signature = None;
+    }
+    unsigned.extend_from_slice(&honest);
+    unsigned.extend_from_slice(&honest);
+    let body = batch_json(&unsigned);
+    let (verdict, _) = traced(&verifier, &body);
+    let s = stats(&verdict);
+    assert_eq!(
+        (s.missing, s.counted, s.repeats, s.over_capacity),
+        (4, 4, 0, 4)
+    );
+    assert!(verdict.is_accept());
+}
+
+#[test]
+fn over_capacity_honest_entries_do_not_count() {
+    let (don, verifier) = don();
+    let request = ComputeRequestData::example();
+    // Eight entries signed by node 0 over eight other requests (its third
+    // proves it an equivocator), then every node's honest entry.
+    let mut entries: Vec<SignedComputeRequest> = (0..8)
+        .map(|k| don.nodes()[0].sign(&forged(&request, k)))
+        .collect();
+    entries.extend(don.nodes().iter().map(|n| n.sign(&request)));
+    let body = batch_json(&entries);
+    let (verdict, traces) = traced(&verifier, &body);
+    let s = stats(&verdict);
+    match verdict {
+        ComputeVerdict::Reject(ComputeError::NoQuorum(q)) => {
+            assert_eq!(q.leader, None, "node 0 was excluded, no one else counted");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!((s.over_capacity, s.counted), (4, 2));
+    assert!(traces[8..]
+        .iter()
+        .all(|t| t.outcome == Err(EntrySkip::OverCapacity) && t.trials == 0));
+    // The honest entries first: accepted, without node 0, whose first
+    // forged requests are still tried and prove it an equivocator.
+    entries.rotate_left(8);
+    let body = batch_json(&entries);
+    let v = verifier
+        .verify_compute(body.as_bytes())
+        .into_result()
+        .unwrap();
+    assert_eq!(*v.hash(), request.hash());
+    assert_eq!(v.signer_count(), 3);
+    assert!(v.signers().all(|k| *k != don.nodes()[0].public_key()));
+}
+
+#[test]
+fn repeats_are_free() {
+    let (don, verifier) = don();
+    let request = ComputeRequestData::example();
+    let signed: Vec<SignedComputeRequest> = don.nodes().iter().map(|n| n.sign(&request)).collect();
+    // Node 2's entry seven times, then node 3's.
+    let mut entries = vec![signed[2].clone(); 7];
+    entries.push(signed[3].clone());
+    let body = batch_json(&entries);
+    let (verdict, traces) = traced(&verifier, &body);
+    let s = stats(&verdict);
+    assert_eq!((s.counted, s.repeats), (2, 6));
+    assert!(s.verifications <= 4 + 3, "{s}");
+    for t in &traces[1..7] {
+        assert_eq!(t.outcome, Err(EntrySkip::Repeat));
+        assert_eq!(t.trials, 0);
+        assert_eq!(t.hash, Some(request.hash()));
+    }
+    let v = verdict.into_result().unwrap();
+    assert_eq!(v.entry_indices().collect::<Vec<_>>(), [0, 7]);
+    // An invalid signature repeated: tried once, against every key.
+    let mut bad = signed[1].clone();
+    bad.signature.as_mut().unwrap()[5] ^= 0x10;
+    let body = batch_json(&vec![bad; 5]);
+    let (verdict, traces) = traced(&verifier, &body);
+    assert_eq!(stats(&verdict).verifications, 4);
+    assert_eq!(traces[0].outcome, Err(EntrySkip::NoKey));
+    assert!(traces[1..]
+        .iter()
+        .all(|t| t.outcome == Err(EntrySkip::Repeat)));
+    // The same signature bytes over another request are no repeat: tried.
+    let mut other = signed[2].clone();
+    other.request = forged(&request, 0);
+    let body = batch_json(&[signed[2].clone(), other]);
+    let (_, traces) = traced(&verifier, &body);
+    assert_eq!(traces[1].outcome, Err(EntrySkip::NoKey));
+    assert_eq!(
+        traces[1].trials, 4,
+        "every key: none is counted for that request"
+    );
+    // Same signature, same hash, other shares (not hashed): a repeat.
+    let mut reshared = signed[2].clone();
+    reshared.request.encrypted_decryption_key_shares = Some(vec![vec![b"x".to_vec()]]);
+    let body = batch_json(&[signed[2].clone(), reshared]);
+    let (_, traces) = traced(&verifier, &body);
+    assert_eq!(
+        (traces[1].outcome, traces[1].trials),
+        (Err(EntrySkip::Repeat), 0)
+    );
 }
 
 #[test]
@@ -269,15 +463,23 @@ proptest! {
         let request = ComputeRequestData::example();
         let mut faulty: Vec<(usize, ComputeFault)> =
             faults.iter().map(|(i, k)| (i.index(f.max(1)) * (n / f.max(1)) % n, *k)).collect();
-        let bad_nodes: std::collections::BTreeSet<usize> = faulty.iter().map(|x| x.0).collect();
+        let bad_nodes: BTreeSet<usize> = faulty.iter().map(|x| x.0).collect();
         prop_assume!(bad_nodes.len() <= f);
         faulty.sort();
-        let sim = don.run(&request, &faulty);
+        let mut sim = don.run(&request, &faulty);
+        // §12 tries the first 2N entries: an honest batch has N, so faulty
+        // nodes here send at most N (below, the batch is also rotated).
+        while sim.origins.len() > 2 * n {
+            faulty.pop();
+            sim = don.run(&request, &faulty);
+        }
+        let bad_nodes: BTreeSet<usize> = faulty.iter().map(|x| x.0).collect();
         let verdict = verifier.verify_compute(sim.body.as_bytes());
         let v = verdict.into_result().map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(*v.hash(), request.hash());
         prop_assert!(v.signer_count() >= n - bad_nodes.len());
         prop_assert!(v.stats().verifications as usize <= v.stats().entries as usize * n);
+        prop_assert!(v.stats().verifications as usize <= 2 * n * n);
         for e in v.entries() {
             prop_assert_eq!(e.request.hash(), request.hash());
         }
@@ -312,6 +514,222 @@ proptest! {
         prop_assert_eq!(*v.hash(), request.hash());
         prop_assert_ne!(*v.hash(), forged(&request, k).hash());
     }
+}
+
+/// One entry of a generated batch.
+#[derive(Clone, Copy, Debug)]
+enum Made {
+    /// Node `i` (of N) signs request `k` (0: the example, else forged).
+    Signed(usize, u8),
+    /// A key outside the set signs request `k`.
+    Foreign(u8),
+    /// Node `i`'s signature of request `k`, one bit flipped.
+    Invalid(usize, u8),
+    /// A 63-byte signature.
+    Short,
+    /// `signature: null`.
+    Unsigned,
+    /// The bytes of an earlier entry (the `j`-th, modulo those before).
+    Replay(usize),
+}
+
+fn made() -> impl Strategy<Value = Made> {
+    prop_oneof![
+        4 => (any::<usize>(), 0u8..3).prop_map(|(i, k)| Made::Signed(i, k)),
+        1 => (0u8..3).prop_map(Made::Foreign),
+        1 => (any::<usize>(), 0u8..3).prop_map(|(i, k)| Made::Invalid(i, k)),
+        1 => Just(Made::Short),
+        1 => Just(Made::Unsigned),
+        3 => any::<usize>().prop_map(Made::Replay),
+    ]
+}
+
+fn request_number(k: u8) -> ComputeRequestData {
+    match k {
+        0 => ComputeRequestData::example(),
+        k => forged(&ComputeRequestData::example(), k - 1),
+    }
+}
+
+/// What a generated entry is known to be: the configured key of its valid
+/// signature (if any), and its hash.
+type Label = (Option<[u8; 32]>, CanonicalHash);
+
+/// A batch as `made` says, with each entry's label.
+fn build(don: &WorkflowDon, made: &[Made]) -> (Vec<SignedComputeRequest>, Vec<Label>) {
+    let n = don.nodes().len();
+    let outsider = WorkflowDon::new(1, 1, 0xf0f0).nodes()[0].clone();
+    let mut entries: Vec<SignedComputeRequest> = Vec::new();
+    let mut labels: Vec<Label> = Vec::new();
+    let unsigned = || {
+        let mut e = don.nodes()[0].sign(&request_number(0));
+        e.signature = None;
+        e
+    };
+    for m in made {
+        let (entry, key) = match *m {
+            Made::Signed(i, k) => {
+                let node = &don.nodes()[i % n];
+                (node.sign(&request_number(k)), Some(node.public_key()))
+            }
+            Made::Foreign(k) => (outsider.sign(&request_number(k)), None),
+            Made::Invalid(i, k) => {
+                let mut e = don.nodes()[i % n].sign(&request_number(k));
+                e.signature.as_mut().unwrap()[9] ^= 0x04;
+                (e, None)
+            }
+            Made::Short => {
+                let mut e = don.nodes()[0].sign(&request_number(0));
+                e.signature.as_mut().unwrap().pop();
+                (e, None)
+            }
+            Made::Replay(j) if !entries.is_empty() => {
+                let j = j % entries.len();
+                (entries[j].clone(), labels[j].0)
+            }
+            // The first entry has nothing to replay.
+            Made::Replay(_) | Made::Unsigned => (unsigned(), None),
+        };
+        labels.push((key, entry.request.hash()));
+        entries.push(entry);
+    }
+    (entries, labels)
+}
+
+/// The verdict §12 and §7 rules 3–4 give, from the labels alone, with no
+/// repeat rule: of the first 2N entries, each valid signature counts for
+/// its key at its first entry per hash; a key on three or more hashes
+/// counts nowhere; the winner has at least `threshold` keys, then the
+/// most, then the smallest hash. `(hash, signers, entries)`, or `None`.
+fn reference(
+    labels: &[Label],
+    n: usize,
+    threshold: usize,
+) -> Option<(CanonicalHash, BTreeSet<[u8; 32]>, Vec<usize>)> {
+    let mut first: BTreeMap<(CanonicalHash, [u8; 32]), usize> = BTreeMap::new();
+    let mut hashes_of: BTreeMap<[u8; 32], BTreeSet<CanonicalHash>> = BTreeMap::new();
+    for (i, (key, hash)) in labels.iter().enumerate().take(2 * n) {
+        if let Some(k) = key {
+            first.entry((*hash, *k)).or_insert(i);
+            hashes_of.entry(*k).or_default().insert(*hash);
+        }
+    }
+    let mut groups: BTreeMap<CanonicalHash, BTreeMap<[u8; 32], usize>> = BTreeMap::new();
+    for ((hash, k), i) in first {
+        if hashes_of[&k].len() < 3 {
+            groups.entry(hash).or_default().insert(k, i);
+        }
+    }
+    let (hash, group) = groups
+        .into_iter()
+        .filter(|(_, g)| g.len() >= threshold)
+        .min_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)))?;
+    let mut at: Vec<usize> = group.values().copied().collect();
+    at.sort();
+    Some((hash, group.into_keys().collect(), at))
+}
+
+/// The verdict as `(hash, signers, entries)`, or the reason.
+type Decided = Result<(CanonicalHash, BTreeSet<[u8; 32]>, Vec<usize>), &'static str>;
+
+fn decided(verdict: &ComputeVerdict<'_>) -> Decided {
+    match verdict {
+        ComputeVerdict::Accept(v) => Ok((
+            *v.hash(),
+            v.signers().copied().collect(),
+            v.entry_indices().collect(),
+        )),
+        ComputeVerdict::Reject(e) => Err(e.reason()),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// §12's bounded work: whatever a batch holds and in whatever order
+    /// (honest, foreign, invalid, short, unsigned and replayed entries, up
+    /// to 3N of them), it costs at most 2N² verifications, at most N an
+    /// entry, none past the first 2N; and the verdict is the one the rules
+    /// give without the repeat rule, unchanged when the first 2N entries
+    /// (and, apart, the rest) are shuffled.
+    #[test]
+    fn no_batch_costs_more_than_2n_squared(
+        n in 2usize..=16,
+        seed in any::<u64>(),
+        made in proptest::collection::vec(made(), 0..48),
+        shuffle in any::<u64>(),
+    ) {
+        let f = ((n - 1) / 3).max(1);
+        let don = WorkflowDon::new(n, f, seed);
+        let verifier = Verifier::new(don.config().unwrap());
+        let made = &made[..made.len().min(3 * n)];
+        let (entries, labels) = build(&don, made);
+        let body = batch_json(&entries);
+        let (verdict, traces) = traced(&verifier, &body);
+        let s = stats(&verdict);
+        prop_assert!(s.verifications as usize <= 2 * n * n, "{}", s);
+        prop_assert_eq!(traces.iter().map(|t| t.trials).sum::<u32>(), s.verifications);
+        prop_assert_eq!(s.entries as usize, entries.len());
+        prop_assert_eq!(s.over_capacity as usize, entries.len().saturating_sub(2 * n));
+        for t in &traces {
+            prop_assert!(t.trials as usize <= n, "{:?}", t);
+            if t.entry >= 2 * n {
+                prop_assert_eq!((t.outcome, t.trials), (Err(EntrySkip::OverCapacity), 0));
+            }
+            if t.outcome == Err(EntrySkip::Repeat) {
+                prop_assert_eq!(t.trials, 0);
+            }
+        }
+        let want = reference(&labels, n, verifier.config().threshold())
+            .ok_or("no_quorum");
+        let got = decided(&verdict);
+        prop_assert_eq!(&got, &want);
+
+        // Shuffled within the first 2N and within the rest: the same
+        // request and signers (positions move).
+        let mut order: Vec<usize> = (0..entries.len()).collect();
+        let cut = order.len().min(2 * n);
+        let mut state = shuffle | 1;
+        let mut next = move |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below as u64) as usize
+        };
+        for part in [0..cut, cut..order.len()] {
+            for i in part.clone().skip(1).rev() {
+                let j = part.start + next(i - part.start + 1);
+                order.swap(i, j);
+            }
+        }
+        let moved: Vec<SignedComputeRequest> = order.iter().map(|&i| entries[i].clone()).collect();
+        let moved_body = batch_json(&moved);
+        let again = decided(&verifier.verify_compute(moved_body.as_bytes()));
+        prop_assert_eq!(
+            again.map(|(h, k, _)| (h, k)),
+            got.map(|(h, k, _)| (h, k))
+        );
+
+        // The cheaper trial: the same verdict and the same counts.
+        if let Some((fast, fast_traces)) = precomputed_traced(&verifier, body.as_bytes()) {
+            prop_assert_eq!(fast, s);
+            prop_assert_eq!(fast_traces, traces);
+        }
+    }
+}
+
+/// The precomputed backend's stats and traces, when the feature is on.
+#[cfg(feature = "precomputed")]
+fn precomputed_traced(verifier: &Verifier, body: &[u8]) -> Option<(ComputeStats, Vec<EntryTrace>)> {
+    let keys = relay_verifier::PrecomputedKeys::new(verifier.config());
+    let mut traces = Vec::new();
+    let verdict = verifier.verify_compute_precomputed_traced(&keys, body, |t| traces.push(t));
+    Some((stats(&verdict), traces))
+}
+
+#[cfg(not(feature = "precomputed"))]
+fn precomputed_traced(_: &Verifier, _: &[u8]) -> Option<(ComputeStats, Vec<EntryTrace>)> {
+    None
 }
 
 #[cfg(feature = "precomputed")]

@@ -1,7 +1,11 @@
 //! Every case of `../shared/vectors/compute/compute.json` (PROTOCOL.md §12),
 //! through the library.
 
-use relay_verifier::{ComputeRequest, ComputeVerdict, Config, SignerSet, Verifier};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use relay_verifier::{
+    ComputeError, ComputeRequest, ComputeStats, ComputeVerdict, Config, SignerSet, Verifier,
+};
 use serde_json::Value;
 
 mod common;
@@ -51,7 +55,86 @@ fn verifier(case: &Value) -> Result<Verifier, &'static str> {
         .map_err(|_| "invalid_config")
 }
 
-fn run_case(case: &Value) -> Result<(), String> {
+/// A case's body: `body_json`, or `body_base64` for bytes that are not
+/// UTF-8.
+fn body(case: &Value) -> Vec<u8> {
+    match case["body_base64"].as_str() {
+        Some(b) => STANDARD.decode(b).expect("base64 body"),
+        None => s(case, "body_json").as_bytes().to_vec(),
+    }
+}
+
+/// Which trial verifies the batch.
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    /// `verify_compute`: one full verification per key tried.
+    Plain,
+    /// `verify_compute_precomputed` (feature `precomputed`).
+    #[cfg_attr(not(feature = "precomputed"), allow(dead_code))]
+    Precomputed,
+}
+
+/// The stats of a verdict that read the whole batch.
+fn stats_of(verdict: &ComputeVerdict<'_>) -> Option<ComputeStats> {
+    match verdict {
+        ComputeVerdict::Accept(v) => Some(*v.stats()),
+        ComputeVerdict::Reject(ComputeError::NoQuorum(q)) => Some(q.stats),
+        ComputeVerdict::Reject(_) => None,
+    }
+}
+
+/// The case's verdict through `backend`, and the trials its trace summed.
+fn verify<'a>(
+    verifier: &'a Verifier,
+    body: &'a [u8],
+    backend: Backend,
+) -> (ComputeVerdict<'a>, u32) {
+    let mut trials = 0u32;
+    let count = |t: relay_verifier::EntryTrace| trials += t.trials;
+    let verdict = match backend {
+        Backend::Plain => verifier.verify_compute_traced(body, count),
+        #[cfg(feature = "precomputed")]
+        Backend::Precomputed => {
+            let keys = relay_verifier::PrecomputedKeys::new(verifier.config());
+            verifier.verify_compute_precomputed_traced(&keys, body, count)
+        }
+        #[cfg(not(feature = "precomputed"))]
+        Backend::Precomputed => unreachable!("built without the precomputed backend"),
+    };
+    (verdict, trials)
+}
+
+/// What a case cost: its verifications, as its trace summed them and as
+/// its stats say, within `expect.max_verifications` where the case sets
+/// it; none at all for a malformed body (its shape is settled first).
+fn check_cost(expect: &Value, verdict: &ComputeVerdict<'_>, trials: u32) -> Result<(), String> {
+    if let Some(s) = stats_of(verdict) {
+        if s.verifications != trials {
+            return Err(format!(
+                "stats say {} verifications, the trace {trials}",
+                s.verifications
+            ));
+        }
+    }
+    if expect["reason"] == "malformed" && trials != 0 {
+        return Err(format!(
+            "{trials} verifications on a malformed body, expected none"
+        ));
+    }
+    let Some(max) = expect.get("max_verifications") else {
+        return Ok(());
+    };
+    let max = max.as_u64().expect("max_verifications is a count");
+    if u64::from(trials) > max {
+        let stats = stats_of(verdict).map_or(String::new(), |s| format!(" ({s})"));
+        return Err(format!(
+            "{trials} verifications, at most {max} allowed{stats}"
+        ));
+    }
+    Ok(())
+}
+
+fn run_case(case: &Value, backend: Backend) -> Result<(), String> {
     let expect = &case["expect"];
     let verifier = match verifier(case) {
         Ok(v) => v,
@@ -62,8 +145,10 @@ fn run_case(case: &Value) -> Result<(), String> {
             }
         }
     };
-    let body = s(case, "body_json").as_bytes();
-    match (verifier.verify_compute(body), expect["accept"].as_bool()) {
+    let body = body(case);
+    let (verdict, trials) = verify(&verifier, &body, backend);
+    check_cost(expect, &verdict, trials)?;
+    match (verdict, expect["accept"].as_bool()) {
         (ComputeVerdict::Accept(v), Some(true)) => {
             let hash = v.hash().to_string();
             if hash != s(expect, "hash") {
@@ -119,15 +204,58 @@ fn run_case(case: &Value) -> Result<(), String> {
     }
 }
 
-#[test]
-fn batch_cases() {
+/// Every batch case through `backend`: verdict, hash, signers, entries,
+/// and the cost (`expect.max_verifications`).
+fn batch_cases_through(backend: Backend) {
     let file = load();
     let cases = file["verify_cases"].as_array().expect("verify_cases");
-    assert_eq!(cases.len(), 23, "all batch cases");
+    assert_eq!(cases.len(), 27, "all batch cases");
+    let bounded = cases
+        .iter()
+        .filter(|c| c["expect"].get("max_verifications").is_some())
+        .count();
+    assert!(bounded >= 19, "only {bounded} cases bound their cost");
     let mut failures = Vec::new();
     for case in cases {
-        if let Err(why) = run_case(case) {
-            failures.push(format!("{}: {why}", s(case, "name")));
+        if let Err(why) = run_case(case, backend) {
+            failures.push(format!("{} ({backend:?}): {why}", s(case, "name")));
+        }
+    }
+    assert_no_failures(&failures);
+}
+
+#[test]
+fn batch_cases() {
+    batch_cases_through(Backend::Plain);
+}
+
+/// The precomputed trial: the same verdicts, within the same bounds.
+#[cfg(feature = "precomputed")]
+#[test]
+fn batch_cases_precomputed() {
+    batch_cases_through(Backend::Precomputed);
+}
+
+/// Both trials count alike (PROTOCOL.md §12's bound is on verifications,
+/// whichever backend makes them): the same stats, case by case.
+#[cfg(feature = "precomputed")]
+#[test]
+fn both_backends_count_alike() {
+    let file = load();
+    let mut failures = Vec::new();
+    for case in file["verify_cases"].as_array().expect("verify_cases") {
+        let Ok(verifier) = verifier(case) else {
+            continue;
+        };
+        let body = body(case);
+        let (plain, plain_trials) = verify(&verifier, &body, Backend::Plain);
+        let (fast, fast_trials) = verify(&verifier, &body, Backend::Precomputed);
+        let (plain, fast) = (stats_of(&plain), stats_of(&fast));
+        if (plain, plain_trials) != (fast, fast_trials) {
+            failures.push(format!(
+                "{}: plain {plain:?} ({plain_trials} trials), precomputed {fast:?} ({fast_trials})",
+                s(case, "name")
+            ));
         }
     }
     assert_no_failures(&failures);
@@ -148,7 +276,8 @@ fn divergences_decide_otherwise_than_go() {
         let go = case["go_reference"]["accept"].as_bool().expect("go accept");
         let ours = case["expect"]["accept"].as_bool().expect("accept");
         let verifier = verifier(case).expect("config");
-        let verdict = verifier.verify_compute(s(case, "body_json").as_bytes());
+        let body = body(case);
+        let verdict = verifier.verify_compute(&body);
         assert_eq!(verdict.is_accept(), ours, "{}", s(case, "name"));
         if go != ours {
             differ += 1;
@@ -193,12 +322,18 @@ fn signing_side_writes_go_bytes() {
     let mut resigned = 0;
     for case in file["verify_cases"].as_array().expect("verify_cases") {
         let name = s(case, "name");
+        // Go's bytes are what Go wrote: only a case with Go's verdict
+        // (`go_reference`) is Go's writing; other spellings are judged on
+        // the verdict alone. serde_json would fold a malformed body's
+        // repeated key away.
+        if case.get("go_reference").is_none()
+            || case.get("body_json").is_none()
+            || case["expect"]["reason"] == "malformed"
+        {
+            continue;
+        }
         let body: Value = serde_json::from_str(s(case, "body_json")).expect("JSON body");
-        // serde_json would fold a malformed body's repeated key away.
-        let Some(items) = body
-            .as_array()
-            .filter(|_| case["expect"]["reason"] != "malformed")
-        else {
+        let Some(items) = body.as_array() else {
             continue;
         };
         let entries: Result<Vec<SignedComputeRequest>, _> = items

@@ -7,12 +7,13 @@ use std::path::PathBuf;
 use clap::Args;
 use relay_verifier::signing::compute::{batch_json, ComputeRequestData, SignedComputeRequest};
 use relay_verifier::{
-    ComputeError, ComputeRequest, ComputeStats, ComputeVerdict, VerifiedComputeRequest, Verifier,
+    ComputeError, ComputeRequest, ComputeStats, ComputeVerdict, EntryTrace, VerifiedComputeRequest,
+    Verifier,
 };
 use serde_json::{json, Map, Value};
 
-use super::vectors::{case_config, text};
-use super::{at_most_one_stdin, emit, read_input, Outcome, SignerArgs, Status};
+use super::vectors::{body, case_config, text};
+use super::{at_most_one_stdin, emit, parse_json, read_input, Outcome, SignerArgs, Status};
 
 /// Arguments of `verify-compute`.
 #[derive(Debug, Args)]
@@ -62,6 +63,8 @@ fn stats_json(s: &ComputeStats) -> Value {
             "no_key": s.no_key,
             "equivocation": s.equivocation,
             "all_counted": s.all_counted,
+            "repeats": s.repeats,
+            "over_capacity": s.over_capacity,
         },
     })
 }
@@ -153,17 +156,22 @@ pub fn hash_case(case: &Value) -> Result<(), String> {
 }
 
 /// A `verify_cases` entry of compute.json: verdict, hash, signers, index,
-/// entries, reason; and, for a well-formed body, the signing side's
-/// rewrite of it, byte for byte.
+/// entries, reason, the cost (`expect.max_verifications`, and none at all
+/// for a malformed body); and, for a well-formed body that Go wrote (the
+/// case carries `go_reference`), the signing side's rewrite of it, byte
+/// for byte. A case without Go's verdict may spell its body otherwise,
+/// and is judged on the verdict alone.
 pub fn batch_case(case: &Value) -> Result<(), String> {
     let expect = case.get("expect").ok_or("expect is missing")?;
     let config = case_config(case)?;
-    let body = text(case, "body_json")?;
+    let body = body(case)?;
+    let mut verifications = 0u64;
     let got = match config {
         Err(e) => reject(&ComputeError::from(e)).0,
         Ok(config) => {
             let verifier = Verifier::new(config);
-            match verifier.verify_compute(body.as_bytes()) {
+            let count = |t: EntryTrace| verifications += u64::from(t.trials);
+            match verifier.verify_compute_traced(&body, count) {
                 ComputeVerdict::Accept(v) => accept(&v, verifier.config().threshold()),
                 ComputeVerdict::Reject(e) => reject(&e).0,
             }
@@ -195,15 +203,46 @@ pub fn batch_case(case: &Value) -> Result<(), String> {
             field(expect, "reason")
         ));
     }
-    if field(expect, "reason") != "malformed" {
-        rewrite_body(body)?;
+    check_cost(expect, &got, verifications)?;
+    if case.get("go_reference").is_some() && field(expect, "reason") != "malformed" {
+        let text = std::str::from_utf8(&body).map_err(|e| format!("body: {e}"))?;
+        rewrite_body(text)?;
+    }
+    Ok(())
+}
+
+/// What a batch cost against what the case allows: at most
+/// `expect.max_verifications` (PROTOCOL.md §12: 2N² at most), and none on
+/// a malformed body, whose shape is settled before any signature is tried.
+fn check_cost(expect: &Value, got: &Value, verifications: u64) -> Result<(), String> {
+    let stats = got
+        .get("stats")
+        .map_or(String::new(), |s| format!(" ({s})"));
+    if field(expect, "reason") == "malformed" && verifications != 0 {
+        return Err(format!(
+            "{verifications} verifications on a malformed body, expected none{stats}"
+        ));
+    }
+    let Some(max) = expect.get("max_verifications") else {
+        return Ok(());
+    };
+    let max = max
+        .as_u64()
+        .ok_or_else(|| format!("max_verifications {max} is not a count"))?;
+    if verifications > max {
+        return Err(format!(
+            "{verifications} verifications, at most {max} allowed{stats}"
+        ));
     }
     Ok(())
 }
 
 /// Reads every element with the signing side and writes the batch again.
 fn rewrite_body(body: &str) -> Result<(), String> {
-    let items: Vec<Value> = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    let items = match parse_json(body.as_bytes()).map_err(|e| e.to_string())? {
+        Value::Array(items) => items,
+        other => return Err(format!("the body is not an array: {other}")),
+    };
     let entries = items
         .iter()
         .map(|e| SignedComputeRequest::from_json(e.to_string().as_bytes()))

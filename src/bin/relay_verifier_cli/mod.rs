@@ -117,6 +117,18 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>, CliError> {
     })
 }
 
+/// Parses JSON text with no nesting limit: a vector file may nest a body,
+/// or anything else, deeper than serde_json's default limit of 128 levels,
+/// and the cases in it are the verifier's to judge, not the reader's.
+pub fn parse_json(bytes: &[u8]) -> Result<Value, serde_json::Error> {
+    use serde::Deserialize as _;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    de.disable_recursion_limit();
+    let value = Value::deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
+}
+
 /// Parses a method: the JSON-RPC name or a short alias (`secrets`, `capability`).
 /// The request and result files `hash`, `sign` and `simulate` take.
 #[derive(Debug, clap::Args)]

@@ -20,7 +20,7 @@ use relay_verifier::{
 use serde_json::{json, Value};
 
 use super::sign::parse_seed;
-use super::{configure, read_input, CliError, Outcome, Status};
+use super::{configure, parse_json, read_input, CliError, Outcome, Status};
 
 /// Arguments of `vectors`.
 #[derive(Debug, Args)]
@@ -78,15 +78,35 @@ impl Kind {
     }
 }
 
+/// Stack of the runner's thread. serde_json reads, clones, prints and drops
+/// a vector file's values by recursion, about 1.5 KiB a level unoptimised
+/// (the main thread's 8 MiB ends near 5,000 levels), and nothing bounds
+/// the nesting of a file, whose cases are the verifier's to judge, not the
+/// reader's. Reserved, not committed: only the levels read use memory.
+const RUNNER_STACK: usize = 512 << 20;
+
 /// Runs every case of every file: `FAIL <name>: <why>` per failure, then
 /// `N passed, M failed`. Exit 1 on any failure; 2 when a file cannot be
 /// read or holds no cases, before any case runs.
 pub fn run(args: &VectorsArgs) -> Outcome {
+    std::thread::scope(|s| {
+        let runner = std::thread::Builder::new()
+            .name("vectors".into())
+            .stack_size(RUNNER_STACK)
+            .spawn_scoped(s, || run_files(args))
+            .map_err(|e| CliError::Input(format!("cannot start the runner: {e}")))?;
+        runner
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })
+}
+
+/// [`run`], on the runner's thread.
+fn run_files(args: &VectorsArgs) -> Outcome {
     let mut suites = Vec::new();
     for path in &args.files {
         let bad = |why: String| CliError::Input(format!("{}: {why}", path.display()));
-        let doc: Value = serde_json::from_slice(&read_input(path)?)
-            .map_err(|e| bad(format!("not JSON: {e}")))?;
+        let doc = parse_json(&read_input(path)?).map_err(|e| bad(format!("not JSON: {e}")))?;
         let mut found = false;
         for kind in [Kind::Hash, Kind::Verify] {
             let Some(cases) = doc.get(kind.key()) else {
@@ -233,9 +253,9 @@ fn excerpt(s: &str, at: usize) -> &str {
     rest.get(..end).unwrap_or_default()
 }
 
-/// The body of a verify case: `body_json`, else `body_base64`, else empty
-/// (`malformed/empty-body` carries neither).
-fn body(case: &Value) -> Result<Vec<u8>, String> {
+/// The body of a verify or compute case: `body_json`, else `body_base64`,
+/// else empty (`malformed/empty-body` carries neither).
+pub fn body(case: &Value) -> Result<Vec<u8>, String> {
     match (case.get("body_json"), case.get("body_base64")) {
         (Some(_), _) => Ok(text(case, "body_json")?.as_bytes().to_vec()),
         (None, Some(_)) => base64::engine::general_purpose::STANDARD
