@@ -152,6 +152,24 @@ fn verify_work(verifier: Verifier, params: RequestParams<'static>, body: String)
     })
 }
 
+/// Verification, then the §11 hand-out into buffers kept across runs.
+fn hand_out_work(verifier: Verifier, params: RequestParams<'static>, body: String) -> Work {
+    let work = std::cell::RefCell::new(vec![0u8; 1 << 20]);
+    let payload = std::cell::RefCell::new(vec![0u8; 1 << 16]);
+    Box::new(move || {
+        let Verdict::Accept(v) = verifier.verify(&params, black_box(body.as_bytes())) else {
+            panic!("the report case is accepted");
+        };
+        let hand_out = v.report_hand_out().expect("a report");
+        let mut work = work.borrow_mut();
+        let out = hand_out.decode(&mut work).expect("work fits");
+        black_box(
+            out.write_payload(&mut payload.borrow_mut())
+                .expect("payload fits"),
+        );
+    })
+}
+
 /// (signer, signature) of every response's `signature` field.
 fn labelled_signatures(body: &str) -> Vec<([u8; 32], [u8; 64])> {
     let v: serde_json::Value = serde_json::from_str(body).expect("json");
@@ -245,6 +263,18 @@ fn report_rows(rows: &mut Vec<Row>) {
         .expect("params");
     let body = case["body_json"].as_str().expect("body").to_owned();
     let c = counts(&verifier, &params, body.as_bytes(), "report");
+    // What handing the report out adds (PROTOCOL.md §11): the counted
+    // responses' OCR signatures read again, merged and the payload written.
+    rows.push(Row {
+        name: "report/n31-f10-subsets+hand-out".into(),
+        against: "verification alone",
+        a: hand_out_work(verifier.clone(), params.clone(), body.clone()),
+        b: verify_work(verifier.clone(), params.clone(), body.clone()),
+        scale: 1.0,
+        goal: None,
+        bytes: Some(body.len()),
+        counts: Some(c),
+    });
     rows.push(Row {
         name: "report/n31-f10-subsets".into(),
         against: "counted × raw",
