@@ -37,8 +37,10 @@ pub(crate) struct CountedVotes {
     result_at: [u32; MAX_SIGNERS],
 }
 
-/// No result: a vote over the empty result carries no report.
-const NO_RESULT: u32 = u32::MAX;
+/// No result: a vote over the empty result carries no report. Zero is no
+/// result's offset (a body opens with `{`, so a result stands further in),
+/// and an all-zero array costs no constant in flash.
+const NO_RESULT: u32 = 0;
 
 impl CountedVotes {
     /// No votes (a secrets result: nothing to hand out).
@@ -48,18 +50,9 @@ impl CountedVotes {
         }
     }
 
-    /// The votes of the winning group, as the tally lists them.
-    pub(crate) fn new(votes: impl Iterator<Item = (SignerIndex, usize, Option<usize>)>) -> Self {
-        let mut out = CountedVotes::none();
-        for (signer, _, at) in votes {
-            if let (Some(slot), Some(Ok(at))) = (
-                out.result_at.get_mut(usize::from(signer)),
-                at.map(u32::try_from),
-            ) {
-                *slot = at;
-            }
-        }
-        out
+    /// The slots the tally fills ([`crate::quorum::QuorumTally::result_offsets`]).
+    pub(crate) fn offsets_mut(&mut self) -> &mut [u32] {
+        &mut self.result_at
     }
 }
 

@@ -336,6 +336,9 @@ impl Writer {
         self.0.update(c.f.to_be_bytes());
     }
 
+    // Out of line: SHA-256's finalisation (padding, the last block) is
+    // 200 B on `thumbv7em`, and LLVM inlines it into each hash's writer.
+    #[inline(never)]
     pub(crate) fn finish(self) -> CanonicalHash {
         CanonicalHash(self.0.finalize().into())
     }

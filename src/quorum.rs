@@ -350,6 +350,30 @@ impl<'t> QuorumTally<'t> {
         })
     }
 
+    /// For each signer still counted for `hash`, where the result of the
+    /// response that carried its vote stands (`out[signer]`; slots of other
+    /// signers, and votes over no result, are left as they are): what the
+    /// §11 hand-out needs once the tally is gone. [`QuorumTally::votes_for`]
+    /// without its iterator, which costs flash on the verification path.
+    pub fn result_offsets(&self, hash: &CanonicalHash, out: &mut [u32]) {
+        let Some(slot) = self.find(hash) else {
+            return;
+        };
+        let Some(group) = self.group(slot) else {
+            return;
+        };
+        for s in group.signers.iter() {
+            let at = self.votes.get(usize::from(s)).and_then(|votes| {
+                votes
+                    .iter()
+                    .find(|v| v.slot() == Some(slot) && v.result_at != NO_RESULT)
+            });
+            if let (Some(vote), Some(o)) = (at, out.get_mut(usize::from(s))) {
+                *o = vote.result_at;
+            }
+        }
+    }
+
     /// How many distinct hashes have at least one counted signer.
     pub fn distinct_hashes(&self) -> usize {
         self.groups().count()

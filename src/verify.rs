@@ -533,9 +533,12 @@ impl Verifier {
                 signer_set: self.config.signers(),
                 index: bundle.then_some(w.first_response),
                 result: VerifiedResult::read(params, body, w.result_at)?,
-                votes: match params {
-                    RequestParams::Capability(_) => CountedVotes::new(run.tally.votes_for(&w.hash)),
-                    RequestParams::Secrets(_) => CountedVotes::none(),
+                votes: {
+                    let mut votes = CountedVotes::none();
+                    if let RequestParams::Capability(_) = params {
+                        run.tally.result_offsets(&w.hash, votes.offsets_mut());
+                    }
+                    votes
                 },
                 body,
                 stats: run.stats,
