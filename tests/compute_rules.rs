@@ -2,7 +2,10 @@
 //! against the verifier (safety, liveness, cost, the cheaper trial).
 #![cfg(feature = "signing")]
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+
+#[path = "../fuzz/common/compute_model.rs"]
+mod compute_model;
 
 use proptest::prelude::*;
 use relay_verifier::signing::compute::{
@@ -606,24 +609,7 @@ fn reference(
     n: usize,
     threshold: usize,
 ) -> Option<(CanonicalHash, BTreeSet<[u8; 32]>, Vec<usize>)> {
-    let mut first: BTreeMap<(CanonicalHash, [u8; 32]), usize> = BTreeMap::new();
-    let mut hashes_of: BTreeMap<[u8; 32], BTreeSet<CanonicalHash>> = BTreeMap::new();
-    for (i, (key, hash)) in labels.iter().enumerate().take(2 * n) {
-        if let Some(k) = key {
-            first.entry((*hash, *k)).or_insert(i);
-            hashes_of.entry(*k).or_default().insert(*hash);
-        }
-    }
-    let mut groups: BTreeMap<CanonicalHash, BTreeMap<[u8; 32], usize>> = BTreeMap::new();
-    for ((hash, k), i) in first {
-        if hashes_of[&k].len() < 3 {
-            groups.entry(hash).or_default().insert(k, i);
-        }
-    }
-    let (hash, group) = groups
-        .into_iter()
-        .filter(|(_, g)| g.len() >= threshold)
-        .min_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)))?;
+    let (hash, group) = compute_model::winner(labels, n, threshold)?;
     let mut at: Vec<usize> = group.values().copied().collect();
     at.sort();
     Some((hash, group.into_keys().collect(), at))

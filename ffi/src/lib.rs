@@ -408,15 +408,9 @@ pub unsafe extern "C" fn rv_verify(
         (body as usize, body_len),
     ];
     let work = || {
-        // SAFETY: forwarded caller contract (`verifier`).
-        let v = unsafe { loaded(verifier) }?;
-        // SAFETY: the caller promises `params_len` and `body_len` readable
-        // bytes at non-null pointers; `bytes` checks null and the range.
-        let (Some(params), Some(body)) = (unsafe { bytes(params, params_len) }, unsafe {
-            bytes(body, body_len)
-        }) else {
-            return Err(RvStatus::InvalidArgument);
-        };
+        // SAFETY: forwarded caller contract (`verifier`, `params`, `body`).
+        let (v, params, body) =
+            unsafe { relay_inputs(verifier, params, params_len, body, body_len) }?;
         Ok(verify_relay(v, method, params, body))
     };
     // SAFETY: forwarded caller contract (`outcome`).
@@ -518,15 +512,9 @@ pub unsafe extern "C" fn rv_verify_report(
         *slot = *span;
     }
     let run = || {
-        // SAFETY: forwarded caller contract (`verifier`).
-        let v = unsafe { loaded(verifier) }?;
-        // SAFETY: the caller promises `params_len` and `body_len` readable
-        // bytes at non-null pointers; `bytes` checks null and the range.
-        let (Some(params), Some(body)) = (unsafe { bytes(params, params_len) }, unsafe {
-            bytes(body, body_len)
-        }) else {
-            return Err(RvStatus::InvalidArgument);
-        };
+        // SAFETY: forwarded caller contract (`verifier`, `params`, `body`).
+        let (v, params, body) =
+            unsafe { relay_inputs(verifier, params, params_len, body, body_len) }?;
         // SAFETY: the buffers' spans were checked above (non-null when not
         // empty, within the address space, `merged` aligned) and overlap
         // neither each other, nor `report`, `outcome`, the verifier,
@@ -675,6 +663,35 @@ unsafe fn bytes<'a>(ptr: *const u8, len: usize) -> Option<&'a [u8]> {
     // SAFETY: non-null, u8 needs no alignment, the range does not wrap and
     // is at most isize::MAX; the caller promises it is readable and unchanged.
     Some(unsafe { core::slice::from_raw_parts(ptr, len) })
+}
+
+/// The loaded verifier and the parameters and body of a relay call
+/// (`rv_verify`, `rv_verify_report`): `InvalidArgument` for a null pointer
+/// with a length or a range past the address space, `NotInitialised` for a
+/// verifier `rv_verifier_init` did not load.
+///
+/// # Safety
+///
+/// As [`rv_verify`]: `verifier` null or a readable `RvVerifier`, `params`
+/// and `body` null or `params_len` and `body_len` readable bytes, none
+/// written by another thread while the returned borrows live.
+unsafe fn relay_inputs<'a>(
+    verifier: *const RvVerifier,
+    params: *const u8,
+    params_len: usize,
+    body: *const u8,
+    body_len: usize,
+) -> Result<(&'a Verifier, &'a [u8], &'a [u8]), RvStatus> {
+    // SAFETY: forwarded caller contract (`verifier`).
+    let v = unsafe { loaded(verifier) }?;
+    // SAFETY: the caller promises `params_len` and `body_len` readable
+    // bytes at non-null pointers; `bytes` checks null and the range.
+    let (Some(params), Some(body)) = (unsafe { bytes(params, params_len) }, unsafe {
+        bytes(body, body_len)
+    }) else {
+        return Err(RvStatus::InvalidArgument);
+    };
+    Ok((v, params, body))
 }
 
 /// The verifier in a loaded `RvVerifier`.

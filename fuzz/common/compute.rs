@@ -386,25 +386,8 @@ fn model(
     threshold: usize,
     fx: &ComputeFixtures,
 ) -> Expect {
-    let mut first: BTreeMap<(CanonicalHash, [u8; 32]), usize> = BTreeMap::new();
-    let mut hashes_of: BTreeMap<[u8; 32], BTreeSet<CanonicalHash>> = BTreeMap::new();
-    for (i, (signer, hash)) in entries.iter().enumerate().take(2 * n) {
-        if let Some(k) = signer {
-            first.entry((*hash, *k)).or_insert(i);
-            hashes_of.entry(*k).or_default().insert(*hash);
-        }
-    }
-    let mut groups: BTreeMap<CanonicalHash, BTreeMap<[u8; 32], usize>> = BTreeMap::new();
-    for ((hash, k), i) in first {
-        if hashes_of[&k].len() < 3 {
-            groups.entry(hash).or_default().insert(k, i);
-        }
-    }
-    let winner = groups
-        .iter()
-        .filter(|(_, g)| g.len() >= threshold)
-        .min_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
-    let Some((hash, group)) = winner else {
+    let winner = super::compute_model::winner(entries, n, threshold);
+    let Some((hash, group)) = &winner else {
         return Expect::Reject("no_quorum");
     };
     let mut idx: Vec<usize> = group.values().copied().collect();

@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod check;
 #[cfg(feature = "signing")]
 pub mod compute;
+pub mod compute_model;
 #[cfg(feature = "fuzzing")]
 pub mod differential;
 pub mod envelope;
