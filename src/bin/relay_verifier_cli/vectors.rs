@@ -396,7 +396,7 @@ fn check_verifications(expect: &Value, verdict: &Verdict<'_>) -> Result<(), Stri
 /// and whether the rewrite applied. A mismatch names the response.
 fn check_groups(params: &RequestParams<'_>, body: &[u8], groups: &Value) -> Result<(), String> {
     let groups = groups.as_array().ok_or("groups is not an array")?;
-    let body: Value = serde_json::from_slice(body).map_err(|e| format!("body: {e}"))?;
+    let body: Value = super::parse_json(body).map_err(|e| format!("body: {e}"))?;
     let responses = match body.get("responses") {
         Some(list) => list.as_array().cloned().unwrap_or_default(),
         None => vec![body],
