@@ -346,6 +346,27 @@ fn verify_accepts_an_honest_bundle() {
     assert!(!stdout(&out).contains("ciphertext"));
 }
 
+/// A report (PROTOCOL.md §11): `verify` prints what is handed out, the
+/// rebuilt payload and the merged signatures, as the vector says.
+#[test]
+fn verify_prints_a_reports_hand_out() {
+    let report = load("report/verify.json");
+    let c = case(&report, "verify_cases", "report/subsets-of-ocr-signatures");
+    let files = verify_files(c);
+    let out = run(&verify_args(c, &files, "1"), None);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let v = json_out(&out);
+    assert_eq!(v["verdict"], "accept");
+    assert!(
+        v.get("capability").is_none(),
+        "one node's bytes are not printed"
+    );
+    let want = &c["expect"]["handed_out"];
+    assert_eq!(v["report"]["payload"], want["payload"]);
+    assert_eq!(v["report"]["merged"], want["merged"]);
+    assert_eq!(v["report"]["counted"], want["counted"]);
+}
+
 #[test]
 fn verify_rejects_below_quorum() {
     let verify = load("verify.json");

@@ -113,6 +113,17 @@ fn accept(
             if let Some(c) = v.capability() {
                 out.insert("capability".into(), capability_json(&c));
             }
+            // A report (PROTOCOL.md §11): what is handed out, not one
+            // node's bytes.
+            match relay_verifier::signing::hand_out_json(v) {
+                Some(Ok(report)) => {
+                    out.insert("report".into(), report);
+                }
+                Some(Err(e)) => {
+                    out.insert("report".into(), json!({ "error": e.to_string() }));
+                }
+                None => {}
+            }
         }
     }
     (Value::Object(out), Status::Success)
