@@ -160,10 +160,38 @@ fn case_literal(case: &Value, name: &str, out: &Path, n: usize) -> String {
         )
     };
 
+    // PROTOCOL.md §11: what a report result hands out.
+    let handed_out = match &case["expect"]["handed_out"] {
+        Value::Null => "None".to_string(),
+        h => {
+            let merged: Vec<String> = h["merged"]
+                .as_array()
+                .expect("handed_out.merged")
+                .iter()
+                .map(|m| {
+                    let sig = base64::engine::general_purpose::STANDARD
+                        .decode(str_of(m, "signature"))
+                        .expect("merged signature");
+                    format!(
+                        "({}, {}, {})",
+                        m["signer_id"].as_u64().expect("signer_id"),
+                        bytes_literal(&sig),
+                        m["carriers"].as_u64().expect("carriers")
+                    )
+                })
+                .collect();
+            format!(
+                "Some(HandedOut {{ payload: {}, merged: &[{}] }})",
+                bytes_literal(str_of(h, "payload").as_bytes()),
+                merged.join(", ")
+            )
+        }
+    };
+
     format!(
         "Case {{ name: {name:?}, method: {method}, signers: &[{}], f: {f}, threshold: {threshold}, \
          params: include_bytes!({:?}), body: include_bytes!({:?}), max_verifications: {max_verifications}, \
-         expect: {expect} }},\n",
+         expect: {expect}, handed_out: {handed_out} }},\n",
         signers.join(", "),
         params_file.display().to_string(),
         body_file.display().to_string(),

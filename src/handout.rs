@@ -6,10 +6,11 @@
 //! can neither strip the honest nodes' OCR signatures nor add bytes outside
 //! the report.
 //!
-//! No heap: the caller lends one work buffer
-//! ([`ReportHandOut::work_len`] bytes) that holds `R`, the `sigs` entries
-//! of every distinct counted response and a 16-byte record per entry,
-//! which two heapsorts turn into the merged list. Work is `O(P log P)` for
+//! No heap, and little stack: the caller lends one work buffer
+//! ([`ReportHandOut::work_len`] bytes) that holds `R`, a 16-byte row per
+//! counted vote and per distinct counted response, the `sigs` entries of
+//! every distinct counted response and a 16-byte record per entry, which
+//! two heapsorts turn into the merged list. Work is `O(P log P)` for
 //! `P` entries in all, however a faulty node pads its own, and the buffer
 //! is never longer than 8 × the body (each entry takes at least 2 decoded
 //! bytes, i.e. 8/3 base64 characters, of the body; a response counted for
@@ -208,75 +209,74 @@ impl<'a> ReportHandOut<'a> {
         Canonical::of(&r.payload)
     }
 
-    /// Sizes of the work buffer's three parts: `R`, the counted `sigs`
-    /// entries, the records.
-    fn layout(&self) -> Option<(usize, usize, usize)> {
+    /// Sizes of the work buffer's parts: `R`, the counted votes' table,
+    /// the distinct responses' table, their `sigs` entries, the records.
+    fn layout(&self) -> Option<[usize; 5]> {
         let r = usize::try_from(self.canonical.report_len()).ok()?;
-        let (mut count, mut len) = (0u64, 0u64);
+        let (mut count, mut len, mut distinct) = (0u64, 0u64, 0usize);
         for (at, _) in self.distinct() {
             let (n, l) = self.report_at(at)?.signatures();
             count = count.checked_add(n)?;
             len = len.checked_add(l)?;
+            distinct += 1;
         }
-        let records = usize::try_from(count).ok()?.checked_mul(RECORD)?;
-        Some((r, usize::try_from(len).ok()?, records))
+        Some([
+            r,
+            self.votes.len().checked_mul(RECORD)?,
+            distinct.checked_mul(RECORD)?,
+            usize::try_from(len).ok()?,
+            usize::try_from(count).ok()?.checked_mul(RECORD)?,
+        ])
     }
 
     /// Bytes [`ReportHandOut::decode`] needs, at most 8 × the body's
     /// length; `None` only if a counted report cannot be read again.
     pub fn work_len(&self) -> Option<usize> {
-        let (r, sigs, records) = self.layout()?;
-        r.checked_add(sigs)?.checked_add(records)
+        self.layout()?
+            .into_iter()
+            .try_fold(0usize, usize::checked_add)
     }
 
     /// Reads `R`, the counted responses' OCR signatures and their merge
     /// into `work`.
     pub fn decode<'w>(&self, work: &'w mut [u8]) -> Result<HandedOutReport<'a, 'w>, HandOutError> {
-        let (r_len, sigs_len, records_len) = self.layout().ok_or(HandOutError::Unreadable)?;
-        let needed = r_len
-            .checked_add(sigs_len)
-            .and_then(|n| n.checked_add(records_len))
-            .ok_or(HandOutError::Unreadable)?;
+        let lens = self.layout().ok_or(HandOutError::Unreadable)?;
+        let needed = self.work_len().ok_or(HandOutError::Unreadable)?;
         let work = work
             .get_mut(..needed)
             .ok_or(HandOutError::WorkTooSmall { needed })?;
+        let [r_len, counted_len, regions_len, sigs_len, _] = lens;
         let (r_buf, rest) = work.split_at_mut(r_len);
+        let (counted, rest) = rest.split_at_mut(counted_len);
+        let (regions, rest) = rest.split_at_mut(regions_len);
         let (sigs_buf, records) = rest.split_at_mut(sigs_len);
         fill(r_buf, |out| self.canonical.write_report(&mut |c| out(c)))
             .ok_or(HandOutError::Unreadable)?;
-        let mut regions: heapless::Vec<Region, MAX_SIGNERS> = heapless::Vec::new();
-        let mut end = 0usize;
-        for (at, weight) in self.distinct() {
+        // Each distinct response's `sigs` entries, and its place: (result
+        // offset, votes it carried, start, end) in `regions`.
+        let mut end = 0u32;
+        for (i, (at, weight)) in self.distinct().enumerate() {
             let c = self.report_at(at).ok_or(HandOutError::Unreadable)?;
-            let len = usize::try_from(c.signatures().1).map_err(|_| HandOutError::Unreadable)?;
+            let len = u32::try_from(c.signatures().1).map_err(|_| HandOutError::Unreadable)?;
             let start = end;
             end = start.checked_add(len).ok_or(HandOutError::Unreadable)?;
             let dst = sigs_buf
-                .get_mut(start..end)
+                .get_mut(start as usize..end as usize)
                 .ok_or(HandOutError::Unreadable)?;
             fill(dst, |out| c.write_signatures(&mut |b| out(b))).ok_or(HandOutError::Unreadable)?;
-            let _ = regions.push(Region {
-                at,
-                weight,
-                start,
-                end,
-            });
+            set_quad(regions, i, [at, weight, start, end]);
         }
-        let mut counted: heapless::Vec<CountedSlot, MAX_SIGNERS> = heapless::Vec::new();
-        for &(response, at, signer) in &self.votes {
-            let r = regions
-                .iter()
-                .find(|r| r.at == at)
+        // Each counted vote: (response, signer, start, end) of its response.
+        for (i, &(response, at, signer)) in self.votes.iter().enumerate() {
+            let [_, _, start, end] = (0..regions_len / RECORD)
+                .filter_map(|k| quad(regions, k))
+                .find(|q| q[0] == at)
                 .ok_or(HandOutError::Unreadable)?;
-            let _ = counted.push(CountedSlot {
-                response,
-                signer,
-                start: r.start,
-                end: r.end,
-            });
+            set_quad(counted, i, [response, u32::from(signer), start, end]);
         }
         let sigs: &'w [u8] = sigs_buf;
-        let merged = merge(sigs, &regions, records).ok_or(HandOutError::Unreadable)?;
+        let counted: &'w [u8] = counted;
+        let merged = merge(sigs, regions, records).ok_or(HandOutError::Unreadable)?;
         Ok(HandedOutReport {
             report: Report::over(r_buf).ok_or(HandOutError::Unreadable)?,
             set: self.set,
@@ -310,23 +310,28 @@ fn fill(dst: &mut [u8], write: impl FnOnce(&mut dyn FnMut(&[u8])) -> Option<()>)
     (!over && at == dst.len()).then_some(())
 }
 
-/// One distinct counted response's `sigs` entries in the work buffer, and
-/// how many counted votes it carried.
-#[derive(Clone, Copy, Debug)]
-struct Region {
-    at: u32,
-    weight: u32,
-    start: usize,
-    end: usize,
+/// Four little-endian `u32`s at position `i` of a table in the work buffer
+/// (16 bytes each: the records, the counted votes, the distinct responses).
+fn quad(table: &[u8], i: usize) -> Option<[u32; 4]> {
+    let b = table.get(i.checked_mul(RECORD)?..)?.get(..RECORD)?;
+    let word = |k: usize| {
+        b.get(k * 4..k * 4 + 4)
+            .and_then(|w| <[u8; 4]>::try_from(w).ok())
+            .map_or(0, u32::from_le_bytes)
+    };
+    Some([word(0), word(1), word(2), word(3)])
 }
 
-/// One counted vote's response and its place in the work buffer.
-#[derive(Clone, Copy, Debug)]
-struct CountedSlot {
-    response: u32,
-    signer: SignerIndex,
-    start: usize,
-    end: usize,
+fn set_quad(table: &mut [u8], i: usize, words: [u32; 4]) {
+    let Some(b) = i
+        .checked_mul(RECORD)
+        .and_then(|at| table.get_mut(at..)?.get_mut(..RECORD))
+    else {
+        return;
+    };
+    for (chunk, w) in b.chunks_exact_mut(4).zip(words) {
+        chunk.copy_from_slice(&w.to_le_bytes());
+    }
 }
 
 /// A merge record: `signer_id`, then the distinct response's ordinal
@@ -342,35 +347,17 @@ struct Record {
 
 impl Record {
     fn read(records: &[u8], i: usize) -> Option<Record> {
-        let b = records.get(i.checked_mul(RECORD)?..)?.get(..RECORD)?;
-        let word = |k: usize| {
-            b.get(k..k + 4)
-                .and_then(|w| <[u8; 4]>::try_from(w).ok())
-                .map_or(0, u32::from_le_bytes)
-        };
+        let [signer_id, aux, start, len] = quad(records, i)?;
         Some(Record {
-            signer_id: word(0),
-            aux: word(4),
-            start: word(8),
-            len: word(12),
+            signer_id,
+            aux,
+            start,
+            len,
         })
     }
 
     fn write(self, records: &mut [u8], i: usize) {
-        let Some(b) = i
-            .checked_mul(RECORD)
-            .and_then(|at| records.get_mut(at..)?.get_mut(..RECORD))
-        else {
-            return;
-        };
-        for (k, w) in [self.signer_id, self.aux, self.start, self.len]
-            .into_iter()
-            .enumerate()
-        {
-            if let Some(dst) = b.get_mut(k * 4..k * 4 + 4) {
-                dst.copy_from_slice(&w.to_le_bytes());
-            }
-        }
+        set_quad(records, i, [self.signer_id, self.aux, self.start, self.len]);
     }
 
     fn signature<'s>(&self, sigs: &'s [u8]) -> &'s [u8] {
@@ -424,17 +411,18 @@ fn sort_records(
 /// `signer_id` only the pair carried most, then the bytewise-smallest;
 /// ordered by carriers (most first), then `signer_id`. Returns the records
 /// part holding the merged list.
-fn merge<'w>(sigs: &[u8], regions: &[Region], records: &'w mut [u8]) -> Option<&'w [u8]> {
+fn merge<'w>(sigs: &[u8], regions: &[u8], records: &'w mut [u8]) -> Option<&'w [u8]> {
     // One record per entry, tagged with its distinct response's ordinal.
     let mut n = 0usize;
-    for (ordinal, slot) in regions.iter().enumerate() {
-        let own = sigs.get(slot.start..slot.end)?;
+    for ordinal in 0..regions.len() / RECORD {
+        let [_, _, from, to] = quad(regions, ordinal)?;
+        let own = sigs.get(from as usize..to as usize)?;
         let mut entries = Signatures::over(own);
         while let Some((signer_id, start, end)) = entries.step_span() {
             let rec = Record {
                 signer_id,
                 aux: u32::try_from(ordinal).ok()?,
-                start: u32::try_from(slot.start.checked_add(start)?).ok()?,
+                start: u32::try_from((from as usize).checked_add(start)?).ok()?,
                 len: u32::try_from(end.checked_sub(start)?).ok()?,
             };
             rec.write(records, n);
@@ -456,7 +444,7 @@ fn merge<'w>(sigs: &[u8], regions: &[Region], records: &'w mut [u8]) -> Option<&
     let mut i = 0usize;
     while i < n {
         let first = Record::read(records, i)?;
-        let weight = |r: &Record| regions.get(r.aux as usize).map_or(0, |g| g.weight);
+        let weight = |r: &Record| quad(regions, r.aux as usize).map_or(0, |q| q[1]);
         let (mut carriers, mut last) = (weight(&first), first.aux);
         let mut j = i + 1;
         while let Some(r) = Record::read(records, j).filter(|r| j < n && same_pair(&first, r)) {
@@ -507,7 +495,8 @@ fn merge<'w>(sigs: &[u8], regions: &[Region], records: &'w mut [u8]) -> Option<&
 pub struct HandedOutReport<'a, 'w> {
     report: Report<'w>,
     set: &'a SignerSet,
-    counted: heapless::Vec<CountedSlot, MAX_SIGNERS>,
+    /// (response, signer, start, end) a counted vote, in order.
+    counted: &'w [u8],
     bundle: bool,
     sigs: &'w [u8],
     merged: &'w [u8],
@@ -592,11 +581,20 @@ impl<'a, 'w> HandedOutReport<'a, 'w> {
     /// The counted responses: for each signer of the winning group, the
     /// response its vote was counted in, ascending by position.
     pub fn counted(&self) -> impl Iterator<Item = CountedReport<'a, 'w>> + '_ {
-        self.counted.iter().map(|c| CountedReport {
-            index: self.bundle.then_some(c.response as usize),
-            signer: self.set.key(c.signer).unwrap_or(&[0; 32]),
-            signatures: Signatures::over(self.sigs.get(c.start..c.end).unwrap_or_default()),
-        })
+        (0..self.counted.len() / RECORD)
+            .filter_map(|i| quad(self.counted, i))
+            .map(|[response, signer, start, end]| CountedReport {
+                index: self.bundle.then_some(response as usize),
+                signer: SignerIndex::try_from(signer)
+                    .ok()
+                    .and_then(|s| self.set.key(s))
+                    .unwrap_or(&[0; 32]),
+                signatures: Signatures::over(
+                    self.sigs
+                        .get(start as usize..end as usize)
+                        .unwrap_or_default(),
+                ),
+            })
     }
 
     /// The merged signatures, most carried first, then by `signer_id`.
@@ -643,7 +641,7 @@ impl<'a, 'w> HandedOutReport<'a, 'w> {
 impl fmt::Debug for HandedOutReport<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HandedOutReport")
-            .field("counted", &self.counted.len())
+            .field("counted", &(self.counted.len() / RECORD))
             .field("merged", &(self.merged.len() / RECORD))
             .finish_non_exhaustive()
     }

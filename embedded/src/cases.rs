@@ -14,6 +14,15 @@ pub struct Case {
     /// The most signature verifications the case may cost (§7 rule 2).
     pub max_verifications: Option<usize>,
     pub expect: Expect,
+    /// PROTOCOL.md §11: what a report result hands out.
+    pub handed_out: Option<HandedOut>,
+}
+
+/// A report's hand-out: the rebuilt payload (base64 text) and the merged
+/// OCR signatures, `(signer_id, signature, carriers)` in order.
+pub struct HandedOut {
+    pub payload: &'static [u8],
+    pub merged: &'static [(u32, &'static [u8], u32)],
 }
 
 /// The expected verdict.

@@ -3,10 +3,13 @@
 
 use relay_verifier::{Config, Error, RequestParams, SignerSet, Verdict, Verifier};
 
-use crate::cases::{Case, Expect, PostCheck};
+use relay_verifier::VerifiedResponse;
 
-/// Runs one case; `Err` says what differed.
-pub fn run(case: &Case) -> Result<(), &'static str> {
+use crate::cases::{Case, Expect, HandedOut, PostCheck};
+
+/// Runs one case; `Err` says what differed. `work` and `payload` are the
+/// buffers a report's hand-out is written into (PROTOCOL.md §11).
+pub fn run(case: &Case, work: &mut [u8], payload: &mut [u8]) -> Result<(), &'static str> {
     let config =
         SignerSet::from_slices(case.signers.iter().copied()).and_then(|set| match case.threshold {
             Some(t) => Config::with_threshold(set, case.f, t),
@@ -60,6 +63,7 @@ pub fn run(case: &Case) -> Result<(), &'static str> {
     if verified.index() != *index {
         return Err("index differs");
     }
+    hand_out(&verified, case.handed_out.as_ref(), work, payload)?;
     match (post, verified.secrets()) {
         (PostCheck::None, _) => Ok(()),
         (PostCheck::Error(want), Some(Err(e))) if e.name() == *want => Ok(()),
@@ -82,6 +86,42 @@ pub fn run(case: &Case) -> Result<(), &'static str> {
         }
         (PostCheck::Order(_), _) => Err("post-check failed, expected an order"),
     }
+}
+
+/// PROTOCOL.md §11: a report result's rebuilt payload, byte for byte, and
+/// its merged signatures, in a work buffer of the firmware's own.
+fn hand_out(
+    verified: &VerifiedResponse<'_>,
+    want: Option<&HandedOut>,
+    work: &mut [u8],
+    payload: &mut [u8],
+) -> Result<(), &'static str> {
+    let (hand_out, want) = match (verified.report_hand_out(), want) {
+        (None, None) => return Ok(()),
+        (Some(h), Some(w)) => (h, w),
+        (Some(_), None) => return Err("a report handed out, none expected"),
+        (None, Some(_)) => return Err("no report handed out"),
+    };
+    let out = hand_out
+        .decode(work)
+        .map_err(|_| "the hand-out does not fit the work buffer")?;
+    let n = out
+        .write_payload(payload)
+        .ok_or("the handed-out payload does not fit its buffer")?;
+    if payload.get(..n) != Some(want.payload) {
+        return Err("handed-out payload differs");
+    }
+    let mut merged = out.merged();
+    for &(id, signature, carriers) in want.merged {
+        match merged.next() {
+            Some(m) if m.signer_id == id && m.signature == signature && m.carriers == carriers => {}
+            _ => return Err("merged signatures differ"),
+        }
+    }
+    if merged.next().is_some() {
+        return Err("more merged signatures than expected");
+    }
+    Ok(())
 }
 
 /// A rejection for `reason`: right only if the case expects that reason.
