@@ -23,7 +23,7 @@ use core::fmt;
 use crate::config::{SignerIndex, SignerSet, MAX_SIGNERS};
 use crate::envelope::{self, Responses, Shape};
 use crate::json::Lexer;
-use crate::proto::{AttributedSignature, Canonical, Report, ReportPayload, Signatures};
+use crate::proto::{fill, AttributedSignature, Canonical, Report, ReportPayload, Signatures};
 use crate::result::{self, CapabilityResult};
 use crate::sort::{heapsort, Heap};
 use crate::text::Text;
@@ -232,16 +232,14 @@ impl<'a> ReportHandOut<'a> {
     /// Bytes [`ReportHandOut::decode`] needs, at most 8 × the body's
     /// length; `None` only if a counted report cannot be read again.
     pub fn work_len(&self) -> Option<usize> {
-        self.layout()?
-            .into_iter()
-            .try_fold(0usize, usize::checked_add)
+        total(self.layout()?)
     }
 
     /// Reads `R`, the counted responses' OCR signatures and their merge
     /// into `work`.
     pub fn decode<'w>(&self, work: &'w mut [u8]) -> Result<HandedOutReport<'a, 'w>, HandOutError> {
         let lens = self.layout().ok_or(HandOutError::Unreadable)?;
-        let needed = self.work_len().ok_or(HandOutError::Unreadable)?;
+        let needed = total(lens).ok_or(HandOutError::Unreadable)?;
         let work = work
             .get_mut(..needed)
             .ok_or(HandOutError::WorkTooSmall { needed })?;
@@ -250,7 +248,9 @@ impl<'a> ReportHandOut<'a> {
         let (counted, rest) = rest.split_at_mut(counted_len);
         let (regions, rest) = rest.split_at_mut(regions_len);
         let (sigs_buf, records) = rest.split_at_mut(sigs_len);
-        fill(r_buf, |out| self.canonical.write_report(&mut |c| out(c)))
+        let report = self
+            .canonical
+            .report_into(r_buf)
             .ok_or(HandOutError::Unreadable)?;
         // Each distinct response's `sigs` entries, and its place: (result
         // offset, votes it carried, start, end) in `regions`.
@@ -278,7 +278,7 @@ impl<'a> ReportHandOut<'a> {
         let counted: &'w [u8] = counted;
         let merged = merge(sigs, regions, records).ok_or(HandOutError::Unreadable)?;
         Ok(HandedOutReport {
-            report: Report::over(r_buf).ok_or(HandOutError::Unreadable)?,
+            report,
             set: self.set,
             counted,
             bundle: self.bundle,
@@ -296,18 +296,9 @@ impl fmt::Debug for ReportHandOut<'_> {
     }
 }
 
-/// Runs `write` into `dst`, which it must fill exactly.
-fn fill(dst: &mut [u8], write: impl FnOnce(&mut dyn FnMut(&[u8])) -> Option<()>) -> Option<()> {
-    let mut at = 0usize;
-    let mut over = false;
-    write(&mut |chunk: &[u8]| {
-        match dst.get_mut(at..at.saturating_add(chunk.len())) {
-            Some(slot) => slot.copy_from_slice(chunk),
-            None => over = true,
-        }
-        at = at.saturating_add(chunk.len());
-    })?;
-    (!over && at == dst.len()).then_some(())
+/// The work buffer's length for the parts' sizes of `layout`.
+fn total(lens: [usize; 5]) -> Option<usize> {
+    lens.into_iter().try_fold(0usize, usize::checked_add)
 }
 
 /// Four little-endian `u32`s at position `i` of a table in the work buffer

@@ -183,18 +183,7 @@ impl<'a> VerifiedResponse<'a> {
     /// `buf` and read in place there. `None` when the result carries no
     /// report or `buf` is shorter than [`VerifiedResponse::report_len`].
     pub fn report<'b>(&self, buf: &'b mut [u8]) -> Option<Report<'b>> {
-        let canonical = Canonical::of(&self.capability_as_sent()?.payload)?;
-        let len = usize::try_from(canonical.report_len()).ok()?;
-        let dst = buf.get_mut(..len)?;
-        let mut at = 0usize;
-        canonical.write_report(&mut |chunk| {
-            if let Some(slot) = dst.get_mut(at..at.saturating_add(chunk.len())) {
-                slot.copy_from_slice(chunk);
-            }
-            at = at.saturating_add(chunk.len());
-        })?;
-        let dst: &'b [u8] = dst;
-        (at == len).then(|| Report::over(dst)).flatten()
+        Canonical::of(&self.capability_as_sent()?.payload)?.report_into(buf)
     }
 
     /// The buffer [`VerifiedResponse::report`] needs, when the verified

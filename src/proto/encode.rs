@@ -7,7 +7,7 @@ use super::b64::Encoder;
 use super::message::{write_unknowns, SIGS_TAG};
 use super::wire::{put_varint, varint_len, Slice};
 use super::{
-    envelope_lens, field_len, known_fields_len, optional_field_len, write_envelope,
+    envelope_lens, field_len, fill, known_fields_len, optional_field_len, write_envelope,
     AttributedSignature, Report,
 };
 
@@ -129,14 +129,8 @@ where
     pub fn write_base64_into(&self, out: &mut [u8]) -> Option<usize> {
         let need = self.base64_len()?;
         let dst = out.get_mut(..need)?;
-        let mut at = 0usize;
-        let n = self.write_base64(&mut |chunk| {
-            if let Some(slot) = dst.get_mut(at..at.saturating_add(chunk.len())) {
-                slot.copy_from_slice(chunk);
-            }
-            at = at.saturating_add(chunk.len());
-        })?;
-        (n == need && at == need).then_some(n)
+        fill(dst, |sink| self.write_base64(&mut |c| sink(c)).map(drop))?;
+        Some(need)
     }
 }
 

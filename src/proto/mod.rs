@@ -53,6 +53,24 @@ pub(crate) struct Canonical<'t> {
     outer_len: u64,
 }
 
+/// Runs `write` into `dst`, which it must fill exactly: `None` when it
+/// fails, or writes fewer or more bytes than `dst` holds.
+pub(crate) fn fill(
+    dst: &mut [u8],
+    write: impl FnOnce(&mut dyn FnMut(&[u8])) -> Option<()>,
+) -> Option<()> {
+    let mut at = 0usize;
+    let mut over = false;
+    write(&mut |chunk: &[u8]| {
+        match dst.get_mut(at..at.saturating_add(chunk.len())) {
+            Some(slot) => slot.copy_from_slice(chunk),
+            None => over = true,
+        }
+        at = at.saturating_add(chunk.len());
+    })?;
+    (!over && at == dst.len()).then_some(())
+}
+
 /// A length-delimited field of `len` bytes, tag included (fields 1–15).
 fn field_len(len: u64) -> Option<u64> {
     1u64.checked_add(varint_len(len))?.checked_add(len)
@@ -235,6 +253,14 @@ impl<'t> Canonical<'t> {
         message::write_signatures(&mut cursor, out)
     }
 
+    /// The canonical report `R` written into `buf` and read there; `None`
+    /// when `buf` is shorter than [`Canonical::report_len`].
+    pub(crate) fn report_into<'b>(&self, buf: &'b mut [u8]) -> Option<Report<'b>> {
+        let dst = buf.get_mut(..usize::try_from(self.report_len).ok()?)?;
+        fill(dst, |out| self.write_report(&mut |c| out(c)))?;
+        Report::over(dst)
+    }
+
     /// Writes the canonical report `R`: fields 1–4, then unknown fields.
     pub(crate) fn write_report(&self, out: &mut impl FnMut(&[u8])) -> Option<()> {
         let r = &self.report;
@@ -328,13 +354,7 @@ impl<'b> Report<'b> {
         let dst = buf.get_mut(..usize::try_from(whole.len).ok()?)?;
         let mut cursor = canonical.cursor();
         cursor.seek(whole.start)?;
-        let mut filled = 0usize;
-        cursor.take(whole.len, &mut |chunk| {
-            if let Some(slot) = dst.get_mut(filled..filled + chunk.len()) {
-                slot.copy_from_slice(chunk);
-            }
-            filled += chunk.len();
-        })?;
+        fill(dst, |out| cursor.take(whole.len, out))?;
         Some(Report {
             bytes: dst,
             scan: canonical.report,
