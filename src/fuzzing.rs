@@ -3,9 +3,9 @@
 //!
 //! Not part of the supported API: names and shapes may change.
 
-use crate::error::Malformed;
-use crate::json::Lexer;
-use crate::text::Text;
+use crate::leaf::Malformed;
+use crate::read::text::Text;
+use crate::read::Lexer;
 
 /// Where a string stood in the document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

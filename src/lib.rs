@@ -31,67 +31,49 @@ extern crate std;
 #[doc(hidden)]
 #[path = "fuzzing.rs"]
 pub mod __fuzz;
-#[cfg(feature = "batch")]
-mod batch;
-mod compute;
-mod config;
-mod envelope;
-mod error;
-mod handout;
+mod door;
 mod hash;
-mod json;
-mod object;
-mod params;
-mod postcheck;
-#[cfg(feature = "precomputed")]
-mod precomputed;
+mod leaf;
+mod message;
 mod proto;
-mod quorum;
-mod request;
-mod result;
+mod read;
 #[cfg(feature = "serde")]
 mod serde_impls;
 #[cfg(feature = "signing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "signing")))]
 pub mod signing;
-mod sort;
-mod text;
-mod verify;
+mod trust;
 
 #[cfg(feature = "batch")]
-pub use crate::batch::BatchVerifier;
-pub use crate::compute::{
+pub use crate::door::batch::BatchVerifier;
+pub use crate::door::compute::{
     ComputeError, ComputeNoQuorum, ComputeStats, ComputeVerdict, CountedEntry, EntrySkip,
     EntryTrace, VerifiedComputeRequest,
 };
-pub use crate::config::{Config, SignerSet, MAX_SIGNERS};
-pub use crate::error::{
-    ConfigError, Error, Expected, Malformed, MethodKind, NoQuorum, ParamsError,
-};
-pub use crate::handout::{
+pub use crate::door::handout::{
     CountedReport, HandOutError, HandedOutReport, MergedPairs, MergedSignature, MergedSignatures,
     ReportHandOut,
 };
-pub use crate::hash::{
-    canonical_group_hash, canonical_hash, canonical_hash_in, CanonicalHash, SIGNATURE_PAYLOAD_LEN,
+pub use crate::door::hashing::{canonical_group_hash, canonical_hash, canonical_hash_in};
+#[cfg(feature = "precomputed")]
+pub use crate::door::precomputed::PrecomputedKeys;
+pub use crate::door::relay::{Error, NoQuorum, Verdict, VerifiedResponse};
+pub use crate::door::verifier::{Verifier, MAX_BODY_LEN};
+pub use crate::leaf::{
+    CandidateTrace, CanonicalHash, Expected, Malformed, SkipCause, Skipped, VerifyStats,
+    COMPUTE_SIGNATURE_PAYLOAD_LEN, SIGNATURE_PAYLOAD_LEN,
 };
-pub use crate::json::MAX_DEPTH;
-pub use crate::params::{
+pub use crate::message::params::{
     ByteString, CapabilityParams, EnclaveConfig, Method, RequestParams, SecretId, SecretsParams,
     MAX_CONFIG_SIGNERS, MAX_SECRET_IDS,
 };
-pub use crate::postcheck::{OrderedSecret, PostCheckError, SecretsOrder};
-#[cfg(feature = "precomputed")]
-pub use crate::precomputed::PrecomputedKeys;
+pub use crate::message::params_error::{MethodKind, ParamsError};
+pub use crate::message::request::{ComputeRequest, RequestCheck, ShareLists, TextList};
+pub use crate::message::result::{CapabilityResult, SecretEntries, SecretEntry, Shares, Workspace};
 pub use crate::proto::{AttributedSignature, Report, ReportPayload, Signatures};
-pub use crate::request::{
-    ComputeRequest, RequestCheck, ShareLists, TextList, COMPUTE_SIGNATURE_PAYLOAD_LEN,
-};
-pub use crate::result::{CapabilityResult, SecretEntries, SecretEntry, Shares, Workspace};
+pub use crate::read::json::MAX_DEPTH;
+pub use crate::read::{DecodedBytes, Text};
 #[cfg(feature = "serde")]
 pub use crate::serde_impls::VerdictSummary;
-pub use crate::text::{DecodedBytes, Text};
-pub use crate::verify::{
-    CandidateTrace, SkipCause, Skipped, Verdict, VerifiedResponse, Verifier, VerifyStats,
-    MAX_BODY_LEN,
-};
+pub use crate::trust::config::{Config, ConfigError, SignerSet, MAX_SIGNERS};
+pub use crate::trust::postcheck::{OrderedSecret, PostCheckError, SecretsOrder};

@@ -12,9 +12,9 @@ use core::fmt;
 use serde::de::{self, Deserialize, Deserializer, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeSeq, SerializeStruct, Serializer};
 
-use crate::config::{Config, SignerSet, MAX_SIGNERS};
-use crate::error::{Error, ParamsError};
-use crate::verify::{Verdict, VerifiedResponse, VerifyStats};
+use crate::{Config, SignerSet, MAX_SIGNERS};
+use crate::{Error, ParamsError};
+use crate::{Verdict, VerifiedResponse, VerifyStats};
 
 /// A verdict as a flat record for logs and attestations: whether it was
 /// accepted, the winning hash and counted signers (hex), the bundle index,

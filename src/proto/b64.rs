@@ -12,7 +12,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
 
 use super::wire::Input;
-use crate::text::{DecodedBytes, Text};
+use crate::read::text::{DecodedBytes, Text};
 
 /// Go's `StdEncoding` when decoding: padding required, and non-zero unused
 /// bits in the last digit accepted (unlike PROTOCOL.md §6).

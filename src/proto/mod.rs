@@ -35,7 +35,7 @@ use self::b64::{Cursor, Encoder};
 use self::message::{scan_capability, Member, ReportScan, Span, Value, REPORT_NAME};
 use self::wire::{discard, field_tag, put_varint, skip_value, varint, varint_len, within};
 use self::wire::{Input, Slice, BYTES};
-use crate::text::Text;
+use crate::read::text::Text;
 
 /// The type URL the canonical form names.
 const TYPE_URL_PREFIX: &[u8] = b"type.googleapis.com/";

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
 use super::*;
-use crate::json::Lexer;
+use crate::read::Lexer;
 
 const TYPE_URL: &[u8] = b"type.googleapis.com/sdk.v1alpha.ReportResponse";
 

@@ -27,11 +27,11 @@ use ed25519_compact::{KeyPair, Seed};
 use sha2::{Digest, Sha256};
 
 use super::gojson::{write_array, write_bytes, write_key, write_string};
-use crate::config::{Config, SignerSet};
-use crate::error::{ConfigError, Malformed};
-use crate::hash::CanonicalHash;
-use crate::request::ComputeRequest;
-use crate::text::Text;
+use crate::CanonicalHash;
+use crate::ComputeRequest;
+use crate::Text;
+use crate::{Config, SignerSet};
+use crate::{ConfigError, Malformed};
 
 /// A compute request as Go's `ComputeRequest` holds it (`None` is Go's nil).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -210,7 +210,7 @@ impl SignedComputeRequest {
     /// is not kept).
     pub fn from_json(json: &[u8]) -> Result<Self, Malformed> {
         let r = ComputeRequest::from_json(json)?;
-        let list = |l: crate::request::TextList<'_>| l.map(|t| decode(&t)).collect::<Vec<_>>();
+        let list = |l: crate::TextList<'_>| l.map(|t| decode(&t)).collect::<Vec<_>>();
         let raw = |key: &str| has_non_null(json, key);
         Ok(SignedComputeRequest {
             request: ComputeRequestData {
@@ -504,8 +504,8 @@ fn derive_seed(seed: u64, i: u64, label: &[u8]) -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compute::ComputeVerdict;
-    use crate::verify::Verifier;
+    use crate::ComputeVerdict;
+    use crate::Verifier;
 
     #[test]
     fn owned_hash_matches_the_in_place_reader() {

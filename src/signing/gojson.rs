@@ -84,7 +84,7 @@ pub fn write_raw_value(out: &mut String, json: &[u8]) {
             // The value was validated, so a closing quote exists.
             let end = string_end(tail);
             let (body, after) = tail.split_at(end.min(tail.len()));
-            let decoded = crate::text::Text::from_json(body, body.contains(&b'\\'));
+            let decoded = crate::Text::from_json(body, body.contains(&b'\\'));
             write_string(out, &decoded.to_string());
             rest = after.get(1..).unwrap_or_default();
         } else {

@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use super::gojson::{write_array, write_key, write_string};
 use super::report::ConsensusReport;
-use crate::error::Error;
-use crate::params::Method;
+use crate::Error;
+use crate::Method;
 
 /// One secret in a secrets result.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -48,11 +48,11 @@ impl LogicalResult {
     /// the verifier does, then decoding it the way Go's `json.Unmarshal`
     /// fills the struct (`null` leaves the zero value).
     pub fn from_json(method: Method, json: &[u8]) -> Result<Self, Error> {
-        crate::json::Lexer::document(json)?;
+        crate::read::Lexer::document(json)?;
         let shape_error = |offset: usize| {
-            Error::Malformed(crate::error::Malformed {
+            Error::Malformed(crate::Malformed {
                 offset,
-                expected: crate::error::Expected::ObjectOrNull,
+                expected: crate::Expected::ObjectOrNull,
             })
         };
         let value: Value = serde_json::from_slice(json).map_err(|_| shape_error(0))?;

@@ -8,10 +8,10 @@ use ed25519_compact::{KeyPair, Seed};
 
 use super::gojson::{write_array, write_bytes, write_key};
 use super::model::LogicalResult;
-use crate::error::Error;
-use crate::hash::{canonical_hash_in, CanonicalHash};
-use crate::params::RequestParams;
-use crate::result::Workspace;
+use crate::Error;
+use crate::RequestParams;
+use crate::Workspace;
+use crate::{canonical_hash_in, CanonicalHash};
 
 /// Which signature fields a node response carries.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

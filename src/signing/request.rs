@@ -6,8 +6,8 @@ use std::string::{String, ToString};
 use sha2::{Digest, Sha256};
 
 use super::gojson::{write_array, write_bytes, write_key, write_raw_value, write_string};
-use crate::params::{ByteString, CapabilityParams, EnclaveConfig, RequestParams, SecretsParams};
-use crate::text::Text;
+use crate::Text;
+use crate::{ByteString, CapabilityParams, EnclaveConfig, RequestParams, SecretsParams};
 
 /// The parameters as Go's `encoding/json` writes the request struct: fields
 /// in declaration order, `omitempty` fields dropped when empty.

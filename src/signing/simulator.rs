@@ -38,10 +38,10 @@ use super::gateway;
 use super::model::{LogicalResult, SecretValue};
 use super::node::{hash_any_size, NodeResponse, RelayNode, SignatureJson};
 use super::report::{ConsensusReport, OcrSignature};
-use crate::config::{Config, SignerSet};
-use crate::error::{ConfigError, Error};
-use crate::hash::CanonicalHash;
-use crate::params::RequestParams;
+use crate::CanonicalHash;
+use crate::RequestParams;
+use crate::{Config, SignerSet};
+use crate::{ConfigError, Error};
 
 /// One thing a faulty node does. A faulty node with several faults sends
 /// one response per fault (none for [`Fault::Silent`]).

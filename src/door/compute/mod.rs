@@ -1,7 +1,7 @@
 //! The enclave's second door (PROTOCOL.md §12): a batch of compute requests
 //! signed by the Workflow DON. A first pass settles the shape of every
 //! entry; a second reads, hashes and tries the first 2N; the decision is
-//! [`crate::quorum`]'s, as for relay responses.
+//! [`crate::trust::quorum`]'s, as for relay responses.
 //!
 //! An entry carries no signer label, so its signature is tried against the
 //! configured keys not yet counted for its hash, in set order, until one
@@ -18,14 +18,15 @@ use ed25519_compact::{PublicKey, Signature};
 
 use sha2::{Digest, Sha256};
 
-use crate::config::{SignerIndex, SignerSet, MAX_SIGNERS};
-use crate::error::{ConfigError, Expected, Malformed};
-use crate::hash::CanonicalHash;
-use crate::json::Lexer;
-use crate::quorum::{self, Admission, Counted, QuorumTally, SignerMask};
-use crate::request::{self, ComputeRequest, RequestCheck};
-use crate::text::Text;
-use crate::verify::{Verifier, MAX_BODY_LEN};
+use crate::door::verifier::{Verifier, MAX_BODY_LEN};
+use crate::leaf::CanonicalHash;
+use crate::leaf::{Expected, Malformed, COMPUTE_SIGNATURE_PAYLOAD_LEN};
+use crate::message::request::{self, ComputeRequest, RequestCheck};
+use crate::read::text::Text;
+use crate::read::Lexer;
+use crate::trust::config::ConfigError;
+use crate::trust::config::{SignerIndex, SignerSet, MAX_SIGNERS};
+use crate::trust::quorum::{self, Admission, Counted, QuorumTally, SignerMask};
 
 /// Depth of an entry object: batch array → entry.
 const ENTRY_DEPTH: usize = 1;
@@ -356,7 +357,7 @@ pub(crate) trait KeyTrial {
 /// The plain trial: one full ed25519 verification per key.
 struct OneByOne {
     signature: Signature,
-    payload: [u8; request::COMPUTE_SIGNATURE_PAYLOAD_LEN],
+    payload: [u8; COMPUTE_SIGNATURE_PAYLOAD_LEN],
 }
 
 impl KeyTrial for OneByOne {
@@ -399,7 +400,7 @@ impl Verifier {
     ) -> ComputeVerdict<'a> {
         let mut trial = OneByOne {
             signature: Signature::new([0; 64]),
-            payload: [0; request::COMPUTE_SIGNATURE_PAYLOAD_LEN],
+            payload: [0; COMPUTE_SIGNATURE_PAYLOAD_LEN],
         };
         self.verify_compute_with(body, trace, &mut trial)
     }
@@ -474,7 +475,7 @@ impl Verifier {
                 signer,
             });
         }
-        crate::sort::sort_by(&mut entries, |a, b| a.entry.cmp(&b.entry));
+        crate::leaf::sort::sort_by(&mut entries, |a, b| a.entry.cmp(&b.entry));
         // The winner's first response is the smallest counted entry.
         let at = w.result_at.unwrap_or(body.len());
         let request = match request::read_entry(&mut Lexer::at(body, at), ENTRY_DEPTH) {

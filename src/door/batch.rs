@@ -22,11 +22,12 @@ use std::vec::Vec;
 
 use ed25519_dalek::VerifyingKey;
 
-use crate::config::{Config, SignerSet};
-use crate::hash::CanonicalHash;
-use crate::params::RequestParams;
-use crate::result::Workspace;
-use crate::verify::{Verdict, Verifier};
+use crate::door::relay::Verdict;
+use crate::door::verifier::Verifier;
+use crate::leaf::CanonicalHash;
+use crate::message::params::RequestParams;
+use crate::message::result::Workspace;
+use crate::trust::config::{Config, SignerSet};
 
 /// A [`Verifier`] whose signer keys are decompressed once, for
 /// [`BatchVerifier::verify_batched`] (feature `batch`, allocates).

@@ -15,8 +15,8 @@
 //!   then most signers, then the bytewise-smallest hash; with the index of
 //!   the first response that carried a still-counted signature for it.
 
-use crate::config::{SignerIndex, MAX_SIGNERS};
-use crate::hash::CanonicalHash;
+use crate::leaf::CanonicalHash;
+use crate::trust::config::{SignerIndex, MAX_SIGNERS};
 
 /// Hashes a signer may vote for; a valid signature on one more proves it
 /// an equivocator (an honest node signs one result per request).

@@ -3,8 +3,8 @@
 
 use core::fmt;
 
-use crate::params::{SecretId, MAX_SECRET_IDS};
-use crate::result::{self, SecretEntry};
+use crate::message::params::{SecretId, MAX_SECRET_IDS};
+use crate::message::result::{self, SecretEntry};
 
 /// A verified secrets result that does not belong to the request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

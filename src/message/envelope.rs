@@ -5,10 +5,10 @@
 //! the verifier reads it from there. Responses are visited one at a time, so
 //! memory does not grow with their number.
 
-use crate::error::{Expected, Malformed};
-use crate::json::Lexer;
-use crate::object::Object;
-use crate::text::Text;
+use crate::leaf::{Expected, Malformed};
+use crate::read::object::Object;
+use crate::read::text::Text;
+use crate::read::Lexer;
 
 type Result<T> = core::result::Result<T, Malformed>;
 
@@ -380,7 +380,7 @@ mod tests {
         r.open(&mut lx, 0)?;
         let mut result = Ok(());
         while let Some(at) = r.next_result(&mut lx)? {
-            result = crate::result::read_capability(&mut lx, 1).map(drop);
+            result = crate::message::result::read_capability(&mut lx, 1).map(drop);
             if result.is_err() {
                 r.step_over(&mut lx, at)?;
             }

@@ -6,9 +6,9 @@
 //! through [`Object`], so the rule that decides which key is which lives in
 //! one place and cannot drift between eight copies.
 
-use crate::error::{Expected, Malformed};
-use crate::json::{Lexer, Result};
-use crate::text::Text;
+use crate::leaf::{Expected, Malformed};
+use crate::read::json::{Lexer, Result};
+use crate::read::text::Text;
 
 /// A known key met while reading an object; the lexer stands at its value,
 /// which the caller must consume.

@@ -6,11 +6,11 @@
 
 use core::cmp::Ordering;
 
-use crate::error::{Expected, Malformed};
-use crate::json::{Lexer, RawString};
-use crate::object::Object;
-use crate::params::SecretId;
-use crate::text::Text;
+use crate::leaf::{Expected, Malformed};
+use crate::message::params::SecretId;
+use crate::read::json::{Lexer, RawString};
+use crate::read::object::Object;
+use crate::read::text::Text;
 
 type Result<T> = core::result::Result<T, Malformed>;
 

@@ -21,11 +21,11 @@ use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::BasepointTable;
 use sha2::{Digest, Sha512};
 
-use crate::compute::{ComputeVerdict, EntryTrace, KeyTrial};
-use crate::config::{Config, SignerIndex};
-use crate::hash::CanonicalHash;
-use crate::request::COMPUTE_SIGNATURE_PAYLOAD_LEN;
-use crate::verify::Verifier;
+use crate::door::compute::{ComputeVerdict, EntryTrace, KeyTrial};
+use crate::door::verifier::Verifier;
+use crate::leaf::CanonicalHash;
+use crate::leaf::COMPUTE_SIGNATURE_PAYLOAD_LEN;
+use crate::trust::config::{Config, SignerIndex};
 
 /// Fixed-base tables of a configuration's keys, for
 /// [`Verifier::verify_compute_precomputed`] (allocates ~30 KiB a key).
@@ -158,7 +158,7 @@ impl Verifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SignerSet;
+    use crate::trust::config::SignerSet;
     use ed25519_compact::{KeyPair, PublicKey, Seed, Signature};
 
     #[test]

@@ -6,10 +6,11 @@
 
 use base64::Engine as _;
 
-use crate::error::{Expected, Malformed, MethodKind, ParamsError};
-use crate::json::Lexer;
-use crate::object::Object;
-use crate::text::Text;
+use crate::leaf::{Expected, Malformed};
+pub use crate::message::params_error::{MethodKind, ParamsError};
+use crate::read::object::Object;
+use crate::read::text::Text;
+use crate::read::Lexer;
 
 /// Most secret identifiers one secrets request may name.
 pub const MAX_SECRET_IDS: usize = 64;
@@ -133,7 +134,7 @@ pub(crate) struct ByteStream<'a> {
 #[derive(Clone)]
 enum Source<'a> {
     Raw(&'a [u8]),
-    Base64(crate::text::DecodedBytes<'a>),
+    Base64(crate::read::text::DecodedBytes<'a>),
 }
 
 impl ByteStream<'_> {

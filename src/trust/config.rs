@@ -1,8 +1,8 @@
 //! The enclave's trust anchor: the relay signer set and the fault bound.
 
-use ed25519_compact::PublicKey;
+use core::fmt;
 
-use crate::error::ConfigError;
+use ed25519_compact::PublicKey;
 
 /// Most relay signers a [`SignerSet`] holds (counted signers are a `u64` mask).
 pub const MAX_SIGNERS: usize = 64;
@@ -47,7 +47,7 @@ impl SignerSet {
             set.push(bytes)
                 .map_err(|_| ConfigError::TooManySigners { max: MAX_SIGNERS })?;
         }
-        crate::sort::sort_by(&mut set, |a, b| a.cmp(b));
+        crate::leaf::sort::sort_by(&mut set, |a, b| a.cmp(b));
         Ok(SignerSet { keys: set })
     }
 
@@ -152,6 +152,96 @@ impl Config {
         self.threshold
     }
 }
+
+/// A configuration the verifier refuses to run with (PROTOCOL.md §7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// `F` is zero: one signature would decide alone.
+    FaultBoundZero,
+    /// The threshold can never be met by the configured signers.
+    ThresholdUnreachable {
+        /// Signatures needed.
+        threshold: usize,
+        /// Configured signers.
+        signers: usize,
+    },
+    /// The stricter threshold asked for is below `F+1`.
+    ThresholdBelowFPlusOne {
+        /// The threshold asked for.
+        threshold: usize,
+        /// `F+1`.
+        minimum: usize,
+    },
+    /// The same key appears twice in the signer set.
+    DuplicateSigner {
+        /// Position of the second occurrence.
+        index: usize,
+    },
+    /// A key is not 32 bytes long.
+    KeyLength {
+        /// Position of the key.
+        index: usize,
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// A key is not a canonical encoding of a curve point.
+    InvalidKey {
+        /// Position of the key.
+        index: usize,
+    },
+    /// A key is a point of small order, under which forgeries are trivial.
+    WeakKey {
+        /// Position of the key.
+        index: usize,
+    },
+    /// More keys than the signer set can hold.
+    TooManySigners {
+        /// The capacity, [`crate::MAX_SIGNERS`].
+        max: usize,
+    },
+}
+
+impl ConfigError {
+    /// The reason as the reference vectors name it: `invalid_config`.
+    pub fn reason(&self) -> &'static str {
+        "invalid_config"
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            ConfigError::FaultBoundZero => f.write_str("the fault bound f must be at least 1"),
+            ConfigError::ThresholdUnreachable { threshold, signers } => write!(
+                f,
+                "threshold {threshold} can never be met by {signers} signers"
+            ),
+            ConfigError::ThresholdBelowFPlusOne { threshold, minimum } => {
+                write!(f, "threshold {threshold} is below F+1 = {minimum}")
+            }
+            ConfigError::DuplicateSigner { index } => {
+                write!(f, "signer {index} repeats an earlier key")
+            }
+            ConfigError::KeyLength { index, len } => {
+                write!(f, "signer {index} is {len} bytes, not 32")
+            }
+            ConfigError::InvalidKey { index } => {
+                write!(f, "signer {index} is not a valid ed25519 public key")
+            }
+            ConfigError::WeakKey { index } => {
+                write!(f, "signer {index} is a small-order (weak) key")
+            }
+            ConfigError::TooManySigners { max } => {
+                write!(f, "more than {max} signers")
+            }
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+impl std::error::Error for ConfigError {}
 
 #[cfg(test)]
 mod tests {

@@ -20,13 +20,13 @@
 use core::cmp::Ordering;
 use core::fmt;
 
-use crate::config::{SignerIndex, SignerSet, MAX_SIGNERS};
-use crate::envelope::{self, Responses, Shape};
-use crate::json::Lexer;
+use crate::leaf::sort::{heapsort, Heap};
+use crate::message::envelope::{self, Responses, Shape};
+use crate::message::result::{self, CapabilityResult};
 use crate::proto::{fill, AttributedSignature, Canonical, Report, ReportPayload, Signatures};
-use crate::result::{self, CapabilityResult};
-use crate::sort::{heapsort, Heap};
-use crate::text::Text;
+use crate::read::text::Text;
+use crate::read::Lexer;
+use crate::trust::config::{SignerIndex, SignerSet, MAX_SIGNERS};
 
 /// Where each counted signer's vote came from: the result offset of the
 /// response its vote was counted in (its first valid one in the winning
@@ -51,7 +51,7 @@ impl CountedVotes {
         }
     }
 
-    /// The slots the tally fills ([`crate::quorum::QuorumTally::result_offsets`]).
+    /// The slots the tally fills ([`crate::trust::quorum::QuorumTally::result_offsets`]).
     pub(crate) fn offsets_mut(&mut self) -> &mut [u32] {
         &mut self.result_at
     }
@@ -165,7 +165,7 @@ impl<'a> ReportHandOut<'a> {
         if bundle {
             response_positions(body, &mut votes)?;
         }
-        crate::sort::sort_by(&mut votes, |a, b| (a.0, a.2).cmp(&(b.0, b.2)));
+        crate::leaf::sort::sort_by(&mut votes, |a, b| (a.0, a.2).cmp(&(b.0, b.2)));
         Some(ReportHandOut {
             set,
             body,

@@ -9,29 +9,13 @@
 
 use core::fmt;
 
-use crate::error::{Expected, Malformed};
-use crate::hash::{CanonicalHash, Writer};
-use crate::json::Lexer;
-use crate::object::Object;
-use crate::params::ByteString;
-use crate::text::Text;
+use crate::leaf::{Expected, Malformed};
+use crate::message::params::ByteString;
+use crate::read::object::Object;
+use crate::read::text::Text;
+use crate::read::Lexer;
 
 type Result<T> = core::result::Result<T, Malformed>;
-
-const TAG: &[u8] = b"\nComputeRequest\n";
-/// The version whose requests hash `version` instead of `applicationRequestID`.
-const LEGACY_VERSION: &str = "0.0.6";
-
-/// Length of the payload a Workflow DON node signs (§5 framing, §12 tag).
-pub const COMPUTE_SIGNATURE_PAYLOAD_LEN: usize = 176;
-
-impl CanonicalHash {
-    /// The 176-byte message a Workflow DON node signs for a compute request
-    /// with this hash (PROTOCOL.md §12: §5 with `CONFIDENTIAL_COMPUTE_PAYLOAD_`).
-    pub fn compute_signature_payload(&self) -> [u8; COMPUTE_SIGNATURE_PAYLOAD_LEN] {
-        self.framed_payload(b"CONFIDENTIAL_COMPUTE_PAYLOAD_")
-    }
-}
 
 /// The keys of a `SignedComputeRequest` (Go's JSON names), in the order
 /// [`read_entry`] matches on.
@@ -87,30 +71,6 @@ impl<'a> ComputeRequest<'a> {
         let request = read_entry(&mut lx, 0)?;
         lx.end()?;
         Ok(request)
-    }
-
-    /// The canonical hash of PROTOCOL.md §12 (what the nodes sign).
-    pub fn hash(&self) -> CanonicalHash {
-        let mut w = Writer::new(TAG);
-        w.raw(&self.request_id);
-        w.byte_string(&ByteString::Base64(self.public_data));
-        w.len(self.names.len);
-        for name in self.ciphertext_names() {
-            w.str(&name);
-        }
-        w.len(self.ciphertexts.len);
-        for ciphertext in self.ciphertexts() {
-            w.byte_string(&ByteString::Base64(ciphertext));
-        }
-        w.byte_string(&ByteString::Base64(self.ephemeral_key));
-        w.byte_string(&ByteString::Base64(self.master_key));
-        w.str(&self.app_id);
-        if self.version == LEGACY_VERSION {
-            w.str(&self.version);
-        } else {
-            w.str(&self.application_request_id);
-        }
-        w.finish()
     }
 
     /// Offset of the request's `{` in the text it was read from.

@@ -273,7 +273,7 @@ fn hex4(digits: Option<&[u8]>) -> Option<u16> {
     let digits = digits?;
     let mut v: u16 = 0;
     for &d in digits {
-        v = (v << 4) | u16::from(crate::json::hex_value(d)?);
+        v = (v << 4) | u16::from(hex_value(d)?);
     }
     Some(v)
 }
@@ -309,10 +309,20 @@ impl Iterator for DecodedBytes<'_> {
     }
 }
 
+/// The value of one hex digit.
+pub(crate) fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::Lexer;
+    use crate::read::Lexer;
 
     fn parse(json: &str) -> Text<'_> {
         Lexer::new(json.as_bytes())

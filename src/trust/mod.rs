@@ -1,0 +1,17 @@
+//! The trust core: every rule that decides acceptance, and nothing else.
+//!
+//! - [`config`]: the signer set and `F`, and what makes them valid (§7);
+//! - [`candidate`]: which candidate signatures count, one try per signer
+//!   per response (§7 rule 2);
+//! - [`quorum`]: grouping, equivocation, the threshold and the winner
+//!   (§7 rules 3–5), shared by both doors;
+//! - [`postcheck`]: a verified secrets result answers its request (§9).
+//!
+//! Uses only the layers below it (hashes and leaf types, the messages it
+//! judges); no door, no serde, no std. An auditor reads this folder and
+//! [`crate::hash`] to trust a verdict.
+
+pub(crate) mod candidate;
+pub(crate) mod config;
+pub(crate) mod postcheck;
+pub(crate) mod quorum;
