@@ -4,12 +4,12 @@
 //! signatures with it; an embedder may write any other selection.
 
 use super::b64::Encoder;
-use super::message::{write_unknowns, SIGS_TAG};
-use super::wire::{put_varint, varint_len, Slice};
-use super::{
+use super::canonical::{
     envelope_lens, field_len, fill, known_fields_len, optional_field_len, write_envelope,
-    AttributedSignature, Report,
 };
+use super::message::{write_unknowns, SIGS_TAG};
+use super::report::{AttributedSignature, Report};
+use super::wire::{put_varint, varint_len, Slice};
 
 /// The §11 payload for a report and a selection of OCR signatures: the
 /// report's fields 1–4, the signatures in the order given as field 5, then

@@ -7,8 +7,11 @@ use std::{format, vec};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
+use super::canonical::*;
+use super::message::*;
+use super::report::*;
 use super::*;
-use crate::read::Lexer;
+use crate::read::{Lexer, Text};
 
 const TYPE_URL: &[u8] = b"type.googleapis.com/sdk.v1alpha.ReportResponse";
 
