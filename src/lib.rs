@@ -69,7 +69,8 @@ pub use crate::message::params::{
 };
 pub use crate::message::params_error::{MethodKind, ParamsError};
 pub use crate::message::request::{ComputeRequest, RequestCheck, ShareLists, TextList};
-pub use crate::message::result::{CapabilityResult, SecretEntries, SecretEntry, Shares, Workspace};
+pub use crate::message::result::{CapabilityResult, SecretEntries, SecretEntry, Shares};
+pub use crate::message::workspace::Workspace;
 pub use crate::proto::{AttributedSignature, Report, ReportPayload, Signatures};
 pub use crate::read::json::MAX_DEPTH;
 pub use crate::read::{DecodedBytes, Text};

@@ -26,7 +26,7 @@ use crate::door::relay::Verdict;
 use crate::door::verifier::Verifier;
 use crate::leaf::CanonicalHash;
 use crate::message::params::RequestParams;
-use crate::message::result::Workspace;
+use crate::message::workspace::Workspace;
 use crate::trust::config::{Config, SignerSet};
 
 /// A [`Verifier`] whose signer keys are decompressed once, for

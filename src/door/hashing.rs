@@ -5,7 +5,7 @@ use super::relay::Error;
 use crate::hash::{group_hash, hash_read, read_result_at};
 use crate::leaf::{CanonicalHash, Expected, Malformed};
 use crate::message::params::RequestParams;
-use crate::message::result::{self, OverCapacity, Scratch, Workspace};
+use crate::message::workspace::{OverCapacity, Scratch, Workspace};
 use crate::read::Lexer;
 
 /// text) for a request with `params`, using a default workspace.
@@ -25,7 +25,7 @@ pub fn canonical_hash(
     params: &RequestParams<'_>,
     result_json: &[u8],
 ) -> Result<CanonicalHash, Error> {
-    result::with_default_scratch(|scratch| {
+    crate::message::workspace::with_default_scratch(|scratch| {
         hash_document(params, result_json, scratch, HashKind::Signature)
     })
 }
@@ -67,7 +67,7 @@ pub fn canonical_group_hash(
     params: &RequestParams<'_>,
     result_json: &[u8],
 ) -> Result<CanonicalHash, Error> {
-    result::with_default_scratch(|scratch| {
+    crate::message::workspace::with_default_scratch(|scratch| {
         hash_document(params, result_json, scratch, HashKind::Group)
     })
 }

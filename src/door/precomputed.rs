@@ -21,11 +21,12 @@ use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::BasepointTable;
 use sha2::{Digest, Sha512};
 
-use crate::door::compute::{ComputeVerdict, EntryTrace, KeyTrial};
+use crate::door::compute::{ComputeVerdict, EntryTrace};
 use crate::door::verifier::Verifier;
 use crate::leaf::CanonicalHash;
 use crate::leaf::COMPUTE_SIGNATURE_PAYLOAD_LEN;
 use crate::trust::config::{Config, SignerIndex};
+use crate::trust::trial::KeyTrial;
 
 /// Fixed-base tables of a configuration's keys, for
 /// [`Verifier::verify_compute_precomputed`] (allocates ~30 KiB a key).

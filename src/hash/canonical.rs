@@ -8,7 +8,8 @@ use core::cmp::Ordering;
 
 use crate::leaf::{CanonicalHash, Malformed};
 use crate::message::params::{CapabilityParams, RequestParams, SecretsParams, MAX_SECRET_IDS};
-use crate::message::result::{self, CapabilityResult, EntrySpan, OverCapacity, Scratch, Span};
+use crate::message::result::{self, CapabilityResult};
+use crate::message::workspace::{EntrySpan, OverCapacity, Scratch, Span};
 use crate::proto::Canonical;
 use crate::read::{Lexer, Text};
 

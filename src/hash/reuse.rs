@@ -5,7 +5,8 @@
 
 use crate::leaf::CanonicalHash;
 use crate::message::params::RequestParams;
-use crate::message::result::{CapabilityResult, Scratch};
+use crate::message::result::CapabilityResult;
+use crate::message::workspace::Scratch;
 use crate::proto::Canonical;
 use crate::read::Text;
 
@@ -146,7 +147,7 @@ fn reuse_or_hash<'t>(
 mod tests {
     use super::*;
     use crate::door::hashing::{canonical_group_hash, canonical_hash};
-    use crate::message::result::Workspace;
+    use crate::message::workspace::Workspace;
 
     /// The report vector's 31 responses: each hash from the hasher is the
     /// one computed alone, and after the first, every group hash is reused

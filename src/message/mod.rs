@@ -1,6 +1,7 @@
 //! The protocol's messages, read in place: request parameters (§2) and
 //! their errors, logical results (§3), the gateway's envelope (§6), and
-//! one signed compute request (§12). Shapes only: nothing here hashes,
+//! one signed compute request (§12), and the caller-sized workspace a
+//! secrets result is indexed in. Shapes only: nothing here hashes,
 //! verifies or decides.
 //!
 //! Uses [`crate::read`], [`crate::proto`] and [`crate::leaf`].
@@ -10,3 +11,4 @@ pub(crate) mod params;
 pub(crate) mod params_error;
 pub(crate) mod request;
 pub(crate) mod result;
+pub(crate) mod workspace;

@@ -17,6 +17,9 @@ use crate::read::Lexer;
 
 type Result<T> = core::result::Result<T, Malformed>;
 
+/// Depth of an entry object in a §12 batch: batch array → entry.
+pub(crate) const ENTRY_DEPTH: usize = 1;
+
 /// The keys of a `SignedComputeRequest` (Go's JSON names), in the order
 /// [`read_entry`] matches on.
 const KEYS: &[&str] = &[

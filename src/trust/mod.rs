@@ -5,6 +5,8 @@
 //!   per response (§7 rule 2);
 //! - [`quorum`]: grouping, equivocation, the threshold and the winner
 //!   (§7 rules 3–5), shared by both doors;
+//! - [`trial`]: which entries of a compute batch count, tried against the
+//!   keys, with §12's bounded work;
 //! - [`postcheck`]: a verified secrets result answers its request (§9).
 //!
 //! Uses only the layers below it (hashes and leaf types, the messages it
@@ -15,3 +17,4 @@ pub(crate) mod candidate;
 pub(crate) mod config;
 pub(crate) mod postcheck;
 pub(crate) mod quorum;
+pub(crate) mod trial;

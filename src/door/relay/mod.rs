@@ -17,7 +17,7 @@ use crate::hash::{self, ResponseHasher};
 use crate::leaf::{count32, CandidateTrace, CanonicalHash, Expected, Malformed, VerifyStats};
 use crate::message::envelope::{self, Responses, Shape};
 use crate::message::params::RequestParams;
-use crate::message::result::{self, Scratch, Workspace};
+use crate::message::workspace::{Scratch, Workspace};
 use crate::read::Lexer;
 use crate::trust::candidate::VoteCounter;
 use crate::trust::quorum::{self, QuorumTally};
@@ -47,7 +47,7 @@ impl Verifier {
         params: &'a RequestParams<'a>,
         body: &'a [u8],
     ) -> Verdict<'a> {
-        result::with_default_scratch(|scratch| {
+        crate::message::workspace::with_default_scratch(|scratch| {
             self.verify_scratch(params, body, scratch, no_trace, verify_one)
         })
     }
@@ -234,7 +234,7 @@ fn signature_hash_at(
     params: &RequestParams<'_>,
     body: &[u8],
     result_at: Option<usize>,
-    scratch: &mut result::Scratch<'_>,
+    scratch: &mut crate::message::workspace::Scratch<'_>,
 ) -> Option<CanonicalHash> {
     let (doc, at): (&[u8], usize) = match result_at {
         Some(at) => (body, at),

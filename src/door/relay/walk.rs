@@ -6,7 +6,7 @@ use crate::hash::{self, ResponseHasher};
 use crate::leaf::{CandidateTrace, CanonicalHash, Malformed, SkipCause};
 use crate::message::envelope;
 use crate::message::params::RequestParams;
-use crate::message::result::{OverCapacity, Scratch};
+use crate::message::workspace::{OverCapacity, Scratch};
 use crate::read::Lexer;
 use crate::trust::candidate::{ResponseHashes, Tried, VoteCounter};
 
