@@ -43,3 +43,16 @@ pub fn canonical_payload(payload: Text<'_>, mut sink: impl FnMut(&[u8])) -> Opti
     canonical.write_base64(&mut sink)?;
     Some(canonical.base64_len())
 }
+
+/// [`crate::Verifier::verify_traced`] without the walk's speed shortcuts
+/// (the last-result reuse and the hash reuse): the plain path, for
+/// differential tests and fuzzing.
+pub fn verify_plain<'a, const E: usize, const S: usize>(
+    verifier: &'a crate::Verifier,
+    params: &'a crate::RequestParams<'a>,
+    body: &'a [u8],
+    workspace: &mut crate::Workspace<E, S>,
+    trace: impl FnMut(crate::CandidateTrace),
+) -> crate::Verdict<'a> {
+    verifier.verify_plain(params, body, workspace, trace)
+}

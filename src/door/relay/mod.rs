@@ -20,10 +20,11 @@ use crate::message::params::RequestParams;
 use crate::message::workspace::{Scratch, Workspace};
 use crate::read::Lexer;
 use crate::trust::candidate::VoteCounter;
-use crate::trust::quorum::{self, QuorumTally};
+use crate::trust::quorum;
 
 use verdict::VerifiedResult;
 use walk::Run;
+pub(crate) use walk::Shortcuts;
 
 impl Verifier {
     /// Verifies `body` for a request with `params`, with the default
@@ -33,9 +34,14 @@ impl Verifier {
         match params {
             // A capability result indexes nothing: it needs no workspace,
             // and its verification none of the stack one takes.
-            RequestParams::Capability(_) => {
-                self.verify_scratch(params, body, Scratch::empty(), no_trace, verify_one)
-            }
+            RequestParams::Capability(_) => self.verify_scratch(
+                params,
+                body,
+                Scratch::empty(),
+                no_trace,
+                verify_one,
+                Shortcuts::Taken,
+            ),
             RequestParams::Secrets(_) => self.verify_default_workspace(params, body),
         }
     }
@@ -48,7 +54,14 @@ impl Verifier {
         body: &'a [u8],
     ) -> Verdict<'a> {
         crate::message::workspace::with_default_scratch(|scratch| {
-            self.verify_scratch(params, body, scratch, no_trace, verify_one)
+            self.verify_scratch(
+                params,
+                body,
+                scratch,
+                no_trace,
+                verify_one,
+                Shortcuts::Taken,
+            )
         })
     }
 
@@ -102,7 +115,29 @@ impl Verifier {
         trace: impl FnMut(CandidateTrace),
         check: impl FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,
     ) -> Verdict<'a> {
-        self.verify_scratch(params, body, workspace.slices(), trace, check)
+        self.verify_scratch(
+            params,
+            body,
+            workspace.slices(),
+            trace,
+            check,
+            Shortcuts::Taken,
+        )
+    }
+
+    /// [`Verifier::verify_traced`] with every speed shortcut of the walk
+    /// left out (the last-result reuse, the hash reuse): the plain path the
+    /// shortcuts must agree with (`tests/shortcuts.rs`).
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn verify_plain<'a, const E: usize, const S: usize>(
+        &'a self,
+        params: &'a RequestParams<'a>,
+        body: &'a [u8],
+        workspace: &mut Workspace<E, S>,
+        trace: impl FnMut(CandidateTrace),
+    ) -> Verdict<'a> {
+        let scratch = workspace.slices();
+        self.verify_scratch(params, body, scratch, trace, verify_one, Shortcuts::Skipped)
     }
 
     /// The pass over erased workspace sizes, so that one copy of it serves
@@ -114,10 +149,17 @@ impl Verifier {
         scratch: Scratch<'_>,
         trace: impl FnMut(CandidateTrace),
         check: impl FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,
+        shortcuts: Shortcuts,
     ) -> Verdict<'a> {
-        let signers = self.config().signers().len();
-        match quorum::with_tally(signers, |tally| {
-            self.run_tally(params, body, scratch, tally, trace, check)
+        let set = self.config().signers();
+        match quorum::with_tally(set.len(), |tally| {
+            let votes = VoteCounter {
+                set,
+                tally,
+                stats: VerifyStats::default(),
+                check,
+            };
+            self.run_tally(params, body, scratch, votes, trace, shortcuts)
         }) {
             Ok(v) => Verdict::Accept(v),
             Err(e) => Verdict::Reject(e),
@@ -131,9 +173,9 @@ impl Verifier {
         params: &'a RequestParams<'a>,
         body: &'a [u8],
         mut scratch: Scratch<'_>,
-        tally: QuorumTally<'_>,
+        votes: VoteCounter<'a, '_, C>,
         trace: T,
-        check: C,
+        shortcuts: Shortcuts,
     ) -> Result<VerifiedResponse<'a>, Error>
     where
         T: FnMut(CandidateTrace),
@@ -158,17 +200,7 @@ impl Verifier {
                 return Err(shape_error.into());
             }
         };
-        let mut run = Run::new(
-            params,
-            body,
-            VoteCounter {
-                set: self.config().signers(),
-                tally,
-                stats: VerifyStats::default(),
-                check,
-            },
-            trace,
-        );
+        let mut run = Run::new(params, body, votes, trace, shortcuts);
         let mut hasher = ResponseHasher::default();
         let bundle = match shape {
             Shape::Bundle(at) => {

@@ -26,6 +26,16 @@ struct LastResult<'a> {
     read: Result<hash::ReadResult<'a>, OverCapacity>,
 }
 
+/// Whether the walk takes its speed shortcuts (the [`LastResult`] reuse,
+/// the [`ResponseHasher`]) or the plain path they stand in for. Every entry
+/// point takes them; the plain path exists to be compared with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shortcuts {
+    Taken,
+    #[cfg_attr(not(feature = "fuzzing"), allow(dead_code))]
+    Skipped,
+}
+
 /// State of one verification.
 pub(super) struct Run<'a, 'p, 't, T, C> {
     params: &'p RequestParams<'p>,
@@ -33,6 +43,7 @@ pub(super) struct Run<'a, 'p, 't, T, C> {
     pub(super) votes: VoteCounter<'a, 't, C>,
     trace: T,
     last: Option<LastResult<'a>>,
+    shortcuts: Shortcuts,
 }
 
 impl<'a, 'p, 't, T, C> Run<'a, 'p, 't, T, C>
@@ -45,6 +56,7 @@ where
         body: &'a [u8],
         votes: VoteCounter<'a, 't, C>,
         trace: T,
+        shortcuts: Shortcuts,
     ) -> Self {
         Run {
             params,
@@ -52,6 +64,7 @@ where
             votes,
             trace,
             last: None,
+            shortcuts,
         }
     }
 
@@ -88,6 +101,7 @@ where
         let mut hashes: Option<ResponseHashes> = None;
         let result_at = response.result_at;
         let params = self.params;
+        let shortcuts = self.shortcuts;
         let mut tried = Tried::default();
         response.for_each_candidate(depth, &mut |c| {
             let votes = &mut self.votes;
@@ -95,7 +109,10 @@ where
             let mut signer = None;
             let mut hashes_of_response = || match read {
                 Ok(r) => Ok(*hashes.get_or_insert_with(|| {
-                    let (signature, group) = hasher.hashes(params, doc, &r, scratch);
+                    let (signature, group) = match shortcuts {
+                        Shortcuts::Taken => hasher.hashes(params, doc, &r, scratch),
+                        Shortcuts::Skipped => plain_hashes(params, doc, &r, scratch),
+                    };
                     ResponseHashes { signature, group }
                 })),
                 Err(OverCapacity) => Err(SkipCause::OverCapacity),
@@ -175,6 +192,9 @@ where
         lx: &mut Lexer<'a>,
         at: usize,
     ) -> Option<Result<hash::ReadResult<'a>, OverCapacity>> {
+        if self.shortcuts == Shortcuts::Skipped {
+            return None;
+        }
         let last = self.last.as_ref()?;
         let end = at.saturating_add(last.raw.len());
         if self.body.get(at..end) != Some(last.raw) {
@@ -198,4 +218,17 @@ where
         });
         read
     }
+}
+
+/// The plain path [`ResponseHasher`] stands in for: a response's two
+/// hashes, each computed alone.
+fn plain_hashes(
+    params: &RequestParams<'_>,
+    doc: &[u8],
+    read: &hash::ReadResult<'_>,
+    scratch: &mut Scratch<'_>,
+) -> (CanonicalHash, CanonicalHash) {
+    let signature = hash::hash_read(params, doc, read, scratch);
+    let group = hash::group_hash(params, read).unwrap_or(signature);
+    (signature, group)
 }
