@@ -109,11 +109,18 @@ pub(crate) struct Candidate<'a> {
     pub signature: Option<Text<'a>>,
 }
 
-/// Reads a signature object (or `null`) at the cursor.
+/// Reads a signature object (or `null`) at the cursor: the Go-layout
+/// shortcut when it applies, else the general reader.
 fn read_candidate<'a>(lx: &mut Lexer<'a>, depth: usize) -> Result<Candidate<'a>> {
-    if let Some(c) = go_candidate(lx) {
-        return Ok(c);
+    match go_candidate(lx) {
+        Some(c) => Ok(c),
+        None => read_candidate_general(lx, depth),
     }
+}
+
+/// The plain path: a signature object (or `null`) read with the strict
+/// object reader, whatever its layout.
+fn read_candidate_general<'a>(lx: &mut Lexer<'a>, depth: usize) -> Result<Candidate<'a>> {
     let mut c = Candidate::default();
     let Some(mut obj) = Object::open_or_null(lx, CANDIDATE_KEYS, depth)? else {
         return Ok(c);
@@ -328,10 +335,31 @@ impl<'a> Response<'a> {
 mod tests {
     use super::*;
 
-    /// The Go-layout fast path reads what the object reader reads, and
-    /// stops at the same byte; anything else falls through to it.
+    /// Go's layout and others: the shortcut reads what the general reader
+    /// reads and stops at the same byte; anything else falls through.
+    fn shortcut_agrees(doc: &str) {
+        let bytes = doc.as_bytes();
+        let mut general = Lexer::at(bytes, 0);
+        let slow = read_candidate_general(&mut general, 0);
+        let mut validated = Lexer::at(bytes, 0);
+        let fast = read_candidate(&mut validated, 0);
+        match (fast, slow) {
+            (Ok(fast), Ok(slow)) => {
+                assert_eq!(fast.signer, slow.signer, "{doc}");
+                assert_eq!(fast.signature, slow.signature, "{doc}");
+                assert_eq!(
+                    fast.signer.map(|t| t.raw()),
+                    slow.signer.map(|t| t.raw()),
+                    "{doc}"
+                );
+                assert_eq!(validated.pos(), general.pos(), "{doc}");
+            }
+            (fast, slow) => assert_eq!(fast.is_err(), slow.is_err(), "{doc}"),
+        }
+    }
+
     #[test]
-    fn go_layout_candidates_read_as_the_object_reader_reads_them() {
+    fn go_layout_shortcut_reads_as_the_general_reader() {
         for doc in [
             r#"{"signer":"AAAA","signature":"BBBB"},"#,
             r#"  {"signer":"","signature":""}]"#,
@@ -344,32 +372,48 @@ mod tests {
             r#"{"signer":"A"}"#,
             r#"null"#,
         ] {
-            let bytes = doc.as_bytes();
-            let mut general = Lexer::new(bytes);
-            let slow = (|| {
-                let mut c = Candidate::default();
-                if let Some(mut obj) = Object::open_or_null(&mut general, CANDIDATE_KEYS, 0)? {
-                    while let Some(field) = obj.next(&mut general)? {
-                        let text = general.string_or_null()?.map(|s| s.text);
-                        match field.index {
-                            0 => c.signer = text,
-                            _ => c.signature = text,
-                        }
-                    }
+            assert!(Lexer::document(doc.trim_end_matches([',', ']']).as_bytes()).is_ok());
+            shortcut_agrees(doc);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        /// Signature objects in any layout (key order, spacing, escapes,
+        /// `null`s, extra keys): the shortcut and the general reader agree
+        /// on every valid one.
+        #[test]
+        fn go_layout_shortcut_agrees_on_any_layout(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(r#""signer":"QUJD""#),
+                    proptest::strategy::Just(r#""signature":"ZGVm""#),
+                    proptest::strategy::Just(r#""signer":null"#),
+                    proptest::strategy::Just(r#""signature":"\u0041""#),
+                    proptest::strategy::Just(r#""x":[1,{"y":2}]"#),
+                    proptest::strategy::Just(r#""signer":"""#),
+                ],
+                0..4,
+            ),
+            space in proptest::prelude::any::<bool>(),
+            after in proptest::prop_oneof![
+                proptest::strategy::Just(","),
+                proptest::strategy::Just("]"),
+                proptest::strategy::Just(""),
+            ],
+        ) {
+            let mut keys = std::collections::BTreeSet::new();
+            let mut fields = std::vec::Vec::new();
+            for p in parts {
+                // A repeated key is malformed for both: keep the first.
+                if keys.insert(p.split(':').next().unwrap_or_default()) {
+                    fields.push(p);
                 }
-                Ok::<_, Malformed>(c)
-            })()
-            .expect("valid candidate");
-            let mut validated = Lexer::at(bytes, 0);
-            let fast = read_candidate(&mut validated, 0).expect("valid candidate");
-            assert_eq!(fast.signer, slow.signer, "{doc}");
-            assert_eq!(fast.signature, slow.signature, "{doc}");
-            assert_eq!(
-                fast.signer.map(|t| t.raw()),
-                slow.signer.map(|t| t.raw()),
-                "{doc}"
-            );
-            assert_eq!(validated.pos(), general.pos(), "{doc}");
+            }
+            let sep = if space { ", " } else { "," };
+            let doc = std::format!("{{{}}}{after}", fields.join(sep));
+            shortcut_agrees(&doc);
         }
     }
 
