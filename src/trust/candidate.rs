@@ -157,3 +157,46 @@ fn decode_exact_into(text: &Text<'_>, out: &mut [u8]) -> Result<(), SkipCause> {
     out.copy_from_slice(decoded);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn set() -> SignerSet {
+        let keys: std::vec::Vec<[u8; 32]> = (1..=4u8)
+            .map(|i| {
+                ed25519_compact::KeyPair::from_seed(ed25519_compact::Seed::new([i; 32]))
+                    .pk
+                    .as_ref()
+                    .try_into()
+                    .unwrap()
+            })
+            .collect();
+        SignerSet::new(&keys).unwrap()
+    }
+
+    proptest! {
+        /// Any sequence of labels (configured keys, unknown keys, junk,
+        /// repeats): the repeated-label shortcut names what decoding each
+        /// label alone names.
+        #[test]
+        fn label_shortcut_names_what_decoding_names(picks in proptest::collection::vec(0..8usize, 1..24)) {
+            let set = set();
+            let labels: std::vec::Vec<std::string::String> = (0..8)
+                .map(|i| match i {
+                    0..=3 => base64::engine::general_purpose::STANDARD.encode(set.keys()[i]),
+                    4 => base64::engine::general_purpose::STANDARD.encode([9u8; 32]),
+                    5 => "not base64!".into(),
+                    6 => "AAAA".into(),
+                    _ => std::string::String::new(),
+                })
+                .collect();
+            let mut tried = Tried::default();
+            for &p in &picks {
+                let text = Text::new(&labels[p]);
+                prop_assert_eq!(tried.name(&text, &set), name(&text, &set));
+            }
+        }
+    }
+}

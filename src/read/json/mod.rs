@@ -367,7 +367,7 @@ mod tests {
     }
 
     #[test]
-    fn word_scans_agree_with_bytewise_scans() {
+    fn word_scan_shortcut_agrees_with_bytewise_scans() {
         let naive_plain = |s: &[u8]| s.iter().take_while(|&&b| !needs_attention(b)).count();
         let naive_quote = |s: &[u8]| s.iter().take_while(|&&b| b != b'"' && b != b'\\').count();
         let fillers = [
