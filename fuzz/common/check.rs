@@ -374,3 +374,44 @@ pub fn batched(verifier: &Verifier, params: &RequestParams<'_>, body: &[u8], exa
 /// Without the `batch` feature there is nothing to compare.
 #[cfg(not(feature = "batch"))]
 pub fn batched(_: &Verifier, _: &RequestParams<'_>, _: &[u8], _: &Verdict<'_>) {}
+
+/// The relay walk's speed shortcuts (last-result reuse, hash reuse) must
+/// leave the verdict, the counts and the trace as the plain path has them.
+#[cfg(feature = "fuzzing")]
+pub fn shortcuts(
+    verifier: &Verifier,
+    params: &RequestParams<'_>,
+    body: &[u8],
+    verdict: &Verdict<'_>,
+    traces: &[CandidateTrace],
+) {
+    let mut plain_traces = Vec::new();
+    let plain = relay_verifier::__fuzz::verify_plain(
+        verifier,
+        params,
+        body,
+        &mut relay_verifier::Workspace::<64, 64>::new(),
+        |t| plain_traces.push(t),
+    );
+    assert_eq!(
+        format!("{plain:?}"),
+        format!("{verdict:?}"),
+        "the plain path differs"
+    );
+    if let (Verdict::Accept(a), Verdict::Accept(b)) = (&plain, verdict) {
+        assert!(a.signers().eq(b.signers()));
+        assert_eq!(a.signature_hash(), b.signature_hash());
+    }
+    assert_eq!(plain_traces, traces, "the plain path's trace differs");
+}
+
+/// Without the `fuzzing` feature there is nothing to compare.
+#[cfg(not(feature = "fuzzing"))]
+pub fn shortcuts(
+    _: &Verifier,
+    _: &RequestParams<'_>,
+    _: &[u8],
+    _: &Verdict<'_>,
+    _: &[CandidateTrace],
+) {
+}

@@ -30,6 +30,7 @@ pub fn run(body: &[u8]) {
         check::verdict(verifier, params, body, &verdict);
         check::trace(&traces, &verdict);
         check::batched(verifier, params, body, &verdict);
+        check::shortcuts(verifier, params, body, &verdict, &traces);
         if !json {
             assert!(
                 malformed(&verdict).is_some(),
