@@ -12,26 +12,15 @@ use proptest::test_runner::TestCaseError;
 use relay_verifier::signing::report::{ConsensusReport, OcrSignature};
 use relay_verifier::signing::simulator::{Fault, GatewayFaults, RelayDon, Scenario};
 use relay_verifier::signing::{gateway, LogicalResult, RelayNode, ResponseShape, SecretValue};
-use relay_verifier::{Method, RequestParams, Verdict, VerifiedResponse, Verifier};
+use relay_verifier::{RequestParams, Verdict, VerifiedResponse, Verifier};
+
+mod common;
+use common::requests::params;
 
 /// Random scenarios per N and per property.
 const CASES: u32 = 128;
 
 const SIZES: [usize; 4] = [4, 7, 16, 31];
-
-const SECRETS_PARAMS: &str = r#"{"workflow_id":"wf-1","owner":"0x1234567890abcdef1234567890ABCDEF12345678",
-  "execution_id":"ex-1","secrets":[{"key":"API_KEY","namespace":"main"},{"key":"DB_URL","namespace":"main"},
-  {"key":"TOKEN","namespace":"ops"}],"enclave_public_key":"04a1b2"}"#;
-const CAPABILITY_PARAMS: &str = r#"{"workflow_id":"wf-1","owner":"0x1234567890abcdef1234567890ABCDEF12345678",
-  "execution_id":"ex-1","reference_id":"step-1","capability_id":"http@1","payload":"cGluZw=="}"#;
-
-fn params(secrets: bool) -> RequestParams<'static> {
-    if secrets {
-        RequestParams::from_json(Method::SecretsGet, SECRETS_PARAMS.as_bytes()).unwrap()
-    } else {
-        RequestParams::from_json(Method::CapabilityExecute, CAPABILITY_PARAMS.as_bytes()).unwrap()
-    }
-}
 
 fn entry(key: &str, ns: &str, ct: &str, shares: Option<Vec<String>>) -> SecretValue {
     SecretValue {

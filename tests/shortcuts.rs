@@ -20,23 +20,12 @@ use relay_verifier::__fuzz::verify_plain;
 use relay_verifier::signing::report::ConsensusReport;
 use relay_verifier::signing::simulator::{RelayDon, Scenario};
 use relay_verifier::signing::{LogicalResult, SecretValue};
-use relay_verifier::{CandidateTrace, Method, RequestParams, Verdict, Verifier, Workspace};
+use relay_verifier::{CandidateTrace, Verdict, Verifier, Workspace};
+
+mod common;
+use common::requests::params;
 
 const SIZES: [usize; 4] = [4, 7, 16, 31];
-
-const SECRETS_PARAMS: &str = r#"{"workflow_id":"wf-1","owner":"0x1234567890abcdef1234567890ABCDEF12345678",
-  "execution_id":"ex-1","secrets":[{"key":"API_KEY","namespace":"main"},{"key":"DB_URL","namespace":"main"}],
-  "enclave_public_key":"04a1b2"}"#;
-const CAPABILITY_PARAMS: &str = r#"{"workflow_id":"wf-1","owner":"0x1234567890abcdef1234567890ABCDEF12345678",
-  "execution_id":"ex-1","reference_id":"step-1","capability_id":"http@1","payload":"cGluZw=="}"#;
-
-fn params(secrets: bool) -> RequestParams<'static> {
-    if secrets {
-        RequestParams::from_json(Method::SecretsGet, SECRETS_PARAMS.as_bytes()).unwrap()
-    } else {
-        RequestParams::from_json(Method::CapabilityExecute, CAPABILITY_PARAMS.as_bytes()).unwrap()
-    }
-}
 
 /// An honest result of each kind: secrets (with escapes and shares),
 /// a plain capability payload, or a consensus report.

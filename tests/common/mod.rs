@@ -28,3 +28,24 @@ pub fn assert_no_failures(failures: &[String]) {
         failures.join("\n")
     );
 }
+
+/// A secrets request and a capability request for simulated DONs.
+pub mod requests {
+    use relay_verifier::{Method, RequestParams};
+
+    pub const SECRETS_PARAMS: &str = r#"{"workflow_id":"wf-1","owner":"0x1234567890abcdef1234567890ABCDEF12345678",
+  "execution_id":"ex-1","secrets":[{"key":"API_KEY","namespace":"main"},{"key":"DB_URL","namespace":"main"},
+  {"key":"TOKEN","namespace":"ops"}],"enclave_public_key":"04a1b2"}"#;
+    pub const CAPABILITY_PARAMS: &str = r#"{"workflow_id":"wf-1","owner":"0x1234567890abcdef1234567890ABCDEF12345678",
+  "execution_id":"ex-1","reference_id":"step-1","capability_id":"http@1","payload":"cGluZw=="}"#;
+
+    /// The secrets request, or the capability request.
+    pub fn params(secrets: bool) -> RequestParams<'static> {
+        if secrets {
+            RequestParams::from_json(Method::SecretsGet, SECRETS_PARAMS.as_bytes()).unwrap()
+        } else {
+            RequestParams::from_json(Method::CapabilityExecute, CAPABILITY_PARAMS.as_bytes())
+                .unwrap()
+        }
+    }
+}
