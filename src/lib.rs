@@ -77,8 +77,9 @@ pub use crate::hash::{
 };
 pub use crate::json::MAX_DEPTH;
 pub use crate::params::{
-    ByteString, CapabilityParams, EnclaveConfig, Method, RequestParams, SecretId, SecretsParams,
-    MAX_CONFIG_SIGNERS, MAX_SECRET_IDS,
+    ByteString, CapabilityParams, ConfigSigners, ConfigSignersIter, EnclaveConfig, Method,
+    RequestParams, SecretId, SecretIds, SecretIdsIter, SecretsParams, MAX_CONFIG_SIGNERS,
+    MAX_SECRET_IDS,
 };
 pub use crate::postcheck::{OrderedSecret, PostCheckError, SecretsOrder};
 #[cfg(feature = "precomputed")]

@@ -12,7 +12,7 @@ use crate::error::{Error, Expected, Malformed, NoQuorum};
 use crate::handout::{CountedVotes, ReportHandOut};
 use crate::hash::{self, CanonicalHash};
 use crate::json::Lexer;
-use crate::params::{Method, RequestParams, SecretId};
+use crate::params::{Method, RequestParams, SecretIds};
 use crate::postcheck::{self, PostCheckError, SecretsOrder};
 use crate::proto::{Canonical, Report};
 use crate::quorum::{self, Admission, Counted, QuorumTally, SignerMask};
@@ -200,7 +200,7 @@ impl<'a> VerifiedResponse<'a> {
 enum VerifiedResult<'a> {
     Secrets {
         /// The identifiers the verification was given.
-        requested: &'a [SecretId<'a>],
+        requested: SecretIds<'a>,
         doc: &'a [u8],
         /// The result's `secrets` array, unless absent or `null`.
         array_at: Option<usize>,
@@ -217,7 +217,7 @@ impl<'a> VerifiedResult<'a> {
     ) -> Result<Self, Malformed> {
         Ok(match params {
             RequestParams::Secrets(p) => VerifiedResult::Secrets {
-                requested: p.secrets.as_slice(),
+                requested: p.secrets(),
                 doc: body,
                 array_at: result::secrets_array_at(body, result_at)?,
             },
