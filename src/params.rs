@@ -242,7 +242,9 @@ impl<'a> SecretIds<'a> {
         self.0.iter().map(|(place, _)| place)
     }
 
-    /// The identifier at `place` (from [`SecretIds::places`]).
+    /// The identifier at `place` (from [`SecretIds::places`]). Out of line:
+    /// the hash's sort calls it from its comparison.
+    #[inline(never)]
     pub(crate) fn at(&self, place: usize) -> Option<SecretId<'a>> {
         self.0.at(place)
     }
@@ -343,20 +345,27 @@ trait Element<'a>: Copy + 'a {
 }
 
 impl<'a> Element<'a> for SecretId<'a> {
-    /// `{"key", "namespace"}` or `null` (both empty), at nesting depth 2
-    /// (parameters → `secrets` → identifier).
+    /// At nesting depth 2 (parameters → `secrets` → identifier).
     fn read(lx: &mut Lexer<'a>) -> Read<Self> {
-        let mut id = SecretId::new("", "");
-        if let Some(mut obj) = json(Object::open_or_null(lx, ID_KEYS, 2))? {
-            while let Some(field) = json(obj.next(lx))? {
-                match field.index {
-                    0 => id.key = text(lx)?,
-                    _ => id.namespace = text(lx)?,
-                }
+        json(read_id(lx, 2))
+    }
+}
+
+/// `{"key", "namespace"}` or `null` (both empty), inside `depth`
+/// containers: a requested identifier, and a result entry's `id`
+/// (result.rs), read by this one reader.
+pub(crate) fn read_id<'a>(lx: &mut Lexer<'a>, depth: usize) -> Result<SecretId<'a>, Malformed> {
+    let mut id = SecretId::new("", "");
+    if let Some(mut obj) = Object::open_or_null(lx, ID_KEYS, depth)? {
+        while let Some(field) = obj.next(lx)? {
+            let value = lx.string_or_null()?.map_or(Text::new(""), |s| s.text);
+            match field.index {
+                0 => id.key = value,
+                _ => id.namespace = value,
             }
         }
-        Ok(id)
     }
+    Ok(id)
 }
 
 impl<'a> Element<'a> for ByteString<'a> {
@@ -392,15 +401,7 @@ impl<'a, T: Element<'a>> List<'a, T> {
     fn iter(&self) -> ListIter<'a, T> {
         match *self {
             List::Given(items) => ListIter::Given { items, next: 0 },
-            List::Json { doc, at, .. } => {
-                let mut lx = Lexer::at(doc, at);
-                let open = lx.begin_array(Expected::ArrayOrNull).is_ok();
-                ListIter::Json {
-                    lx,
-                    first: true,
-                    done: !open,
-                }
-            }
+            List::Json { doc, at, .. } => ListIter::Json(JsonItems::new(doc, at)),
         }
     }
 
@@ -414,15 +415,40 @@ impl<'a, T: Element<'a>> List<'a, T> {
 
 #[derive(Clone)]
 enum ListIter<'a, T> {
-    Given {
-        items: &'a [T],
-        next: usize,
-    },
-    Json {
-        lx: Lexer<'a>,
-        first: bool,
-        done: bool,
-    },
+    Given { items: &'a [T], next: usize },
+    Json(JsonItems<'a>),
+}
+
+/// The elements of a checked JSON array, one step at a time (the part of
+/// the walk that does not depend on the element type: one copy of it).
+#[derive(Clone)]
+struct JsonItems<'a> {
+    lx: Lexer<'a>,
+    first: bool,
+    done: bool,
+}
+
+impl<'a> JsonItems<'a> {
+    fn new(doc: &'a [u8], at: usize) -> Self {
+        let mut lx = Lexer::at(doc, at);
+        let open = lx.begin_array(Expected::ArrayOrNull).is_ok();
+        JsonItems {
+            lx,
+            first: true,
+            done: !open,
+        }
+    }
+
+    /// Moves to the next element; its place, or `None` at the end.
+    fn next_place(&mut self) -> Option<usize> {
+        // Checked text: an error cannot happen, and would end the list.
+        if self.done || !self.lx.next_element(&mut self.first).unwrap_or(false) {
+            self.done = true;
+            return None;
+        }
+        self.lx.peek();
+        Some(self.lx.pos())
+    }
 }
 
 impl<'a, T: Element<'a>> Iterator for ListIter<'a, T> {
@@ -436,16 +462,10 @@ impl<'a, T: Element<'a>> Iterator for ListIter<'a, T> {
                 *next = place.saturating_add(1);
                 Some((place, item))
             }
-            ListIter::Json { lx, first, done } => {
-                // Checked text: an error cannot happen, and would end the list.
-                if *done || !lx.next_element(first).unwrap_or(false) {
-                    *done = true;
-                    return None;
-                }
-                lx.peek();
-                let place = lx.pos();
-                let item = T::read(lx).ok();
-                *done = item.is_none();
+            ListIter::Json(items) => {
+                let place = items.next_place()?;
+                let item = T::read(&mut items.lx).ok();
+                items.done = item.is_none();
                 Some((place, item?))
             }
         }
