@@ -352,9 +352,9 @@ impl<'a> Element<'a> for SecretId<'a> {
 }
 
 /// `{"key", "namespace"}` or `null` (both empty), inside `depth`
-/// containers: a requested identifier, and a result entry's `id`
-/// (result.rs), read by this one reader.
-pub(crate) fn read_id<'a>(lx: &mut Lexer<'a>, depth: usize) -> Result<SecretId<'a>, Malformed> {
+/// containers. (result.rs reads a result entry's `id` with its own copy,
+/// inlined there: a call per entry costs its hot loop about 2 %.)
+fn read_id<'a>(lx: &mut Lexer<'a>, depth: usize) -> Result<SecretId<'a>, Malformed> {
     let mut id = SecretId::new("", "");
     if let Some(mut obj) = Object::open_or_null(lx, ID_KEYS, depth)? {
         while let Some(field) = obj.next(lx)? {

@@ -194,6 +194,8 @@ pub(crate) fn index_secrets(
 const RESULT_KEYS: &[&str] = &["secrets"];
 /// Keys of a secrets entry.
 const ENTRY_KEYS: &[&str] = &["id", "ciphertext", "encrypted_shares"];
+/// Keys of a secret identifier.
+const ID_KEYS: &[&str] = &["key", "namespace"];
 /// Keys of a capability result.
 const CAPABILITY_KEYS: &[&str] = &["payload", "error"];
 
@@ -210,8 +212,7 @@ fn read_entry(doc: &[u8], lx: &mut Lexer<'_>, depth: usize) -> Result<(EntrySpan
     while let Some(field) = obj.next(lx)? {
         match field.index {
             0 => {
-                // The reader of the requested identifiers, shared.
-                let id = crate::params::read_id(lx, obj.value_depth())?;
+                let id = read_id(lx, obj.value_depth())?;
                 entry.key = Span::of(doc, id.key);
                 entry.namespace = Span::of(doc, id.namespace);
             }
@@ -232,6 +233,21 @@ fn read_entry(doc: &[u8], lx: &mut Lexer<'_>, depth: usize) -> Result<(EntrySpan
         }
     }
     Ok((entry, shares))
+}
+
+/// `{"key", "namespace"}` or `null`.
+fn read_id<'a>(lx: &mut Lexer<'a>, depth: usize) -> Result<SecretId<'a>> {
+    let mut id = SecretId::new("", "");
+    let Some(mut obj) = Object::open_or_null(lx, ID_KEYS, depth)? else {
+        return Ok(id);
+    };
+    while let Some(field) = obj.next(lx)? {
+        match field.index {
+            0 => id.key = string_field(lx)?,
+            _ => id.namespace = string_field(lx)?,
+        }
+    }
+    Ok(id)
 }
 
 /// Indexes the shares of the entry whose array starts at `at` into `out`.
