@@ -64,8 +64,9 @@ pub use crate::leaf::{
     COMPUTE_SIGNATURE_PAYLOAD_LEN, SIGNATURE_PAYLOAD_LEN,
 };
 pub use crate::message::params::{
-    ByteString, CapabilityParams, EnclaveConfig, Method, RequestParams, SecretId, SecretsParams,
-    MAX_CONFIG_SIGNERS, MAX_SECRET_IDS,
+    ByteString, CapabilityParams, ConfigSigners, ConfigSignersIter, EnclaveConfig, Method,
+    RequestParams, SecretId, SecretIds, SecretIdsIter, SecretsParams, MAX_CONFIG_SIGNERS,
+    MAX_SECRET_IDS,
 };
 pub use crate::message::params_error::{MethodKind, ParamsError};
 pub use crate::message::request::{ComputeRequest, RequestCheck, ShareLists, TextList};

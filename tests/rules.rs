@@ -951,7 +951,10 @@ fn params_built_in_code_validate_like_json() {
         "04a1b2".into(),
     )
     .unwrap();
-    assert_eq!(code.secrets(), &ids[..]);
+    // Borrowed, not copied: the identifiers read back are the slice's.
+    assert!(code.secrets().iter().eq(ids.iter().copied()));
+    assert_eq!(code.secrets().len(), 3);
+    assert_eq!(code.secrets().get(2), Some(ids[2]));
     assert_eq!(code.validate(), Ok(()));
     let code = RequestParams::Secrets(code);
     let result = r#"{"secrets":[{"id":{"key":"TOKEN","namespace":"ops"},"ciphertext":"YQ=="}]}"#;

@@ -1,31 +1,77 @@
 //! The one place that calls relay-verifier: configuration, parameters,
 //! verification and the verdict's accessors, compared with the expectation.
 
-use relay_verifier::{Config, Error, RequestParams, SignerSet, Verdict, Verifier};
+use relay_verifier::{Config, Error, RequestParams, SignerSet, Verdict, Verifier, Workspace};
 
 use relay_verifier::VerifiedResponse;
 
 use crate::cases::{Case, Expect, HandedOut, PostCheck};
 
-/// Runs one case; `Err` says what differed. `work` and `payload` are the
-/// buffers a report's hand-out is written into (PROTOCOL.md §11).
-pub fn run(case: &Case, work: &mut [u8], payload: &mut [u8]) -> Result<(), &'static str> {
+/// Runs one case; `Err` says what differed. `workspace` is the room a
+/// secrets result is indexed in; `work` and `payload` are the buffers a
+/// report's hand-out is written into (PROTOCOL.md §11).
+pub fn run(
+    case: &Case,
+    workspace: &mut Workspace,
+    work: &mut [u8],
+    payload: &mut [u8],
+) -> Result<(), &'static str> {
+    // Borrowed in place: the verifier (2 KiB for 64 keys) is not moved
+    // out of the `Result` into a second copy.
+    let built = start_up(case);
+    let verifier = match &built {
+        Ok(v) => v,
+        Err(reason) => return rejected(case, reason),
+    };
+    handle(case, verifier, workspace, work, payload)
+}
+
+/// What an enclave does once, at start-up: its relay DON's keys and fault
+/// bound, checked into a verifier. A frame of its own, gone before any
+/// request: the signer set and the configuration it becomes are values of
+/// 2 KiB each, moved into one another.
+#[inline(never)]
+fn start_up(case: &Case) -> Result<Verifier, &'static str> {
     let config =
         SignerSet::from_slices(case.signers.iter().copied()).and_then(|set| match case.threshold {
             Some(t) => Config::with_threshold(set, case.f, t),
             None => Config::new(set, case.f),
         });
-    let config = match config {
-        Ok(c) => c,
-        Err(e) => return rejected(case, e.reason()),
-    };
+    match config {
+        Ok(c) => Ok(Verifier::new(c)),
+        Err(e) => Err(e.reason()),
+    }
+}
+
+/// What an enclave does per request, in one frame: its own parameters
+/// parsed, the gateway's body verified, the verdict read (in a frame of
+/// its own, after the verification, whose deepest calls it never shares).
+#[inline(never)]
+fn handle(
+    case: &Case,
+    verifier: &Verifier,
+    workspace: &mut Workspace,
+    work: &mut [u8],
+    payload: &mut [u8],
+) -> Result<(), &'static str> {
     let params = match RequestParams::from_json(case.method, case.params) {
         Ok(p) => p,
         Err(e) => return rejected(case, e.reason()),
     };
-    let verifier = Verifier::new(config);
-    let verdict = verifier.verify(&params, case.body);
-    let verifications = match &verdict {
+    let verdict = verifier.verify_in(&params, case.body, workspace);
+    check_verdict(case, &verdict, work, payload)
+}
+
+/// The verdict against the case's expectation: the cost, the verdict and
+/// reason, and for an acceptance everything the verified response reads.
+#[inline(never)]
+fn check_verdict(
+    case: &Case,
+    verdict: &Verdict<'_>,
+    work: &mut [u8],
+    payload: &mut [u8],
+) -> Result<(), &'static str> {
+    let verifications = match verdict {
         Verdict::Accept(v) => v.stats().verifications,
         Verdict::Reject(Error::NoQuorum(q)) => q.stats.verifications,
         Verdict::Reject(_) => 0,
@@ -63,7 +109,7 @@ pub fn run(case: &Case, work: &mut [u8], payload: &mut [u8]) -> Result<(), &'sta
     if verified.index() != *index {
         return Err("index differs");
     }
-    hand_out(&verified, case.handed_out.as_ref(), work, payload)?;
+    hand_out(verified, case.handed_out.as_ref(), work, payload)?;
     match (post, verified.secrets()) {
         (PostCheck::None, _) => Ok(()),
         (PostCheck::Error(want), Some(Err(e))) if e.name() == *want => Ok(()),

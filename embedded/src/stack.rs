@@ -30,6 +30,21 @@ pub struct HighWater {
     pub total: usize,
 }
 
+/// Paints the stack below the caller again (leaving 256 bytes under the
+/// current stack pointer alone), so that the next [`high_water`] measures
+/// only what runs after this call: the deepest single case, not the run.
+pub fn repaint() {
+    let mut at = bottom();
+    let limit = pointer().saturating_sub(256);
+    while at < limit {
+        // SAFETY: as in `high_water`, `at` is word-aligned and between the
+        // statics and the live stack; nothing lives below the stack
+        // pointer here (no interrupt is enabled), so nothing reads it.
+        unsafe { core::ptr::write_volatile(at as *mut u32, STACK_PAINT_VALUE) };
+        at += 4;
+    }
+}
+
 /// Scans the painted region upwards for the first scrubbed word.
 pub fn high_water() -> HighWater {
     let mut at = bottom();

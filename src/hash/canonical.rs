@@ -105,21 +105,24 @@ fn secrets_prefix(p: &SecretsParams<'_>) -> Writer {
     w.str(&p.execution_id);
     w.str(&p.org_id);
 
-    // Requested ids: sorted by (namespace, key), written key first.
-    let n = p.secrets.len().min(MAX_SECRET_IDS);
-    let mut order = [0u8; MAX_SECRET_IDS];
-    for (i, slot) in order.iter_mut().enumerate() {
-        *slot = i as u8;
+    // Requested ids: sorted by (namespace, key), written key first. The
+    // sort moves their places, each read again to compare.
+    let ids = p.secrets();
+    let mut order = [0usize; MAX_SECRET_IDS];
+    let mut n = 0;
+    for (slot, place) in order.iter_mut().zip(ids.places()) {
+        *slot = place;
+        n += 1;
     }
     let order = order.get_mut(..n).unwrap_or_default();
-    let id = |i: u8| p.secrets.get(usize::from(i)).copied().unwrap_or_default();
+    let id = |place: usize| ids.at(place).unwrap_or_default();
     crate::leaf::sort::sort_by(order, |&a, &b| {
         let (a, b) = (id(a), id(b));
         cmp_texts(&[a.namespace, a.key], &[b.namespace, b.key])
     });
     w.len(n);
-    for &i in order.iter() {
-        let s = id(i);
+    for &place in order.iter() {
+        let s = id(place);
         w.str(&s.key);
         w.str(&s.namespace);
     }

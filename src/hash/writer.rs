@@ -62,23 +62,24 @@ impl Writer {
     }
 
     pub(crate) fn config(&mut self, c: &EnclaveConfig<'_>) {
-        // Sort signer positions by decoded bytes; values were checked by
+        // Sort signer places by decoded bytes; values were checked by
         // `validate`, so a failed decode cannot happen and sorts as empty.
-        let n = c.signers.len().min(MAX_CONFIG_SIGNERS);
-        let mut order = [0u8; MAX_CONFIG_SIGNERS];
-        for (i, slot) in order.iter_mut().enumerate() {
-            *slot = i as u8;
+        let signers = c.signers();
+        let mut order = [0usize; MAX_CONFIG_SIGNERS];
+        let mut n = 0;
+        for (slot, place) in order.iter_mut().zip(signers.places()) {
+            *slot = place;
+            n += 1;
         }
         let order = order.get_mut(..n).unwrap_or_default();
-        let signer = |i: u8| c.signers.get(usize::from(i));
-        crate::leaf::sort::sort_by(order, |&a, &b| match (signer(a), signer(b)) {
+        crate::leaf::sort::sort_by(order, |&a, &b| match (signers.at(a), signers.at(b)) {
             (Some(x), Some(y)) => x.bytes().cmp(y.bytes()),
             _ => Ordering::Equal,
         });
         self.len(n);
-        for &i in order.iter() {
-            if let Some(s) = signer(i) {
-                self.byte_string(s);
+        for &place in order.iter() {
+            if let Some(s) = signers.at(place) {
+                self.byte_string(&s);
             }
         }
         self.byte_string(&c.master_public_key);

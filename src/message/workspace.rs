@@ -62,11 +62,24 @@ pub struct Workspace<const ENTRIES: usize = 64, const SHARES: usize = 64> {
 }
 
 impl<const ENTRIES: usize, const SHARES: usize> Workspace<ENTRIES, SHARES> {
-    /// An empty workspace.
-    pub fn new() -> Self {
+    /// An empty workspace. `const`, so that an embedder can lend one from
+    /// a `static` (`.bss`) rather than from its stack.
+    pub const fn new() -> Self {
+        const NO_SPAN: Span = Span {
+            start: 0,
+            end: 0,
+            escaped: false,
+        };
+        const NO_ENTRY: EntrySpan = EntrySpan {
+            key: NO_SPAN,
+            namespace: NO_SPAN,
+            ciphertext: NO_SPAN,
+            shares_at: 0,
+            seq: 0,
+        };
         Workspace {
-            entries: [EntrySpan::default(); ENTRIES],
-            shares: [Span::default(); SHARES],
+            entries: [NO_ENTRY; ENTRIES],
+            shares: [NO_SPAN; SHARES],
         }
     }
 

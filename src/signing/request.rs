@@ -66,7 +66,8 @@ fn write_secrets(out: &mut String, first: &mut bool, p: &SecretsParams<'_>) {
     field(out, first, "execution_id", &p.execution_id);
     optional(out, first, "org_id", &p.org_id);
     write_key(out, first, "secrets");
-    write_array(out, Some(&p.secrets), |out, id| {
+    let ids: std::vec::Vec<_> = p.secrets().iter().collect();
+    write_array(out, Some(&ids), |out, id| {
         let inner = &mut true;
         out.push('{');
         field(out, inner, "key", &id.key);
@@ -124,8 +125,12 @@ fn write_config(out: &mut String, first: &mut bool, config: Option<&EnclaveConfi
     write_key(out, first, "enclave_config");
     out.push_str("{\"signers\":");
     // An empty list can only have come from `null` (validation refuses `[]`).
-    let signers = (!c.signers.is_empty()).then_some(c.signers.as_slice());
-    write_array(out, signers, write_byte_string);
+    let signers: std::vec::Vec<_> = c.signers().iter().collect();
+    write_array(
+        out,
+        (!signers.is_empty()).then_some(&signers[..]),
+        write_byte_string,
+    );
     out.push_str(",\"master_public_key\":");
     write_byte_string(out, &c.master_public_key);
     out.push_str(&std::format!(",\"t\":{},\"f\":{}}}", c.t, c.f));

@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use crate::message::params::{SecretId, MAX_SECRET_IDS};
+use crate::message::params::{SecretId, SecretIds, MAX_SECRET_IDS};
 use crate::message::result::{self, SecretEntry};
 
 /// A verified secrets result that does not belong to the request.
@@ -59,8 +59,9 @@ impl std::error::Error for PostCheckError {}
 pub struct SecretsOrder<'a> {
     doc: &'a [u8],
     array_at: Option<usize>,
-    requested: &'a [SecretId<'a>],
-    /// (request position, body position of its entry) per distinct id.
+    requested: SecretIds<'a>,
+    /// (request position, body position of its entry) per distinct id,
+    /// in request order.
     slots: heapless::Vec<(u8, Option<u32>), MAX_SECRET_IDS>,
 }
 
@@ -77,8 +78,10 @@ pub struct OrderedSecret<'a> {
 impl<'a> SecretsOrder<'a> {
     /// Requested secrets in request order (each distinct id once).
     pub fn iter(&self) -> impl Iterator<Item = OrderedSecret<'a>> + '_ {
+        // Slots ascend in request position: one pass over the identifiers.
+        let mut ids = self.requested.iter().enumerate();
         self.slots.iter().filter_map(move |&(req, found)| {
-            let id = *self.requested.get(usize::from(req))?;
+            let (_, id) = ids.find(|(i, _)| *i == usize::from(req))?;
             let entry = found.and_then(|seq| result::entry_at(self.doc, self.array_at, seq));
             Some(OrderedSecret { id, entry })
         })
@@ -108,7 +111,7 @@ fn same(a: &SecretId<'_>, b: &SecretId<'_>) -> bool {
 /// PROTOCOL.md §9 over the secrets array at `array_at` of `doc` (the
 /// verified result) for the identifiers `requested`.
 pub(crate) fn order<'a>(
-    requested: &'a [SecretId<'a>],
+    requested: SecretIds<'a>,
     doc: &'a [u8],
     array_at: Option<usize>,
 ) -> Result<SecretsOrder<'a>, PostCheckError> {
@@ -120,7 +123,7 @@ pub(crate) fn order<'a>(
             namespace: e.namespace.text(doc),
         };
         let entry = e.seq as usize;
-        let Some(slot) = requested.iter().position(|r| same(r, &id)) else {
+        let Some(slot) = requested.iter().position(|r| same(&r, &id)) else {
             return Err(PostCheckError::UnexpectedSecret { entry });
         };
         let Some(cell) = found.get_mut(slot) else {
@@ -133,7 +136,7 @@ pub(crate) fn order<'a>(
     }
     let mut slots = heapless::Vec::new();
     for (i, id) in requested.iter().enumerate() {
-        let first = requested.iter().position(|other| same(other, id));
+        let first = requested.iter().position(|other| same(&other, &id));
         if first == Some(i) {
             let _ = slots.push((i as u8, found.get(i).copied().flatten()));
         }

@@ -5,7 +5,7 @@ use core::fmt;
 
 use crate::door::handout::{CountedVotes, ReportHandOut};
 use crate::leaf::{CanonicalHash, Malformed, VerifyStats};
-use crate::message::params::{Method, RequestParams, SecretId};
+use crate::message::params::{Method, RequestParams, SecretIds};
 use crate::message::result::{self, CapabilityResult, SecretEntries};
 use crate::proto::{Canonical, Report};
 use crate::read::Lexer;
@@ -193,7 +193,7 @@ impl<'a> VerifiedResponse<'a> {
 pub(super) enum VerifiedResult<'a> {
     Secrets {
         /// The identifiers the verification was given.
-        requested: &'a [SecretId<'a>],
+        requested: SecretIds<'a>,
         doc: &'a [u8],
         /// The result's `secrets` array, unless absent or `null`.
         array_at: Option<usize>,
@@ -210,7 +210,7 @@ impl<'a> VerifiedResult<'a> {
     ) -> Result<Self, Malformed> {
         Ok(match params {
             RequestParams::Secrets(p) => VerifiedResult::Secrets {
-                requested: p.secrets.as_slice(),
+                requested: p.secrets(),
                 doc: body,
                 array_at: result::secrets_array_at(body, result_at)?,
             },
