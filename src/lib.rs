@@ -68,7 +68,7 @@ pub use crate::message::params::{
     RequestParams, SecretId, SecretIds, SecretIdsIter, SecretsParams, MAX_CONFIG_SIGNERS,
     MAX_SECRET_IDS,
 };
-pub use crate::message::params_error::{MethodKind, ParamsError};
+pub use crate::message::params::{MethodKind, ParamsError};
 pub use crate::message::request::{ComputeRequest, RequestCheck, ShareLists, TextList};
 pub use crate::message::result::{CapabilityResult, SecretEntries, SecretEntry, Shares};
 pub use crate::message::workspace::Workspace;

@@ -8,7 +8,7 @@
 
 pub(crate) mod envelope;
 pub(crate) mod params;
-pub(crate) mod params_error;
+
 pub(crate) mod request;
 pub(crate) mod result;
 pub(crate) mod workspace;

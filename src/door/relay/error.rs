@@ -4,7 +4,7 @@
 use core::fmt;
 
 use crate::leaf::{CanonicalHash, Malformed, VerifyStats};
-use crate::message::params_error::ParamsError;
+use crate::message::params::ParamsError;
 
 /// Why a body was refused by the verifier (or a result by
 /// [`crate::canonical_hash`]).

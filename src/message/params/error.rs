@@ -1,4 +1,5 @@
-//! Why a set of request parameters is refused (PROTOCOL.md §2).
+//! Why a set of request parameters is refused (PROTOCOL.md §2), and the
+//! result type its readers return.
 
 use core::fmt;
 
@@ -142,3 +143,11 @@ impl fmt::Display for ParamsError {
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl std::error::Error for ParamsError {}
+
+/// What a reader of the parameters returns.
+pub(super) type Read<T> = Result<T, ParamsError>;
+
+/// A JSON error as a parameters error.
+pub(super) fn json<T>(r: Result<T, Malformed>) -> Read<T> {
+    r.map_err(ParamsError::Json)
+}
