@@ -11,7 +11,7 @@ use super::table::{quad, RECORD};
 
 /// A report handed out: `R`, the counted responses' OCR signatures, the
 /// merged signatures and the payload built from them, read in place in the
-/// caller's work buffer ([`ReportHandOut::decode`]).
+/// caller's work buffer ([`ReportHandOut::decode`](crate::ReportHandOut::decode)).
 #[derive(Clone)]
 pub struct HandedOutReport<'a, 'w> {
     pub(super) report: Report<'w>,

@@ -18,18 +18,18 @@ pub const MAX_SECRET_IDS: usize = 64;
 /// Most signers an `enclave_config` may list.
 pub const MAX_CONFIG_SIGNERS: usize = 32;
 
-/// The requested secret identifiers of a [`SecretsParams`], in request
-/// order ([`SecretsParams::secrets`]).
+/// The requested secret identifiers of a [`SecretsParams`](crate::SecretsParams), in request
+/// order ([`SecretsParams::secrets`](crate::SecretsParams::secrets)).
 ///
 /// A few words, whatever the count: the slice given to
-/// [`SecretsParams::new`], or where the `secrets` array stands in the JSON
-/// text [`RequestParams::from_json`] read (checked in full then), each
+/// [`SecretsParams::new`](crate::SecretsParams::new), or where the `secrets` array stands in the JSON
+/// text [`RequestParams::from_json`](crate::RequestParams::from_json) read (checked in full then), each
 /// identifier read again from it on demand.
 #[derive(Clone, Copy)]
 pub struct SecretIds<'a>(pub(super) List<'a, SecretId<'a>>);
 
-/// The signer keys of an [`EnclaveConfig`], in the order given
-/// ([`EnclaveConfig::signers`]): the slice given to [`EnclaveConfig::new`],
+/// The signer keys of an [`EnclaveConfig`](crate::EnclaveConfig), in the order given
+/// ([`EnclaveConfig::signers`](crate::EnclaveConfig::signers)): the slice given to [`EnclaveConfig::new`](crate::EnclaveConfig::new),
 /// or the `signers` array of the JSON text, read again on demand.
 #[derive(Clone, Copy)]
 pub struct ConfigSigners<'a>(pub(super) List<'a, ByteString<'a>>);
