@@ -20,7 +20,7 @@ use crate::message::params::RequestParams;
 use crate::message::workspace::{Scratch, Workspace};
 use crate::read::Lexer;
 use crate::trust::candidate::VoteCounter;
-use crate::trust::quorum;
+use crate::trust::quorum::{self, QuorumTally};
 
 use verdict::VerifiedResult;
 use walk::Run;
@@ -151,15 +151,10 @@ impl Verifier {
         check: impl FnMut(&[u8; 32], &[u8; 64], &CanonicalHash) -> bool,
         shortcuts: Shortcuts,
     ) -> Verdict<'a> {
-        let set = self.config().signers();
-        match quorum::with_tally(set.len(), |tally| {
-            let votes = VoteCounter {
-                set,
-                tally,
-                stats: VerifyStats::default(),
-                check,
-            };
-            self.run_tally(params, body, scratch, votes, trace, shortcuts)
+        let signers = self.config().signers().len();
+        let with = (trace, check, shortcuts);
+        match quorum::with_tally(signers, |tally| {
+            self.run_tally(params, body, scratch, tally, with)
         }) {
             Ok(v) => Verdict::Accept(v),
             Err(e) => Verdict::Reject(e),
@@ -173,9 +168,8 @@ impl Verifier {
         params: &'a RequestParams<'a>,
         body: &'a [u8],
         mut scratch: Scratch<'_>,
-        votes: VoteCounter<'a, '_, C>,
-        trace: T,
-        shortcuts: Shortcuts,
+        tally: QuorumTally<'_>,
+        (trace, check, shortcuts): (T, C, Shortcuts),
     ) -> Result<VerifiedResponse<'a>, Error>
     where
         T: FnMut(CandidateTrace),
@@ -199,6 +193,12 @@ impl Verifier {
                 Lexer::document(body)?;
                 return Err(shape_error.into());
             }
+        };
+        let votes = VoteCounter {
+            set: self.config().signers(),
+            tally,
+            stats: VerifyStats::default(),
+            check,
         };
         let mut run = Run::new(params, body, votes, trace, shortcuts);
         let mut hasher = ResponseHasher::default();

@@ -59,13 +59,11 @@ impl<'a> SecretIds<'a> {
     /// Where each identifier stands, in request order: a key for
     /// [`SecretIds::at`] (random access for sorting, with no copy of the
     /// identifiers).
-    pub(crate) fn places(&self) -> impl Iterator<Item = usize> + 'a {
-        self.0.iter().map(|(place, _)| place)
+    pub(crate) fn places(&self) -> Places<'a> {
+        self.0.places()
     }
 
-    /// The identifier at `place` (from [`SecretIds::places`]). Out of line:
-    /// the hash's sort calls it from its comparison.
-    #[inline(never)]
+    /// The identifier at `place` (from [`SecretIds::places`]).
     pub(crate) fn at(&self, place: usize) -> Option<SecretId<'a>> {
         self.0.at(place)
     }
@@ -94,8 +92,8 @@ impl<'a> ConfigSigners<'a> {
     }
 
     /// Where each key stands, in order: a key for [`ConfigSigners::at`].
-    pub(crate) fn places(&self) -> impl Iterator<Item = usize> + 'a {
-        self.0.iter().map(|(place, _)| place)
+    pub(crate) fn places(&self) -> Places<'a> {
+        self.0.places()
     }
 
     /// The key at `place` (from [`ConfigSigners::places`]).
@@ -146,7 +144,7 @@ impl<'a> Iterator for SecretIdsIter<'a> {
     type Item = SecretId<'a>;
 
     fn next(&mut self) -> Option<SecretId<'a>> {
-        self.0.next().map(|(_, id)| id)
+        self.0.next()
     }
 }
 
@@ -154,7 +152,7 @@ impl<'a> Iterator for ConfigSignersIter<'a> {
     type Item = ByteString<'a>;
 
     fn next(&mut self) -> Option<ByteString<'a>> {
-        self.0.next().map(|(_, key)| key)
+        self.0.next()
     }
 }
 
@@ -200,15 +198,28 @@ impl<'a, T: Element<'a>> List<'a, T> {
         }
     }
 
-    /// Each element with its place: its index in a given list, its offset
-    /// in JSON text.
-    fn iter(&self) -> ListIter<'a, T> {
+    /// Where each element stands: its index in a given list, its offset
+    /// in JSON text (one walk for every element type).
+    fn places(&self) -> Places<'a> {
         match *self {
-            List::Given(items) => ListIter::Given { items, next: 0 },
-            List::Json { doc, at, .. } => ListIter::Json(JsonItems::new(doc, at)),
+            List::Given(items) => Places::Given {
+                len: items.len(),
+                next: 0,
+            },
+            List::Json { doc, at, .. } => Places::Json(JsonItems::new(doc, at)),
         }
     }
 
+    fn iter(&self) -> ListIter<'a, T> {
+        ListIter {
+            list: *self,
+            places: self.places(),
+        }
+    }
+
+    /// The element at `place`. Out of line: one copy of each element
+    /// reader, for iteration and random access alike.
+    #[inline(never)]
     fn at(&self, place: usize) -> Option<T> {
         match *self {
             List::Given(items) => items.get(place).copied(),
@@ -217,19 +228,56 @@ impl<'a, T: Element<'a>> List<'a, T> {
     }
 }
 
+/// The elements of a list, in order: each place, then the element there.
 #[derive(Clone)]
-enum ListIter<'a, T> {
-    Given { items: &'a [T], next: usize },
+struct ListIter<'a, T> {
+    list: List<'a, T>,
+    places: Places<'a>,
+}
+
+impl<'a, T: Element<'a>> Iterator for ListIter<'a, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        let place = self.places.next()?;
+        self.list.at(place)
+    }
+}
+
+/// Where the elements of a list stand, in order (not generic: the walk is
+/// the same for every element type).
+#[derive(Clone)]
+pub(crate) enum Places<'a> {
+    Given { len: usize, next: usize },
     Json(JsonItems<'a>),
 }
 
-/// The elements of a checked JSON array, one step at a time (the part of
-/// the walk that does not depend on the element type: one copy of it).
+impl Iterator for Places<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            Places::Given { len, next } => {
+                let place = *next;
+                if place >= *len {
+                    return None;
+                }
+                *next = place.saturating_add(1);
+                Some(place)
+            }
+            Places::Json(items) => items.next_place(),
+        }
+    }
+}
+
+/// The elements of a checked JSON array, one step at a time.
 #[derive(Clone)]
-struct JsonItems<'a> {
+pub(crate) struct JsonItems<'a> {
     lx: Lexer<'a>,
     first: bool,
     done: bool,
+    /// The cursor is at an element, to be stepped over first.
+    at_element: bool,
 }
 
 impl<'a> JsonItems<'a> {
@@ -240,39 +288,21 @@ impl<'a> JsonItems<'a> {
             lx,
             first: true,
             done: !open,
+            at_element: false,
         }
     }
 
     /// Moves to the next element; its place, or `None` at the end.
     fn next_place(&mut self) -> Option<usize> {
         // Checked text: an error cannot happen, and would end the list.
-        if self.done || !self.lx.next_element(&mut self.first).unwrap_or(false) {
+        let stepped = !self.at_element || self.lx.skip_value(0).is_ok();
+        if self.done || !stepped || !self.lx.next_element(&mut self.first).unwrap_or(false) {
             self.done = true;
             return None;
         }
+        self.at_element = true;
         self.lx.peek();
         Some(self.lx.pos())
-    }
-}
-
-impl<'a, T: Element<'a>> Iterator for ListIter<'a, T> {
-    type Item = (usize, T);
-
-    fn next(&mut self) -> Option<(usize, T)> {
-        match self {
-            ListIter::Given { items, next } => {
-                let place = *next;
-                let item = items.get(place).copied()?;
-                *next = place.saturating_add(1);
-                Some((place, item))
-            }
-            ListIter::Json(items) => {
-                let place = items.next_place()?;
-                let item = T::read(&mut items.lx).ok();
-                items.done = item.is_none();
-                Some((place, item?))
-            }
-        }
     }
 }
 
