@@ -141,7 +141,7 @@ impl Verifier {
     }
 
     /// The pass over erased workspace sizes, so that one copy of it serves
-    /// every workspace; the tally is sized by the signer set (quorum.rs).
+    /// every workspace; the tally is sized by the signer set (`trust::quorum::with_tally`).
     fn verify_scratch<'a>(
         &'a self,
         params: &'a RequestParams<'a>,

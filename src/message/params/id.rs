@@ -35,7 +35,7 @@ impl<'a> SecretId<'a> {
 }
 
 /// `{"key", "namespace"}` or `null` (both empty), inside `depth`
-/// containers. (result.rs reads a result entry's `id` with its own copy,
+/// containers. (`message::result` reads a result entry's `id` with its own copy,
 /// inlined there: a call per entry costs its hot loop about 2 %.)
 pub(super) fn read_id<'a>(lx: &mut Lexer<'a>, depth: usize) -> Result<SecretId<'a>, Malformed> {
     let mut id = SecretId::new("", "");
