@@ -23,6 +23,9 @@
 //! unknown fields (groups included) in order for re-encoding, and none
 //! claims protobuf-go's exact failure rules (overlong varints, field-number
 //! ranges, end-group matching), which decide the group hash here.
+//!
+//! Uses only [`crate::read`] (the payload's JSON text) and [`crate::leaf`];
+//! `mod.rs` is a facade over the files that do the work.
 
 mod b64;
 mod canonical;
