@@ -1,7 +1,9 @@
 //! The relay door (PROTOCOL.md §2–§11): a gateway's body in, a [`Verdict`]
 //! out. One pass: read strictly, walk each response ([`walk`]), hand each
-//! candidate to the trust rules ([`crate::trust`]), decide.
+//! of its candidates to the trust rules ([`candidates`], [`crate::trust`]),
+//! decide.
 
+mod candidates;
 mod error;
 mod verdict;
 mod walk;

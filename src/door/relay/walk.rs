@@ -1,18 +1,18 @@
-//! The relay door's walk over one body: each response's result read and
-//! shape-checked (§7 rule 1), its candidates handed to the rule-2 counter
-//! ([`crate::trust::candidate`]), and the trace of every candidate.
+//! The relay door's walk over one body: each response opened, its result
+//! read and shape-checked (§7 rule 1) once, with the last-result shortcut;
+//! its candidates are then taken by [`super::candidates`].
 
 use crate::hash::{self, ResponseHasher};
-use crate::leaf::{CandidateTrace, CanonicalHash, Malformed, SkipCause};
+use crate::leaf::{CandidateTrace, CanonicalHash, Malformed};
 use crate::message::envelope;
 use crate::message::params::RequestParams;
 use crate::message::workspace::{OverCapacity, Scratch};
 use crate::read::Lexer;
-use crate::trust::candidate::{ResponseHashes, Tried, VoteCounter};
+use crate::trust::candidate::VoteCounter;
 
 /// A response's result as read: its shape-checked reading (or over
 /// capacity), and whether it is the [`LastResult`].
-type ResultRead<'a> = (Result<hash::ReadResult<'a>, OverCapacity>, bool);
+pub(super) type ResultRead<'a> = (Result<hash::ReadResult<'a>, OverCapacity>, bool);
 
 /// A speed shortcut: the last result read into the scratch. Honest nodes
 /// send the same result byte for byte, so a repetition is not read again
@@ -20,7 +20,7 @@ type ResultRead<'a> = (Result<hash::ReadResult<'a>, OverCapacity>, bool);
 /// path is [`hash::read_result_at`] on every result; `tests/hash_reuse.rs`
 /// holds the two to the same verdicts and counts.
 #[derive(Clone, Copy)]
-struct LastResult<'a> {
+pub(super) struct LastResult<'a> {
     /// The result's JSON text (an object).
     raw: &'a [u8],
     read: Result<hash::ReadResult<'a>, OverCapacity>,
@@ -39,12 +39,12 @@ pub(crate) enum Shortcuts {
 
 /// State of one verification.
 pub(super) struct Run<'a, 'p, 't, T, C> {
-    params: &'p RequestParams<'p>,
-    body: &'a [u8],
+    pub(super) params: &'p RequestParams<'p>,
+    pub(super) body: &'a [u8],
     pub(super) votes: VoteCounter<'a, 't, C>,
-    trace: T,
-    last: Option<LastResult<'a>>,
-    shortcuts: Shortcuts,
+    pub(super) trace: T,
+    pub(super) last: Option<LastResult<'a>>,
+    pub(super) shortcuts: Shortcuts,
 }
 
 impl<'a, 'p, 't, T, C> Run<'a, 'p, 't, T, C>
@@ -85,64 +85,6 @@ where
         response.open(lx, depth)?;
         let read = self.result_of(&mut response, lx, depth, scratch)?;
         self.candidates(&response, read, index, depth, scratch, hasher)
-    }
-
-    /// PROTOCOL.md §7 rule 2 for the candidates of one response.
-    #[inline(never)]
-    fn candidates(
-        &mut self,
-        response: &envelope::Response<'a>,
-        (read, is_last): ResultRead<'a>,
-        index: usize,
-        depth: usize,
-        scratch: &mut Scratch<'_>,
-        hasher: &mut ResponseHasher<'a>,
-    ) -> Result<(), Malformed> {
-        let doc = self.body;
-        let mut hashes: Option<ResponseHashes> = None;
-        let result_at = response.result_at;
-        let params = self.params;
-        let shortcuts = self.shortcuts;
-        let mut tried = Tried::default();
-        response.for_each_candidate(depth, &mut |c| {
-            let votes = &mut self.votes;
-            votes.stats.candidates = votes.stats.candidates.saturating_add(1);
-            let mut signer = None;
-            let mut hashes_of_response = || match read {
-                Ok(r) => Ok(*hashes.get_or_insert_with(|| {
-                    let (signature, group) = match shortcuts {
-                        Shortcuts::Taken => hasher.hashes(params, doc, &r, scratch),
-                        #[cfg(feature = "fuzzing")]
-                        Shortcuts::Skipped => plain_hashes(params, doc, &r, scratch),
-                    };
-                    ResponseHashes { signature, group }
-                })),
-                Err(OverCapacity) => Err(SkipCause::OverCapacity),
-            };
-            let outcome = votes.candidate(
-                c,
-                &mut hashes_of_response,
-                &mut tried,
-                (index, result_at),
-                &mut signer,
-            );
-            if let Err(cause) = outcome {
-                votes.stats.skip(cause);
-            }
-            (self.trace)(CandidateTrace {
-                response: index,
-                hash: hashes.map(|h| h.signature),
-                group_hash: hashes.map(|h| h.group),
-                signer,
-                outcome,
-            });
-        })?;
-        // A hash of a result that is not the last read may have used the
-        // scratch that the last one's reading indexes.
-        if !is_last && hashes.is_some() {
-            self.last = None;
-        }
-        Ok(())
     }
 
     /// Walks the response to its result and reads that (rule 1 reads and
@@ -221,20 +163,4 @@ where
         });
         read
     }
-}
-
-/// The plain path [`ResponseHasher`] stands in for: a response's two
-/// hashes, each computed alone. Out of line: its frame stays off the
-/// shortcut's path.
-#[cfg(feature = "fuzzing")]
-#[inline(never)]
-fn plain_hashes(
-    params: &RequestParams<'_>,
-    doc: &[u8],
-    read: &hash::ReadResult<'_>,
-    scratch: &mut Scratch<'_>,
-) -> (CanonicalHash, CanonicalHash) {
-    let signature = hash::hash_read(params, doc, read, scratch);
-    let group = hash::group_hash(params, read).unwrap_or(signature);
-    (signature, group)
 }
