@@ -1,5 +1,6 @@
 //! Entry points for the differential fuzz target (feature `fuzzing`,
-//! hidden): the strict validator, and the strings it decodes.
+//! hidden): the strict validator, the strings it decodes, and the §14
+//! replay guard over raw hashes.
 //!
 //! Not part of the supported API: names and shapes may change.
 
@@ -55,4 +56,32 @@ pub fn verify_plain<'a, const E: usize, const S: usize>(
     trace: impl FnMut(crate::CandidateTrace),
 ) -> crate::Verdict<'a> {
     verifier.verify_plain(params, body, workspace, trace)
+}
+
+/// §14 `begin` for a raw request hash, bypassing the proof type: for the
+/// replay vectors (hashes given as hex) and differential tests.
+pub fn replay_begin(
+    guard: &mut crate::ReplayGuard<'_>,
+    hash: &[u8; 32],
+    now: u64,
+) -> Result<(), crate::BeginRefusal> {
+    guard.begin_hash(hash, now)
+}
+
+/// §14 `finish` for a raw request hash.
+pub fn replay_finish(
+    guard: &mut crate::ReplayGuard<'_>,
+    hash: &[u8; 32],
+    now: u64,
+) -> crate::FinishOutcome {
+    guard.finish_hash(hash, now)
+}
+
+/// §14 `abandon` for a raw request hash.
+pub fn replay_abandon(
+    guard: &mut crate::ReplayGuard<'_>,
+    hash: &[u8; 32],
+    now: u64,
+) -> crate::AbandonOutcome {
+    guard.abandon_hash(hash, now)
 }

@@ -58,6 +58,7 @@ pub use crate::door::hashing::{canonical_group_hash, canonical_hash, canonical_h
 #[cfg(feature = "precomputed")]
 pub use crate::door::precomputed::PrecomputedKeys;
 pub use crate::door::relay::{Error, NoQuorum, Verdict, VerifiedResponse};
+pub use crate::door::replay::Execution;
 pub use crate::door::verifier::{Verifier, MAX_BODY_LEN};
 pub use crate::leaf::{
     CandidateTrace, CanonicalHash, Expected, Malformed, SkipCause, Skipped, VerifyStats,
@@ -79,3 +80,6 @@ pub use crate::read::{DecodedBytes, Text};
 pub use crate::serde_impls::VerdictSummary;
 pub use crate::trust::config::{Config, ConfigError, SignerSet, MAX_SIGNERS};
 pub use crate::trust::postcheck::{OrderedSecret, PostCheckError, SecretsOrder};
+pub use crate::trust::replay::{
+    AbandonOutcome, BeginRefusal, FinishOutcome, ReplayGuard, ReplaySlot, DEFAULT_REPLAY_LIFETIME,
+};

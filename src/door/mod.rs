@@ -1,7 +1,8 @@
 //! The doors an enclave calls, one per operation, each with its own error
 //! type: [`relay`] verifies a gateway's body, [`compute`] a Workflow DON's
 //! batch, [`handout`] rebuilds what a verified report hands out, and
-//! [`hashing`] hashes one result. [`verifier`] holds the configuration
+//! [`hashing`] hashes one result, [`replay`] admits a verified request
+//! to run once. [`verifier`] holds the configuration
 //! they share; [`batch`] and [`precomputed`] are faster backends of the
 //! same checks.
 //!
@@ -16,4 +17,5 @@ pub(crate) mod hashing;
 #[cfg(feature = "precomputed")]
 pub(crate) mod precomputed;
 pub(crate) mod relay;
+pub(crate) mod replay;
 pub(crate) mod verifier;

@@ -7,7 +7,8 @@
 //!   (§7 rules 3–5), shared by both doors;
 //! - [`trial`]: which entries of a compute batch count, tried against the
 //!   keys, with §12's bounded work;
-//! - [`postcheck`]: a verified secrets result answers its request (§9).
+//! - [`postcheck`]: a verified secrets result answers its request (§9);
+//! - [`replay`]: a verified request runs at most once while it lives (§14).
 //!
 //! Uses only the layers below it (hashes and leaf types, the messages it
 //! judges); no door, no serde, no std. An auditor reads this folder and
@@ -17,4 +18,5 @@ pub(crate) mod candidate;
 pub(crate) mod config;
 pub(crate) mod postcheck;
 pub(crate) mod quorum;
+pub(crate) mod replay;
 pub(crate) mod trial;
