@@ -351,4 +351,64 @@ mod tests {
         );
         assert!(r.slots.iter().all(|s| !s.held));
     }
+
+    /// Four seeded signers in force, F = 1.
+    fn four_signers() -> (Vec<ed25519_compact::KeyPair>, Rotation) {
+        let keys: Vec<_> = (1..=4u8)
+            .map(|i| ed25519_compact::KeyPair::from_seed(ed25519_compact::Seed::new([i; 32])))
+            .collect();
+        let pks: Vec<[u8; 32]> = keys.iter().map(|k| *k.pk).collect();
+        let config = RotationConfig::new(&pks, &[], 0, 1).unwrap();
+        (keys, Rotation::new(config))
+    }
+
+    fn vote(key: &ed25519_compact::KeyPair, config_json: &str) -> std::string::String {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let hash = crate::hash::config::config_hash(config_json.as_bytes()).unwrap();
+        let sig = key.sk.sign(config_signature_payload(&hash), None);
+        format!(
+            r#"{{"config":"{}","signature":"{}"}}"#,
+            b64.encode(config_json),
+            b64.encode(*sig)
+        )
+    }
+
+    #[test]
+    fn a_clock_that_goes_back_makes_votes_younger_never_older() {
+        let (keys, mut r) = four_signers();
+        let proposal = core::str::from_utf8(TWO_SIGNERS).unwrap();
+        let first = r.take_vote(vote(&keys[0], proposal).as_bytes(), 10_000);
+        assert!(matches!(
+            first,
+            Ok(VoteOutcome::Collected {
+                collected: 1,
+                required: 2,
+                ..
+            })
+        ));
+        // Earlier than the first vote: its age saturates to 0, still live.
+        let second = r.take_vote(vote(&keys[1], proposal).as_bytes(), 5);
+        let Ok(VoteOutcome::Applied(applied)) = second else {
+            panic!("two live votes of four signers with F = 1 apply: {second:?}");
+        };
+        assert_eq!(applied.signers(), [*keys[0].pk, *keys[1].pk]);
+        assert_eq!(r.retired().count(), 1);
+        assert!(r.slots.iter().all(|s| !s.held), "every slot cleared");
+    }
+
+    #[test]
+    fn a_vote_past_its_lifetime_does_not_count() {
+        let (keys, r) = four_signers();
+        let mut r = Rotation::with_vote_lifetime(r.current().clone(), 10);
+        let proposal = core::str::from_utf8(TWO_SIGNERS).unwrap();
+        let _ = r.take_vote(vote(&keys[0], proposal).as_bytes(), 100);
+        let late = r.take_vote(vote(&keys[1], proposal).as_bytes(), 111);
+        assert!(
+            matches!(late, Ok(VoteOutcome::Collected { collected: 1, .. })),
+            "{late:?}"
+        );
+        let invalid = r.take_vote(vote(&keys[2], r#"{"signers":null,"f":1}"#).as_bytes(), 111);
+        assert_eq!(invalid.unwrap_err().reason(), "invalid_config");
+    }
 }
