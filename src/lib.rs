@@ -60,10 +60,14 @@ pub use crate::door::precomputed::PrecomputedKeys;
 pub use crate::door::relay::{Error, NoQuorum, Verdict, VerifiedResponse};
 pub use crate::door::replay::Execution;
 pub use crate::door::verifier::{Verifier, MAX_BODY_LEN};
+pub use crate::hash::config::{
+    config_hash, config_signature_payload, config_user_data, CONFIG_SIGNATURE_PAYLOAD_LEN,
+};
 pub use crate::leaf::{
     CandidateTrace, CanonicalHash, Expected, Malformed, SkipCause, Skipped, VerifyStats,
     COMPUTE_SIGNATURE_PAYLOAD_LEN, SIGNATURE_PAYLOAD_LEN,
 };
+pub use crate::message::config::{MAX_CONFIG_JSON_LEN, MAX_MASTER_KEY_LEN};
 pub use crate::message::params::{
     ByteString, CapabilityParams, ConfigSigners, ConfigSignersIter, EnclaveConfig, Method,
     RequestParams, SecretId, SecretIds, SecretIdsIter, SecretsParams, MAX_CONFIG_SIGNERS,
@@ -79,7 +83,55 @@ pub use crate::read::{DecodedBytes, Text};
 #[cfg(feature = "serde")]
 pub use crate::serde_impls::VerdictSummary;
 pub use crate::trust::config::{Config, ConfigError, SignerSet, MAX_SIGNERS};
+pub use crate::trust::enclave_config::{RotationConfig, RotationConfigError};
 pub use crate::trust::postcheck::{OrderedSecret, PostCheckError, SecretsOrder};
 pub use crate::trust::replay::{
     AbandonOutcome, BeginRefusal, FinishOutcome, ReplayGuard, ReplaySlot, DEFAULT_REPLAY_LIFETIME,
+};
+/// An enclave's signer set rotated by votes of the current set (PROTOCOL.md §13).
+///
+/// ```
+/// use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
+/// use ed25519_compact::{KeyPair, Seed};
+/// use relay_verifier::{
+///     config_hash, config_signature_payload, Rotation, RotationConfig, Verifier, VoteOutcome,
+/// };
+///
+/// let nodes: Vec<KeyPair> = (1..=5u8).map(|i| KeyPair::from_seed(Seed::new([i; 32]))).collect();
+/// let config = |keys: &[KeyPair], f: u32| {
+///     let signers: Vec<String> = keys.iter().map(|k| format!("\"{}\"", B64.encode(*k.pk))).collect();
+///     format!(r#"{{"signers":[{}],"masterPublicKey":"AQI=","t":2,"f":{f}}}"#, signers.join(","))
+/// };
+/// // Four signers, F = 1, in force.
+/// let first_config = config(&nodes[..4], 1);
+/// let mut rotation = Rotation::new(RotationConfig::from_json(first_config.as_bytes()).unwrap());
+///
+/// // Nodes 0 and 1 vote to let node 4 in.
+/// let vote = |node: &KeyPair, proposal: &str| {
+///     let hash = config_hash(proposal.as_bytes()).unwrap();
+///     let signature = node.sk.sign(config_signature_payload(&hash), None);
+///     format!(r#"{{"config":"{}","signature":"{}"}}"#, B64.encode(proposal), B64.encode(*signature))
+/// };
+/// let proposal = config(&nodes, 1);
+/// let hash = config_hash(proposal.as_bytes()).unwrap();
+/// let first = rotation.take_vote(vote(&nodes[0], &proposal).as_bytes(), 1_000);
+/// assert!(matches!(first, Ok(VoteOutcome::Collected { collected: 1, required: 2, .. })));
+/// let second = rotation.take_vote(vote(&nodes[1], &proposal).as_bytes(), 1_030);
+/// let Ok(VoteOutcome::Applied(applied)) = second else {
+///     panic!("F+1 = 2 live votes apply the proposal");
+/// };
+/// assert_eq!(applied.hash(), hash);
+/// assert_eq!(applied.signers(), [*nodes[0].pk, *nodes[1].pk]);
+/// let _attest_this: [u8; 32] = applied.user_data();
+/// let verifier = Verifier::new(applied.into_verifier_config());
+/// assert_eq!(verifier.config().signers().len(), 5);
+///
+/// // The first config is retired: votes for it never bring it back.
+/// let back = rotation.take_vote(vote(&nodes[0], &first_config).as_bytes(), 1_060);
+/// assert_eq!(back.unwrap_err().reason(), "retired_config");
+/// assert_eq!(rotation.current().hash(), hash);
+/// ```
+pub use crate::trust::rotation::Rotation;
+pub use crate::trust::rotation::{
+    Applied, VoteError, VoteOutcome, DEFAULT_VOTE_LIFETIME, RETIRED_CONFIGS,
 };

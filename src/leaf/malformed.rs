@@ -91,6 +91,13 @@ pub enum Expected {
     RequestId,
     /// Canonical padded standard base64 (PROTOCOL.md §6) or `null`.
     CanonicalBase64,
+    /// A key this object must have (a §13 vote's `config`, `signature`).
+    RequiredKey(&'static str),
+    /// A 64-byte signature in canonical base64 (a §13 vote).
+    Signature64,
+    /// A value within the fixed memory reserved for it (a §13 config's
+    /// JSON and master key).
+    WithinFixedMemory,
 }
 
 impl fmt::Display for Expected {
@@ -126,6 +133,9 @@ impl fmt::Display for Expected {
             Expected::Array => f.write_str("an array"),
             Expected::RequestId => f.write_str("a requestID of exactly 32 integers 0-255"),
             Expected::CanonicalBase64 => f.write_str("canonical padded base64 or null"),
+            Expected::RequiredKey(k) => write!(f, "a \"{k}\" key in this object"),
+            Expected::Signature64 => f.write_str("a 64-byte signature in canonical base64"),
+            Expected::WithinFixedMemory => f.write_str("a value within its fixed memory"),
             Expected::BundleOrResponse => f.write_str(
                 "a bundle or a single response, not both (\"responses\" and \"result\")",
             ),

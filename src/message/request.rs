@@ -40,9 +40,9 @@ const KEYS: &[&str] = &[
 /// A list field: where its array starts (`None`: absent or `null`) and how
 /// many elements it has.
 #[derive(Clone, Copy, Debug, Default)]
-struct ListAt {
-    at: Option<usize>,
-    len: usize,
+pub(crate) struct ListAt {
+    pub(crate) at: Option<usize>,
+    pub(crate) len: usize,
 }
 
 /// One signed compute request as it stands in a batch: every field
@@ -214,7 +214,7 @@ pub struct TextList<'a> {
 }
 
 impl<'a> TextList<'a> {
-    fn at(body: &'a [u8], list: ListAt) -> Self {
+    pub(crate) fn at(body: &'a [u8], list: ListAt) -> Self {
         let mut lx = Lexer::at(body, list.at.unwrap_or(body.len()));
         let done = list.at.is_none() || !lx.eat(b'[');
         TextList {
@@ -363,7 +363,7 @@ fn text<'a>(lx: &mut Lexer<'a>) -> Result<Text<'a>> {
 }
 
 /// A byte string: canonical base64 text (§6) or `null`.
-fn base64<'a>(lx: &mut Lexer<'a>) -> Result<Option<Text<'a>>> {
+pub(crate) fn base64<'a>(lx: &mut Lexer<'a>) -> Result<Option<Text<'a>>> {
     let Some(s) = lx.string_or_null()? else {
         return Ok(None);
     };
@@ -377,7 +377,7 @@ fn base64<'a>(lx: &mut Lexer<'a>) -> Result<Option<Text<'a>>> {
 }
 
 /// An array or `null`, each element read by `element`.
-fn list<'a>(
+pub(crate) fn list<'a>(
     lx: &mut Lexer<'a>,
     mut element: impl FnMut(&mut Lexer<'a>) -> Result<()>,
 ) -> Result<ListAt> {

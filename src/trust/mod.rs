@@ -9,6 +9,10 @@
 //!   keys, with §12's bounded work;
 //! - [`postcheck`]: a verified secrets result answers its request (§9);
 //! - [`replay`]: a verified request runs at most once while it lives (§14).
+//! - [`enclave_config`]: the whole configuration §13 rotates, valid under
+//!   §7 (§13 rule 5);
+//! - [`rotation`]: a vote of the current set, §13 steps 1–7, in fixed
+//!   memory.
 //!
 //! Uses only the layers below it (hashes and leaf types, the messages it
 //! judges); no door, no serde, no std. An auditor reads this folder and
@@ -16,7 +20,9 @@
 
 pub(crate) mod candidate;
 pub(crate) mod config;
+pub(crate) mod enclave_config;
 pub(crate) mod postcheck;
 pub(crate) mod quorum;
 pub(crate) mod replay;
+pub(crate) mod rotation;
 pub(crate) mod trial;
