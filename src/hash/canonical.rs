@@ -109,18 +109,13 @@ fn secrets_prefix(p: &SecretsParams<'_>) -> Writer {
     // sort moves their places, each read again to compare.
     let ids = p.secrets();
     let mut order = [0usize; MAX_SECRET_IDS];
-    let mut n = 0;
-    for (slot, place) in order.iter_mut().zip(ids.places()) {
-        *slot = place;
-        n += 1;
-    }
-    let order = order.get_mut(..n).unwrap_or_default();
+    let order = ids.places().fill(&mut order);
     let id = |place: usize| ids.at(place).unwrap_or_default();
     crate::leaf::sort::sort_by(order, |&a, &b| {
         let (a, b) = (id(a), id(b));
         cmp_texts(&[a.namespace, a.key], &[b.namespace, b.key])
     });
-    w.len(n);
+    w.len(order.len());
     for &place in order.iter() {
         let s = id(place);
         w.str(&s.key);

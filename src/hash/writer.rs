@@ -66,17 +66,12 @@ impl Writer {
         // `validate`, so a failed decode cannot happen and sorts as empty.
         let signers = c.signers();
         let mut order = [0usize; MAX_CONFIG_SIGNERS];
-        let mut n = 0;
-        for (slot, place) in order.iter_mut().zip(signers.places()) {
-            *slot = place;
-            n += 1;
-        }
-        let order = order.get_mut(..n).unwrap_or_default();
+        let order = signers.places().fill(&mut order);
         crate::leaf::sort::sort_by(order, |&a, &b| match (signers.at(a), signers.at(b)) {
             (Some(x), Some(y)) => x.bytes().cmp(y.bytes()),
             _ => Ordering::Equal,
         });
-        self.len(n);
+        self.len(order.len());
         for &place in order.iter() {
             if let Some(s) = signers.at(place) {
                 self.byte_string(&s);

@@ -252,6 +252,19 @@ pub(crate) enum Places<'a> {
     Json(JsonItems<'a>),
 }
 
+impl Places<'_> {
+    /// Writes the places into `out`, in order, as many as it holds;
+    /// returns the part written (the hash sorts it).
+    pub(crate) fn fill(self, out: &mut [usize]) -> &mut [usize] {
+        let mut n = 0;
+        for (slot, place) in out.iter_mut().zip(self) {
+            *slot = place;
+            n += 1;
+        }
+        out.get_mut(..n).unwrap_or_default()
+    }
+}
+
 impl Iterator for Places<'_> {
     type Item = usize;
 
