@@ -1070,3 +1070,35 @@ fn verify_compute_reports_entries_and_exit_codes() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The enclave's state files (§13, §14): every case passes, and a doctored
+/// step is named by its case and step.
+#[test]
+fn vectors_replay_rotation_and_guard_steps() {
+    let out = run(
+        &[
+            "vectors",
+            p(&vectors_path("config/rotation.json")),
+            p(&vectors_path("replay/guard.json")),
+        ],
+        None,
+    );
+    assert_eq!(stdout(&out).lines().last(), Some("54 passed, 0 failed"));
+
+    let mut guard = load("replay/guard.json");
+    let step = &mut guard["cases"][0]["steps"][0];
+    let want = if step["expect"] == "started" {
+        "full"
+    } else {
+        "started"
+    };
+    step["expect"] = json!(want);
+    let name = guard["cases"][0]["name"].as_str().unwrap().to_string();
+    let dir = TempDir::new("state");
+    let file = dir.write("guard.json", guard.to_string());
+    let out = run(&["vectors", p(&file)], None);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains(&format!("FAIL {name}: step 0 (")), "{text}");
+    assert!(text.contains(&format!("want {want}")), "{text}");
+}

@@ -4,6 +4,7 @@ pub mod compute;
 pub mod hash;
 pub mod sign;
 pub mod simulate;
+pub mod state;
 pub mod vectors;
 pub mod verify;
 

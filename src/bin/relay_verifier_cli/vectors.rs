@@ -25,7 +25,9 @@ use super::{configure, parse_json, read_input, CliError, Outcome, Status};
 /// Arguments of `vectors`.
 #[derive(Debug, Args)]
 pub struct VectorsArgs {
-    /// Vector files; each holds `hash_cases`, `verify_cases` or both.
+    /// Vector files; each holds `hash_cases`, `verify_cases` or both, a
+    /// rotation file's `hash_cases` and `rotation_cases`, or a replay-guard
+    /// file's `cases`.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Also print `ok <name>` for every case that passes.
@@ -38,14 +40,21 @@ pub struct VectorsArgs {
 enum Kind {
     Hash,
     Verify,
+    /// A rotation file's `hash_cases` (PROTOCOL.md §13).
+    ConfigHash,
+    Rotation,
+    /// A replay-guard file's `cases` (§14).
+    Guard,
 }
 
 impl Kind {
     /// The key of the case array in a vector file.
     fn key(self) -> &'static str {
         match self {
-            Kind::Hash => "hash_cases",
+            Kind::Hash | Kind::ConfigHash => "hash_cases",
             Kind::Verify => "verify_cases",
+            Kind::Rotation => "rotation_cases",
+            Kind::Guard => "cases",
         }
     }
 
@@ -61,6 +70,9 @@ impl Kind {
                 vec![("", super::compute::hash_case(case))]
             }
             Kind::Verify => vec![("", verify_case(case))],
+            Kind::ConfigHash => vec![("", super::state::config_hash_case(case))],
+            Kind::Rotation => vec![("", super::state::rotation_case(case))],
+            Kind::Guard => vec![("", super::state::guard_case(case))],
             Kind::Hash => {
                 let mut checks = vec![("", hash_case(case))];
                 if case.get("error").is_some_and(|e| !e.is_null()) {
@@ -108,7 +120,16 @@ fn run_files(args: &VectorsArgs) -> Outcome {
         let bad = |why: String| CliError::Input(format!("{}: {why}", path.display()));
         let doc = parse_json(&read_input(path)?).map_err(|e| bad(format!("not JSON: {e}")))?;
         let mut found = false;
-        for kind in [Kind::Hash, Kind::Verify] {
+        // A rotation file's hash cases are §13 config hashes; a file of
+        // bare `cases` is the replay guard's.
+        let kinds: &[Kind] = if doc.get("rotation_cases").is_some() {
+            &[Kind::ConfigHash, Kind::Rotation]
+        } else if doc.get("cases").is_some() {
+            &[Kind::Guard]
+        } else {
+            &[Kind::Hash, Kind::Verify]
+        };
+        for &kind in kinds {
             let Some(cases) = doc.get(kind.key()) else {
                 continue;
             };
@@ -119,7 +140,9 @@ fn run_files(args: &VectorsArgs) -> Outcome {
             suites.push((path, kind, cases.clone()));
         }
         if !found {
-            return Err(bad("holds neither hash_cases nor verify_cases".into()));
+            return Err(bad(
+                "holds none of hash_cases, verify_cases, rotation_cases or cases".into(),
+            ));
         }
     }
 
