@@ -95,6 +95,7 @@ pub use crate::trust::replay::{
 /// use ed25519_compact::{KeyPair, Seed};
 /// use relay_verifier::{
 ///     config_hash, config_signature_payload, Rotation, RotationConfig, Verifier, VoteOutcome,
+///     VoteWork,
 /// };
 ///
 /// let nodes: Vec<KeyPair> = (1..=5u8).map(|i| KeyPair::from_seed(Seed::new([i; 32]))).collect();
@@ -105,6 +106,9 @@ pub use crate::trust::replay::{
 /// // Four signers, F = 1, in force.
 /// let first_config = config(&nodes[..4], 1);
 /// let mut rotation = Rotation::new(RotationConfig::from_json(first_config.as_bytes()).unwrap());
+/// // The room a vote's proposed config is decoded in (12 KiB: firmware keeps
+/// // it in static memory, a host in a box).
+/// let mut work = Box::new(VoteWork::new());
 ///
 /// // Nodes 0 and 1 vote to let node 4 in.
 /// let vote = |node: &KeyPair, proposal: &str| {
@@ -114,24 +118,24 @@ pub use crate::trust::replay::{
 /// };
 /// let proposal = config(&nodes, 1);
 /// let hash = config_hash(proposal.as_bytes()).unwrap();
-/// let first = rotation.take_vote(vote(&nodes[0], &proposal).as_bytes(), 1_000);
+/// let first = rotation.take_vote(vote(&nodes[0], &proposal).as_bytes(), 1_000, &mut work);
 /// assert!(matches!(first, Ok(VoteOutcome::Collected { collected: 1, required: 2, .. })));
-/// let second = rotation.take_vote(vote(&nodes[1], &proposal).as_bytes(), 1_030);
+/// let second = rotation.take_vote(vote(&nodes[1], &proposal).as_bytes(), 1_030, &mut work);
 /// let Ok(VoteOutcome::Applied(applied)) = second else {
 ///     panic!("F+1 = 2 live votes apply the proposal");
 /// };
 /// assert_eq!(applied.hash(), hash);
-/// assert_eq!(applied.signers(), [*nodes[0].pk, *nodes[1].pk]);
+/// assert!(applied.signers().eq([&*nodes[0].pk, &*nodes[1].pk]));
 /// let _attest_this: [u8; 32] = applied.user_data();
-/// let verifier = Verifier::new(applied.into_verifier_config());
+/// let verifier = Verifier::new(applied.verifier_config());
 /// assert_eq!(verifier.config().signers().len(), 5);
 ///
 /// // The first config is retired: votes for it never bring it back.
-/// let back = rotation.take_vote(vote(&nodes[0], &first_config).as_bytes(), 1_060);
+/// let back = rotation.take_vote(vote(&nodes[0], &first_config).as_bytes(), 1_060, &mut work);
 /// assert_eq!(back.unwrap_err().reason(), "retired_config");
 /// assert_eq!(rotation.current().hash(), hash);
 /// ```
 pub use crate::trust::rotation::Rotation;
 pub use crate::trust::rotation::{
-    Applied, VoteError, VoteOutcome, DEFAULT_VOTE_LIFETIME, RETIRED_CONFIGS,
+    Applied, VoteError, VoteOutcome, VoteWork, DEFAULT_VOTE_LIFETIME, RETIRED_CONFIGS,
 };

@@ -8,6 +8,7 @@ use base64::Engine as _;
 use common::{assert_no_failures, load_vectors, s};
 use relay_verifier::{
     config_hash, config_signature_payload, config_user_data, Rotation, RotationConfig, VoteOutcome,
+    VoteWork,
 };
 use serde_json::Value;
 
@@ -50,7 +51,7 @@ fn mismatch(got: &Result<VoteOutcome, relay_verifier::VoteError>, want: &Value) 
     let outcome = s(want, "outcome");
     let ok = match (got, outcome) {
         (Ok(VoteOutcome::Applied(a)), "applied") => {
-            let signers: Vec<String> = a.signers().iter().map(|k| b64(k)).collect();
+            let signers: Vec<String> = a.signers().map(|k| b64(k)).collect();
             let want_signers: Vec<&str> = want["signers"]
                 .as_array()
                 .map(|a| a.iter().filter_map(Value::as_str).collect())
@@ -97,9 +98,10 @@ fn every_rotation_case() {
         };
         let lifetime = case["vote_lifetime"].as_u64().expect("vote_lifetime");
         let mut rotation = Rotation::with_vote_lifetime(current, lifetime);
+        let mut work = Box::new(VoteWork::new());
         for (i, step) in case["steps"].as_array().expect("steps").iter().enumerate() {
             let at = step["at"].as_u64().expect("at");
-            let got = rotation.take_vote(s(step, "body_json").as_bytes(), at);
+            let got = rotation.take_vote(s(step, "body_json").as_bytes(), at, &mut work);
             steps_run += 1;
             if let Some(m) = mismatch(&got, &step["expect"]) {
                 failures.push(format!("{name} step {i}: {m}"));

@@ -28,7 +28,24 @@ impl SignerSet {
     /// # fn hex_literal(h: &[u8]) -> [u8; 32] { let mut o = [0; 32]; hex::decode_to_slice(h, &mut o).unwrap(); o }
     /// ```
     pub fn from_slices<'k>(keys: impl IntoIterator<Item = &'k [u8]>) -> Result<Self, ConfigError> {
-        let mut set = heapless::Vec::<[u8; 32], MAX_SIGNERS>::new();
+        let mut set = SignerSet::EMPTY;
+        set.load(keys)?;
+        Ok(set)
+    }
+
+    /// No signers: only the room a set is loaded into in place.
+    pub(crate) const EMPTY: SignerSet = SignerSet {
+        keys: heapless::Vec::new(),
+    };
+
+    /// §7's key rules, loading into `self` in place (firmware builds a
+    /// rotated config off its stack); `self` holds nothing usable on error.
+    pub(crate) fn load<'k>(
+        &mut self,
+        keys: impl IntoIterator<Item = &'k [u8]>,
+    ) -> Result<(), ConfigError> {
+        let set = &mut self.keys;
+        set.clear();
         for (index, key) in keys.into_iter().enumerate() {
             let bytes: [u8; 32] = key.try_into().map_err(|_| ConfigError::KeyLength {
                 index,
@@ -47,8 +64,8 @@ impl SignerSet {
             set.push(bytes)
                 .map_err(|_| ConfigError::TooManySigners { max: MAX_SIGNERS })?;
         }
-        crate::leaf::sort::sort_by(&mut set, |a, b| a.cmp(b));
-        Ok(SignerSet { keys: set })
+        crate::leaf::sort::sort_by(set, |a, b| a.cmp(b));
+        Ok(())
     }
 
     /// Loads 32-byte keys.
@@ -96,14 +113,46 @@ impl Config {
     /// The signer set with fault bound `f`: a result needs `f + 1` signers.
     /// Refuses `f = 0` and `f + 1 > N`.
     pub fn new(signers: SignerSet, f: usize) -> Result<Self, ConfigError> {
+        let threshold = Self::f_plus_one(f, signers.len())?;
+        Ok(Config {
+            signers,
+            f,
+            threshold,
+        })
+    }
+
+    /// F+1, when `f` is a fault bound §7 accepts for `n` signers.
+    fn f_plus_one(f: usize, n: usize) -> Result<usize, ConfigError> {
         if f == 0 {
             return Err(ConfigError::FaultBoundZero);
         }
         let threshold = f.checked_add(1).ok_or(ConfigError::ThresholdUnreachable {
             threshold: usize::MAX,
-            signers: signers.len(),
+            signers: n,
         })?;
-        Self::checked(signers, f, threshold)
+        if threshold > n {
+            return Err(ConfigError::ThresholdUnreachable {
+                threshold,
+                signers: n,
+            });
+        }
+        Ok(threshold)
+    }
+
+    /// No signers: only the room a config is loaded into in place.
+    pub(crate) const EMPTY: Config = Config {
+        signers: SignerSet::EMPTY,
+        f: 0,
+        threshold: 0,
+    };
+
+    /// [`Config::new`] in place, from keys in any order (as
+    /// [`SignerSet::new`]); `self` holds nothing usable on error.
+    pub(crate) fn load(&mut self, keys: &[[u8; 32]], f: usize) -> Result<(), ConfigError> {
+        self.signers.load(keys.iter().map(|k| &k[..]))?;
+        self.threshold = Self::f_plus_one(f, self.signers.len())?;
+        self.f = f;
+        Ok(())
     }
 
     /// Like [`Config::new`], with a stricter threshold (such as `2F+1`),

@@ -9,7 +9,7 @@ use crate::hash::config::{config_user_data, hash_parts};
 use crate::leaf::{CanonicalHash, Malformed};
 use crate::message::config::{ConfigJson, MAX_MASTER_KEY_LEN};
 use crate::message::params::ByteString;
-use crate::trust::config::{Config, ConfigError, SignerIndex, SignerSet, MAX_SIGNERS};
+use crate::trust::config::{Config, ConfigError, SignerIndex, MAX_SIGNERS};
 
 /// The enclave's configuration (Go `types.EnclaveConfig`): the signers in
 /// the order given, `masterPublicKey`, `t` and `f`. The verifier uses the
@@ -39,33 +39,14 @@ impl RotationConfig {
         t: u32,
         f: u32,
     ) -> Result<Self, RotationConfigError> {
-        let set = SignerSet::new(signers).map_err(RotationConfigError::Invalid)?;
-        let config = Config::new(set, usize::try_from(f).unwrap_or(usize::MAX))
+        let mut config = RotationConfig::EMPTY;
+        config
+            .load_signers(signers, f)
             .map_err(RotationConfigError::Invalid)?;
-        let mut order = heapless::Vec::new();
-        for key in signers {
-            // Every key is in the set it was loaded into.
-            let index = config.signers().index_of(key).unwrap_or_default();
-            order
-                .push(index)
-                .map_err(|_| RotationConfigError::Invalid(too_many()))?;
-        }
-        let master_public_key = heapless::Vec::from_slice(master_public_key)
+        config.master_public_key = heapless::Vec::from_slice(master_public_key)
             .map_err(|_| RotationConfigError::MasterKeyTooLong)?;
-        let hash = hash_parts(
-            signers.len(),
-            signers.iter().map(|k| ByteString::Raw(k)),
-            &ByteString::Raw(&master_public_key),
-            t,
-            f,
-        );
-        Ok(RotationConfig {
-            config,
-            order,
-            master_public_key,
-            t,
-            hash,
-        })
+        config.seal(signers, t);
+        Ok(config)
     }
 
     /// Reads a configuration written as Go writes it
@@ -73,12 +54,33 @@ impl RotationConfig {
     /// §13 rule 1) and checks it as [`RotationConfig::new`] does.
     pub fn from_json(json: &[u8]) -> Result<Self, RotationConfigError> {
         let read = ConfigJson::from_json(json).map_err(RotationConfigError::Malformed)?;
-        Self::from_read(&read).map_err(RotationConfigError::Invalid)
+        let mut keys = heapless::Vec::new();
+        let mut config = RotationConfig::EMPTY;
+        config
+            .load_read(&read, &mut keys)
+            .map_err(RotationConfigError::Invalid)?;
+        Ok(config)
     }
 
-    /// §13 rule 5 on a config read from JSON (shape already checked).
-    pub(crate) fn from_read(c: &ConfigJson<'_>) -> Result<Self, ConfigError> {
-        let mut keys = heapless::Vec::<[u8; 32], MAX_SIGNERS>::new();
+    /// Nothing: only the room a config is loaded into in place.
+    pub(crate) const EMPTY: RotationConfig = RotationConfig {
+        config: Config::EMPTY,
+        order: heapless::Vec::new(),
+        master_public_key: heapless::Vec::new(),
+        t: 0,
+        hash: CanonicalHash::from_bytes([0; 32]),
+    };
+
+    /// §13 rule 5 on a config read from JSON (shape already checked),
+    /// loaded into `self` in place with `keys` as room for the decoded
+    /// signers: what a vote builds, off the stack ([`crate::VoteWork`]).
+    /// `self` holds nothing usable on error.
+    pub(crate) fn load_read(
+        &mut self,
+        c: &ConfigJson<'_>,
+        keys: &mut heapless::Vec<[u8; 32], MAX_SIGNERS>,
+    ) -> Result<(), ConfigError> {
+        keys.clear();
         for (index, signer) in c.signers().enumerate() {
             let mut key = [0u8; 32];
             let mut len = 0usize;
@@ -93,17 +95,39 @@ impl RotationConfig {
             }
             keys.push(key).map_err(|_| too_many())?;
         }
-        let master = c.master_public_key();
-        let mut master_key = heapless::Vec::<u8, MAX_MASTER_KEY_LEN>::new();
-        for byte in master.bytes() {
+        self.load_signers(keys, c.f())?;
+        self.master_public_key.clear();
+        for byte in c.master_public_key().bytes() {
             // Checked against the capacity when read (malformed beyond it).
-            let _ = master_key.push(byte);
+            let _ = self.master_public_key.push(byte);
         }
-        match Self::new(&keys, &master_key, c.t(), c.f()) {
-            Ok(config) => Ok(config),
-            Err(RotationConfigError::Invalid(e)) => Err(e),
-            Err(_) => Err(too_many()),
+        self.seal(keys, c.t());
+        Ok(())
+    }
+
+    /// §7 on the signers and `f`, loaded in place with the order given.
+    fn load_signers(&mut self, signers: &[[u8; 32]], f: u32) -> Result<(), ConfigError> {
+        self.config
+            .load(signers, usize::try_from(f).unwrap_or(usize::MAX))?;
+        self.order.clear();
+        for key in signers {
+            // Every key is in the set it was loaded into.
+            let index = self.config.signers().index_of(key).unwrap_or_default();
+            self.order.push(index).map_err(|_| too_many())?;
         }
+        Ok(())
+    }
+
+    /// Sets `t` and the hash, once the signers and the master key are in.
+    fn seal(&mut self, signers: &[[u8; 32]], t: u32) {
+        self.t = t;
+        self.hash = hash_parts(
+            signers.len(),
+            signers.iter().map(|k| ByteString::Raw(k)),
+            &ByteString::Raw(&self.master_public_key),
+            t,
+            u32::try_from(self.config.f()).unwrap_or(u32::MAX),
+        );
     }
 
     /// The signer set and `F` to verify with (hand it to `Verifier::new`).

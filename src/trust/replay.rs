@@ -103,31 +103,52 @@ pub enum AbandonOutcome {
     NotStarted,
 }
 
-impl fmt::Display for BeginRefusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl BeginRefusal {
+    /// The name §14 and the vectors give it.
+    pub fn name(&self) -> &'static str {
+        match self {
             BeginRefusal::InProgress => "in_progress",
             BeginRefusal::Executed => "executed",
             BeginRefusal::Full => "full",
-        })
+        }
+    }
+}
+
+impl fmt::Display for BeginRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FinishOutcome {
+    /// The name §14 and the vectors give it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FinishOutcome::Recorded => "recorded",
+            FinishOutcome::NotStarted => "not_started",
+        }
     }
 }
 
 impl fmt::Display for FinishOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            FinishOutcome::Recorded => "recorded",
-            FinishOutcome::NotStarted => "not_started",
-        })
+        f.write_str(self.name())
+    }
+}
+
+impl AbandonOutcome {
+    /// The name §14 and the vectors give it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AbandonOutcome::Released => "released",
+            AbandonOutcome::NotStarted => "not_started",
+        }
     }
 }
 
 impl fmt::Display for AbandonOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            AbandonOutcome::Released => "released",
-            AbandonOutcome::NotStarted => "not_started",
-        })
+        f.write_str(self.name())
     }
 }
 

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use relay_verifier::__fuzz::{replay_abandon, replay_begin, replay_finish};
 use relay_verifier::{
     config_hash, config_signature_payload, config_user_data, ReplayGuard, ReplaySlot, Rotation,
-    RotationConfig, VoteError, VoteOutcome,
+    RotationConfig, VoteError, VoteOutcome, VoteWork,
 };
 use serde_json::Value;
 
@@ -50,8 +50,10 @@ pub fn rotation_case(case: &Value) -> Result<(), String> {
         .and_then(Value::as_array)
         .ok_or("steps is not an array")?;
     let mut wrong = Vec::new();
+    let mut work = Box::new(VoteWork::new());
     for (i, step) in steps.iter().enumerate() {
-        let got = rotation.take_vote(text(step, "body_json")?.as_bytes(), number(step, "at")?);
+        let body = text(step, "body_json")?.as_bytes();
+        let got = rotation.take_vote(body, number(step, "at")?, &mut work);
         let want = step.get("expect").ok_or("a step without expect")?;
         if let Some(why) = vote_mismatch(&got, want) {
             wrong.push(format!("step {i}: {why}"));
@@ -75,7 +77,6 @@ fn vote_mismatch(got: &Result<VoteOutcome, VoteError>, want: &Value) -> Option<S
         (Ok(VoteOutcome::Applied(a)), Some("applied")) => {
             let signers: Vec<Value> = a
                 .signers()
-                .iter()
                 .map(|k| Value::from(base64::engine::general_purpose::STANDARD.encode(k)))
                 .collect();
             field("hash") == a.hash().to_string().as_str()
