@@ -191,43 +191,88 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![Just(Op::Begin), Just(Op::Finish), Just(Op::Abandon)]
 }
 
+/// Same outcomes as the model at every step; never `started` over a live
+/// executed entry; after `full`, every live entry still answers as the
+/// model says (a full guard forgets nothing).
+fn check_against_model(
+    capacity: usize,
+    spare: usize,
+    lifetime: u64,
+    steps: Vec<(Op, u8, i64)>,
+) -> Result<(), TestCaseError> {
+    let mut storage = vec![ReplaySlot::EMPTY; capacity + spare];
+    let mut guard = ReplayGuard::new(&mut storage)
+        .with_capacity(capacity)
+        .with_lifetime(lifetime);
+    let mut model = Model {
+        capacity,
+        lifetime,
+        entries: BTreeMap::new(),
+    };
+    let mut now: u64 = 1_000;
+    for (i, (op, id, dt)) in steps.into_iter().enumerate() {
+        now = now.saturating_add_signed(dt);
+        let hash = pooled(id);
+        let executed_before = model.live(&hash, now) == Some(Kind::Executed);
+        let want = model.apply(op, hash, now);
+        let got = apply(&mut guard, op.name(), &hash, now);
+        prop_assert_eq!(&got, &want, "step {} {} #{} at {}", i, op.name(), id, now);
+        prop_assert!(
+            !(executed_before && got == "started"),
+            "replay admitted at step {}",
+            i
+        );
+        if got == "full" {
+            for (live, kind) in model.live_entries(now) {
+                let answer = replay_begin(&mut guard, &live, now);
+                let want = match kind {
+                    Kind::InProgress => BeginRefusal::InProgress,
+                    Kind::Executed => BeginRefusal::Executed,
+                };
+                prop_assert_eq!(
+                    answer,
+                    Err(want),
+                    "full guard forgot an entry at step {}",
+                    i
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Steps: an operation, a hash of a pool of 10, a time step (sometimes back).
+fn steps(max: usize) -> impl Strategy<Value = Vec<(Op, u8, i64)>> {
+    prop::collection::vec((op(), 0u8..10, -15i64..25), 1..max)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2_000))]
 
-    /// Same outcomes as the model at every step; never `started` over a live
-    /// executed entry; after `full`, every live entry still answers as the
-    /// model says (a full guard forgets nothing).
     #[test]
     fn the_guard_answers_as_the_model(
         capacity in 0usize..6,
         spare in 0usize..4,
         lifetime in 0u64..40,
-        steps in prop::collection::vec((op(), 0u8..10, -15i64..25), 1..120),
+        steps in steps(120),
     ) {
-        let mut storage = vec![ReplaySlot::EMPTY; capacity + spare];
-        let mut guard = ReplayGuard::new(&mut storage)
-            .with_capacity(capacity)
-            .with_lifetime(lifetime);
-        let mut model = Model { capacity, lifetime, entries: BTreeMap::new() };
-        let mut now: u64 = 1_000;
-        for (i, (op, id, dt)) in steps.into_iter().enumerate() {
-            now = now.saturating_add_signed(dt);
-            let hash = pooled(id);
-            let executed_before = model.live(&hash, now) == Some(Kind::Executed);
-            let want = model.apply(op, hash, now);
-            let got = apply(&mut guard, op.name(), &hash, now);
-            prop_assert_eq!(&got, &want, "step {} {} #{} at {}", i, op.name(), id, now);
-            prop_assert!(!(executed_before && got == "started"), "replay admitted at step {}", i);
-            if got == "full" {
-                for (live, kind) in model.live_entries(now) {
-                    let answer = replay_begin(&mut guard, &live, now);
-                    let want = match kind {
-                        Kind::InProgress => BeginRefusal::InProgress,
-                        Kind::Executed => BeginRefusal::Executed,
-                    };
-                    prop_assert_eq!(answer, Err(want), "full guard forgot an entry at step {}", i);
-                }
-            }
-        }
+        check_against_model(capacity, spare, lifetime, steps)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(50_000))]
+
+    /// The long run: `cargo test --release --all-features --test
+    /// replay_guard -- --ignored`.
+    #[test]
+    #[ignore = "the long run"]
+    fn the_guard_answers_as_the_model_long(
+        capacity in 0usize..12,
+        spare in 0usize..8,
+        lifetime in 0u64..60,
+        steps in steps(400),
+    ) {
+        check_against_model(capacity, spare, lifetime, steps)?;
     }
 }

@@ -12,7 +12,10 @@
 //! - [`simulator`]: a deterministic Byzantine relay DON;
 //! - [`hand_out_json`]: the §11 hand-out as the reference vectors write it;
 //! - [`compute`]: Workflow DON nodes that sign compute requests (§12), and
-//!   a Byzantine Workflow DON.
+//!   a Byzantine Workflow DON;
+//! - [`RelayNode::vote`] and [`EnclaveConfigData`]: §13 votes for a new
+//!   signer set, and [`rotation`]: a DON rotating its set while faulty
+//!   nodes vote against it.
 //!
 //! ```
 //! use relay_verifier::signing::{gateway, LogicalResult, RelayNode};
@@ -46,10 +49,13 @@ mod model;
 mod node;
 pub mod report;
 mod request;
+pub mod rotation;
 pub mod simulator;
+mod vote;
 
 pub use gojson::write_string as write_go_string;
 pub use handout::{check_hand_out, hand_out_differences, hand_out_json};
 pub use model::{LogicalResult, SecretValue};
 pub use node::{hash_any_size, NodeResponse, RelayNode, ResponseShape, SignatureJson};
 pub use request::{attestation_user_data, go_params_json};
+pub use vote::{vote_body, EnclaveConfigData};

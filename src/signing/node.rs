@@ -112,7 +112,12 @@ impl RelayNode {
 
     /// Signs the §5 payload of `hash` (deterministic, as RFC 8032 and Go are).
     pub fn sign_hash(&self, hash: &CanonicalHash) -> [u8; 64] {
-        *self.keys.sk.sign(hash.signature_payload(), None)
+        self.sign_raw(&hash.signature_payload())
+    }
+
+    /// Signs `message` as it is.
+    pub(crate) fn sign_raw(&self, message: &[u8]) -> [u8; 64] {
+        *self.keys.sk.sign(message, None)
     }
 
     /// The signature of this node over `hash`, ready for a response.

@@ -679,7 +679,7 @@ fn junk(j: usize) -> String {
 }
 
 /// A 32-byte seed from a label, the DON seed and an index.
-fn derive(label: &[u8], seed: u64, i: usize) -> [u8; 32] {
+pub(crate) fn derive(label: &[u8], seed: u64, i: usize) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(label);
     h.update(seed.to_be_bytes());
@@ -689,10 +689,10 @@ fn derive(label: &[u8], seed: u64, i: usize) -> [u8; 32] {
 
 /// SplitMix64: a tiny deterministic generator, so that a scenario is a
 /// pure function of its seed without a `rand` dependency.
-struct SplitMix64(u64);
+pub(crate) struct SplitMix64(pub(crate) u64);
 
 impl SplitMix64 {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -701,7 +701,7 @@ impl SplitMix64 {
     }
 
     /// Uniform enough below `n` for test scenarios (`0` when `n` is 0).
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         if n == 0 {
             0
         } else {
