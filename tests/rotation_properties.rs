@@ -80,7 +80,7 @@ fn check(n: usize, f: usize, lifetime: u64, seed: u64, rounds: usize) -> Result<
         let (rotation_now, work_now) = (&mut rotation, &mut *work);
         // `{ r }` moves the borrows in, so the outcome may outlive the closure.
         let (got, allocated) = allocations(move || {
-            { rotation_now }.take_vote(event.body.as_bytes(), event.at, { work_now })
+            { rotation_now }.take_vote(event.body.as_bytes(), event.at, work_now)
         });
         let outcome = match got {
             Ok(VoteOutcome::Applied(a)) => {
