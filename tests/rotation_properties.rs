@@ -13,6 +13,7 @@
 //! `ROTATION_CASES` scenarios per run (up to 7 signers and 4 rounds);
 //! `cargo test --release --all-features --test rotation_properties --
 //! --ignored` runs 20 times as many, with up to 15 signers and 16 rounds.
+#![cfg(feature = "signing")]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

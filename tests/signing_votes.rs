@@ -1,6 +1,7 @@
 //! The signing side writes §13 votes as the Go nodes do: every config of
 //! `config/rotation.json` and every vote body signed by one of its keys,
 //! rebuilt from its parts by the shim, byte for byte.
+#![cfg(feature = "signing")]
 
 mod common;
 

@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use relay_verifier_cli::{compute, hash, sign, simulate, vectors, verify, Outcome};
+use relay_verifier_cli::{compute, enclave, hash, sign, simulate, vectors, verify, Outcome};
 
 /// Verifier for confidential-relay DON responses.
 #[derive(Debug, Parser)]
@@ -51,6 +51,13 @@ enum Command {
     /// Run every case of reference vector files, signed responses and
     /// attestation user data included.
     Vectors(vectors::VectorsArgs),
+    /// Take §13 votes against the config in force; prints each outcome and
+    /// the config in force after them (exit 1 when a vote is rejected).
+    Vote(enclave::VoteArgs),
+    /// Run a §14 operation sequence (begin, finish, abandon by request
+    /// hash) against a replay guard; prints each outcome (exit 1 when one
+    /// differs from its `expect`).
+    ReplayGuard(enclave::ReplayGuardArgs),
 }
 
 impl Command {
@@ -63,6 +70,8 @@ impl Command {
             Command::Sign(args) => sign::run(&args),
             Command::Simulate(args) => simulate::run(&args),
             Command::Vectors(args) => vectors::run(&args),
+            Command::Vote(args) => enclave::run_vote(&args),
+            Command::ReplayGuard(args) => enclave::run_replay_guard(&args),
         }
     }
 }

@@ -85,67 +85,76 @@ pub fn rotate_all(runs: &mut [RotationRun], work: &mut VoteWork) -> bool {
     })
 }
 
-/// One replay-guard case: its slots, made at start-up, and its steps
-/// (operation, hash, time, whether the outcome is `started`).
-pub struct GuardRun {
-    pub slots: Vec<relay_verifier::ReplaySlot>,
-    pub capacity: usize,
-    pub lifetime: u64,
-    pub steps: Vec<(u8, [u8; 32], u64, String)>,
-}
+#[cfg(feature = "fuzzing")]
+pub use guard::*;
 
-/// Every case of `replay/guard.json`.
-pub fn guard_runs(file: &Value) -> Vec<GuardRun> {
-    let cases = file["cases"].as_array().expect("cases");
-    cases
-        .iter()
-        .map(|case| {
-            let capacity = case["capacity"].as_u64().expect("capacity") as usize;
-            let steps = case["steps"]
-                .as_array()
-                .expect("steps")
-                .iter()
-                .map(|s| {
-                    let op = match s["op"].as_str().expect("op") {
-                        "begin" => 0,
-                        "finish" => 1,
-                        _ => 2,
-                    };
-                    let hash = hex::decode(s["hash"].as_str().expect("hash")).expect("hex");
-                    let hash: [u8; 32] = hash.try_into().expect("32 bytes");
-                    let want = s["expect"].as_str().expect("expect").to_string();
-                    (op, hash, s["at"].as_u64().expect("at"), want)
-                })
-                .collect();
-            GuardRun {
-                slots: vec![relay_verifier::ReplaySlot::EMPTY; capacity * 2],
-                capacity,
-                lifetime: case["lifetime"].as_u64().expect("lifetime"),
-                steps,
-            }
-        })
-        .collect()
-}
+/// The §14 vectors give raw hashes: they go in through `__fuzz`.
+#[cfg(feature = "fuzzing")]
+mod guard {
+    use serde_json::Value;
 
-/// Runs every step of every guard case; whether each outcome's name is
-/// the one the vectors give. Only library calls and comparisons.
-#[inline(never)]
-pub fn guard_all(runs: &mut [GuardRun]) -> bool {
-    use relay_verifier::__fuzz::{replay_abandon, replay_begin, replay_finish};
-    runs.iter_mut().all(|run| {
-        let mut guard = relay_verifier::ReplayGuard::new(&mut run.slots)
-            .with_capacity(run.capacity)
-            .with_lifetime(run.lifetime);
-        run.steps.iter().all(|(op, hash, at, want)| {
-            let got = match op {
-                0 => match replay_begin(&mut guard, hash, *at) {
-                    Ok(()) => "started",
-                    Err(why) => why.name(),
-                },
-                1 => replay_finish(&mut guard, hash, *at).name(),
-                _ => replay_abandon(&mut guard, hash, *at).name(),
-            };
-            got == want
+    /// One replay-guard case: its slots, made at start-up, and its steps
+    /// (operation, hash, time, whether the outcome is `started`).
+    pub struct GuardRun {
+        pub slots: Vec<relay_verifier::ReplaySlot>,
+        pub capacity: usize,
+        pub lifetime: u64,
+        pub steps: Vec<(u8, [u8; 32], u64, String)>,
+    }
+
+    /// Every case of `replay/guard.json`.
+    pub fn guard_runs(file: &Value) -> Vec<GuardRun> {
+        let cases = file["cases"].as_array().expect("cases");
+        cases
+            .iter()
+            .map(|case| {
+                let capacity = case["capacity"].as_u64().expect("capacity") as usize;
+                let steps = case["steps"]
+                    .as_array()
+                    .expect("steps")
+                    .iter()
+                    .map(|s| {
+                        let op = match s["op"].as_str().expect("op") {
+                            "begin" => 0,
+                            "finish" => 1,
+                            _ => 2,
+                        };
+                        let hash = hex::decode(s["hash"].as_str().expect("hash")).expect("hex");
+                        let hash: [u8; 32] = hash.try_into().expect("32 bytes");
+                        let want = s["expect"].as_str().expect("expect").to_string();
+                        (op, hash, s["at"].as_u64().expect("at"), want)
+                    })
+                    .collect();
+                GuardRun {
+                    slots: vec![relay_verifier::ReplaySlot::EMPTY; capacity * 2],
+                    capacity,
+                    lifetime: case["lifetime"].as_u64().expect("lifetime"),
+                    steps,
+                }
+            })
+            .collect()
+    }
+
+    /// Runs every step of every guard case; whether each outcome's name is
+    /// the one the vectors give. Only library calls and comparisons.
+    #[inline(never)]
+    pub fn guard_all(runs: &mut [GuardRun]) -> bool {
+        use relay_verifier::__fuzz::{replay_abandon, replay_begin, replay_finish};
+        runs.iter_mut().all(|run| {
+            let mut guard = relay_verifier::ReplayGuard::new(&mut run.slots)
+                .with_capacity(run.capacity)
+                .with_lifetime(run.lifetime);
+            run.steps.iter().all(|(op, hash, at, want)| {
+                let got = match op {
+                    0 => match replay_begin(&mut guard, hash, *at) {
+                        Ok(()) => "started",
+                        Err(why) => why.name(),
+                    },
+                    1 => replay_finish(&mut guard, hash, *at).name(),
+                    _ => replay_abandon(&mut guard, hash, *at).name(),
+                };
+                got == want
+            })
         })
-    })
+    }
 }

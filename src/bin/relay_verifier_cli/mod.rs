@@ -1,6 +1,7 @@
 //! What the subcommands share: exit status, errors, input, output.
 
 pub mod compute;
+pub mod enclave;
 pub mod hash;
 pub mod sign;
 pub mod simulate;

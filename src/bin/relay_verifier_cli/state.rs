@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::vectors::text;
 
-fn number(v: &Value, key: &str) -> Result<u64, String> {
+pub fn number(v: &Value, key: &str) -> Result<u64, String> {
     v.get(key)
         .and_then(Value::as_u64)
         .ok_or_else(|| format!("{key} is not a number"))
@@ -105,6 +105,25 @@ fn vote_mismatch(got: &Result<VoteOutcome, VoteError>, want: &Value) -> Option<S
     (!same).then(|| format!("got {got}, want {want}"))
 }
 
+/// One §14 operation on a raw request hash (`begin`, `finish`,
+/// `abandon`), and the name of its outcome.
+pub fn guard_op(
+    guard: &mut ReplayGuard<'_>,
+    op: &str,
+    hash: &[u8; 32],
+    at: u64,
+) -> Result<&'static str, String> {
+    Ok(match op {
+        "begin" => match replay_begin(guard, hash, at) {
+            Ok(()) => "started",
+            Err(refusal) => refusal.name(),
+        },
+        "finish" => replay_finish(guard, hash, at).name(),
+        "abandon" => replay_abandon(guard, hash, at).name(),
+        other => return Err(format!("unknown op {other}")),
+    })
+}
+
 /// A replay-guard case: every operation at its time, against a guard of
 /// the case's capacity and lifetime over as many slots.
 pub fn guard_case(case: &Value) -> Result<(), String> {
@@ -123,15 +142,7 @@ pub fn guard_case(case: &Value) -> Result<(), String> {
             .ok()
             .and_then(|h| h.try_into().ok())
             .ok_or("hash is not 64 hex digits")?;
-        let got = match op {
-            "begin" => match replay_begin(&mut guard, &hash, at) {
-                Ok(()) => "started".to_string(),
-                Err(refusal) => refusal.to_string(),
-            },
-            "finish" => replay_finish(&mut guard, &hash, at).to_string(),
-            "abandon" => replay_abandon(&mut guard, &hash, at).to_string(),
-            other => return Err(format!("step {i}: unknown op {other}")),
-        };
+        let got = guard_op(&mut guard, op, &hash, at).map_err(|e| format!("step {i}: {e}"))?;
         let want = text(step, "expect")?;
         if got != want {
             wrong.push(format!("step {i} ({op} at {at}): got {got}, want {want}"));
