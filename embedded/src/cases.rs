@@ -49,3 +49,88 @@ pub enum PostCheck {
 }
 
 pub static CASES: &[Case] = include!(concat!(env!("OUT_DIR"), "/cases.rs"));
+
+/// One `config/rotation.json` hash case (§13): a config's hash, the
+/// payload a vote for it signs, and the user data attested once applied.
+pub struct HashCase {
+    pub name: &'static str,
+    pub config: &'static [u8],
+    pub hash: [u8; 32],
+    pub signature_payload: &'static [u8],
+    pub user_data: [u8; 32],
+}
+
+/// One `config/rotation.json` vote sequence (§13).
+pub struct RotationCase {
+    pub name: &'static str,
+    /// The config in force before the first step.
+    pub current: &'static [u8],
+    /// Seconds.
+    pub vote_lifetime: u64,
+    pub steps: &'static [VoteStep],
+    /// The config hash in force after the last step.
+    pub final_hash: [u8; 32],
+}
+
+/// One vote: its body, taken at `at` (seconds).
+pub struct VoteStep {
+    pub at: u64,
+    pub body: &'static [u8],
+    pub expect: VoteExpect,
+}
+
+/// What a vote comes to.
+pub enum VoteExpect {
+    Applied {
+        hash: [u8; 32],
+        /// The voters that applied it, in the replaced config's order.
+        signers: &'static [[u8; 32]],
+    },
+    Collected {
+        hash: [u8; 32],
+        collected: usize,
+        required: usize,
+    },
+    AlreadyCurrent,
+    Rejected {
+        reason: &'static str,
+    },
+}
+
+/// One `replay/guard.json` case (§14): operations on raw request hashes.
+pub struct GuardCase {
+    pub name: &'static str,
+    pub capacity: usize,
+    /// Seconds.
+    pub lifetime: u64,
+    pub steps: &'static [GuardStep],
+}
+
+/// One operation and the §14 name of its outcome.
+pub struct GuardStep {
+    pub op: GuardOp,
+    pub hash: [u8; 32],
+    pub at: u64,
+    pub expect: &'static str,
+}
+
+#[derive(Clone, Copy)]
+pub enum GuardOp {
+    Begin,
+    Finish,
+    Abandon,
+}
+
+impl GuardOp {
+    pub fn name(self) -> &'static str {
+        match self {
+            GuardOp::Begin => "begin",
+            GuardOp::Finish => "finish",
+            GuardOp::Abandon => "abandon",
+        }
+    }
+}
+
+// `HASH_CASES`, `ROTATION_CASES`, `GUARD_CASES` and `GUARD_SLOTS` (the
+// largest capacity of a guard case).
+include!(concat!(env!("OUT_DIR"), "/state_cases.rs"));
