@@ -92,6 +92,15 @@ mod tests {
     fn a_panic_becomes_internal() {
         assert_eq!(guard(|| panic!("inside the library")), RvStatus::Internal);
         assert_eq!(guard(|| RvStatus::NoQuorum), RvStatus::NoQuorum);
+        // The frames that must mark their state unusable after a panic.
+        assert!(panicked(|| panic!("inside a vote")));
+        assert!(!panicked(|| ()));
+    }
+
+    #[test]
+    fn disjoint_checks_every_pair() {
+        assert!(disjoint(&[(100, 10), (110, 5), (0, 0), (100, 0)]));
+        assert!(!disjoint(&[(100, 10), (200, 5), (205, 1), (109, 1)]));
     }
 
     #[test]
