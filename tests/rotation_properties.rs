@@ -16,9 +16,6 @@
 //! rounds (each scenario some ten times the work).
 #![cfg(feature = "signing")]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use proptest::prelude::*;
 use relay_verifier::signing::rotation::{RotationDon, VoteKind, MAX_ROUNDS};
 use relay_verifier::{
@@ -27,42 +24,9 @@ use relay_verifier::{
 
 const ROTATION_CASES: u32 = 1_000;
 
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-/// Counts the current thread's allocations while it is counting.
-struct Counting;
-
-// SAFETY: defers every call to `System`; only counts, in thread-locals
-// that need no allocation.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.with(Cell::get) {
-            ALLOCATIONS.with(|a| a.set(a.get() + 1));
-        }
-        // SAFETY: the caller's contract, passed on.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller's contract, passed on.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-/// `f` and the allocations it made on this thread.
-fn allocations<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    ALLOCATIONS.with(|a| a.set(0));
-    COUNTING.with(|c| c.set(true));
-    let out = f();
-    COUNTING.with(|c| c.set(false));
-    (out, ALLOCATIONS.with(Cell::get))
-}
+#[path = "counting/mod.rs"]
+mod counting;
+use counting::allocations;
 
 /// One scenario, every property checked at every vote.
 fn check(n: usize, f: usize, lifetime: u64, seed: u64, rounds: usize) -> Result<(), TestCaseError> {
