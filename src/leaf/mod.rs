@@ -1,12 +1,14 @@
 //! Leaf types: values every layer names and no layer decides with — the
 //! canonical hash value, where a reader gave up ([`Malformed`]), the
-//! counters of a verification and of a compute batch, a small sort.
+//! counters of a verification and of a compute batch, a small sort, and
+//! the replay guard's slot table.
 //!
 //! Uses nothing else of the crate.
 
 pub(crate) mod compute_stats;
 pub(crate) mod hash;
 pub(crate) mod malformed;
+pub(crate) mod replay_slots;
 pub(crate) mod sort;
 pub(crate) mod stats;
 

@@ -17,60 +17,17 @@
 //!   hash begins again, so a clock that goes back revives an expired
 //!   entry only until it is reclaimed.
 //!
-//! The slots are an open-addressing table indexed by the hash's first
-//! eight bytes (hashes are SHA-256 outputs), with linear probing and
-//! backward-shift deletion (Knuth's Algorithm R), so no tombstone is
-//! left behind and a probe stops at the first empty slot. Every loop is
-//! bounded by the number of slots.
+//! The slots are a hash table (`leaf::replay_slots`: probing and
+//! removal); this file holds the rules over it.
 
 use core::fmt;
+
+pub use crate::leaf::replay_slots::ReplaySlot;
+use crate::leaf::replay_slots::{probe, remove, Kind, Probe};
 
 /// The default lifetime of an entry, in seconds: the 24 hours an
 /// ephemeral key lives in the deployed enclave (§14).
 pub const DEFAULT_REPLAY_LIFETIME: u64 = 86_400;
-
-/// A slot's kind byte, so that any 41 bytes are a valid slot: a value not
-/// named here (storage written from outside) reads as an executed entry,
-/// refusing its hash until it expires and is reclaimed.
-struct Kind;
-impl Kind {
-    const EMPTY: u8 = 0;
-    const IN_PROGRESS: u8 = 1;
-    const EXECUTED: u8 = 2;
-}
-
-/// One slot of a [`ReplayGuard`]'s storage: [`ReplaySlot::SIZE`] (41)
-/// bytes, alignment 1, on every target, valid whatever its bytes hold.
-///
-/// The embedder owns the storage, e.g. `[ReplaySlot::EMPTY; 64]` on a
-/// microcontroller (2,624 bytes) or `vec![ReplaySlot::EMPTY; 1_000_000]`
-/// in an enclave (41 MB for 500,000 entries at half load).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ReplaySlot {
-    hash: [u8; 32],
-    /// Seconds, little-endian (bytes keep the slot at alignment 1).
-    recorded: [u8; 8],
-    kind: u8,
-}
-
-impl ReplaySlot {
-    /// A slot holding nothing.
-    pub const EMPTY: ReplaySlot = ReplaySlot {
-        hash: [0; 32],
-        recorded: [0; 8],
-        kind: Kind::EMPTY,
-    };
-
-    /// The size of a slot in bytes: a 32-byte hash, an 8-byte time and
-    /// one byte of kind.
-    pub const SIZE: usize = 41;
-
-    fn recorded(&self) -> u64 {
-        u64::from_le_bytes(self.recorded)
-    }
-}
-
-const _: () = assert!(core::mem::size_of::<ReplaySlot>() == ReplaySlot::SIZE);
 
 /// Why `begin` admitted nothing (§14).
 #[non_exhaustive]
@@ -158,16 +115,6 @@ impl fmt::Display for AbandonOutcome {
     }
 }
 
-/// Where a probe for a hash ended.
-enum Probe {
-    /// The slot holding the hash's entry (live or expired).
-    Found(usize),
-    /// No entry: the first empty slot of the hash's chain.
-    Vacant(usize),
-    /// No entry and no empty slot (or no slots at all).
-    Exhausted,
-}
-
 /// PROTOCOL.md §14's replay guard: each verified compute request runs at
 /// most once while its entry lives. [`ReplayGuard::begin`] takes a
 /// [`crate::VerifiedComputeRequest`] and hands out an [`crate::Execution`]
@@ -253,7 +200,7 @@ impl<'s> ReplayGuard<'s> {
 
     /// §14 `begin` for a raw hash (the door takes a verified request).
     pub(crate) fn begin_hash(&mut self, hash: &[u8; 32], now: u64) -> Result<(), BeginRefusal> {
-        if let Probe::Found(at) = self.probe(hash) {
+        if let Probe::Found(at) = probe(self.slots, hash) {
             if let Some(slot) = self.slots.get(at).filter(|s| self.is_live(s, now)) {
                 return Err(match slot.kind {
                     Kind::IN_PROGRESS => BeginRefusal::InProgress,
@@ -265,7 +212,7 @@ impl<'s> ReplayGuard<'s> {
             return Err(BeginRefusal::Full);
         }
         // Probed again: a sweep may have moved entries.
-        let at = match self.probe(hash) {
+        let at = match probe(self.slots, hash) {
             Probe::Found(at) => at,
             Probe::Vacant(at) => {
                 self.occupied = self.occupied.saturating_add(1);
@@ -306,7 +253,7 @@ impl<'s> ReplayGuard<'s> {
 
     /// The slot of the hash's live in-progress entry.
     fn in_progress(&self, hash: &[u8; 32], now: u64) -> Option<usize> {
-        let Probe::Found(at) = self.probe(hash) else {
+        let Probe::Found(at) = probe(self.slots, hash) else {
             return None;
         };
         let slot = self.slots.get(at)?;
@@ -337,65 +284,8 @@ impl<'s> ReplayGuard<'s> {
         }
     }
 
-    /// The home slot of a hash: its first eight bytes modulo the slots.
-    fn home(&self, hash: &[u8; 32]) -> usize {
-        let [a, b, c, d, e, f, g, h, ..] = *hash;
-        let len = self.slots.len() as u64;
-        let key = u64::from_be_bytes([a, b, c, d, e, f, g, h]);
-        key.checked_rem(len).unwrap_or(0) as usize
-    }
-
-    fn next(&self, at: usize) -> usize {
-        let next = at.saturating_add(1);
-        if next >= self.slots.len() {
-            0
-        } else {
-            next
-        }
-    }
-
-    fn probe(&self, hash: &[u8; 32]) -> Probe {
-        let mut at = self.home(hash);
-        for _ in 0..self.slots.len() {
-            match self.slots.get(at) {
-                None => break,
-                Some(slot) if slot.kind == Kind::EMPTY => return Probe::Vacant(at),
-                Some(slot) if slot.hash == *hash => return Probe::Found(at),
-                Some(_) => at = self.next(at),
-            }
-        }
-        Probe::Exhausted
-    }
-
-    /// Empties slot `hole` and shifts later entries of its chain back, so
-    /// that every entry stays reachable from its home without tombstones.
-    fn remove(&mut self, mut hole: usize) {
-        let mut at = hole;
-        for _ in 0..self.slots.len() {
-            at = self.next(at);
-            let Some(slot) = self.slots.get(at).copied() else {
-                break;
-            };
-            if slot.kind == Kind::EMPTY || at == hole {
-                break;
-            }
-            // The entry stays when its home lies cyclically in (hole, at].
-            let home = self.home(&slot.hash);
-            let stays = if hole <= at {
-                hole < home && home <= at
-            } else {
-                hole < home || home <= at
-            };
-            if !stays {
-                if let Some(to) = self.slots.get_mut(hole) {
-                    *to = slot;
-                }
-                hole = at;
-            }
-        }
-        if let Some(slot) = self.slots.get_mut(hole) {
-            *slot = ReplaySlot::EMPTY;
-        }
+    fn remove(&mut self, at: usize) {
+        remove(self.slots, at);
         self.occupied = self.occupied.saturating_sub(1);
     }
 
@@ -438,7 +328,7 @@ mod tests {
             .slots
             .iter()
             .filter(|s| s.kind != Kind::EMPTY)
-            .all(|s| matches!(guard.probe(&s.hash), Probe::Found(_)))
+            .all(|s| matches!(probe(guard.slots, &s.hash), Probe::Found(_)))
     }
 
     #[test]
