@@ -1,6 +1,5 @@
 package relayverifier
 
-// #cgo CFLAGS: -I${SRCDIR}/../ffi/include
 // #include <stdlib.h>
 // #include <string.h>
 // #include "relay_verifier.h"
