@@ -385,11 +385,11 @@ fn careless_callers_get_statuses() {
             ),
             RvStatus::InvalidArgument
         );
-        let mut zero = Box::new(MaybeUninit::<RvVerifier>::zeroed().assume_init());
+        let zero = Box::new(MaybeUninit::<RvVerifier>::zeroed().assume_init());
         let mut out = b.out();
         assert_eq!(
             rv_verify_content(
-                &mut *zero,
+                &*zero,
                 m,
                 p.as_ptr(),
                 p.len(),
