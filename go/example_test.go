@@ -44,6 +44,7 @@ func Example() {
 		panic(err)
 	}
 	fmt.Printf("accepted: %d signers, response %d, hash %x\n", len(res.Signers), res.Index, res.Hash[:4])
+	fmt.Printf("the capability answered: error %q\n", res.Capability.Error)
 
 	// The same body for other parameters is someone else's answer.
 	_, err = v.Verify(rv.CapabilityExecute, []byte(`{"workflow_id":"wf-0002"}`), bundle)
@@ -53,6 +54,7 @@ func Example() {
 	}
 	// Output:
 	// accepted: 2 signers, response 0, hash f5b8b4f1
+	// the capability answered: error "upstream timeout"
 	// refused: invalid_params
 }
 
