@@ -9,6 +9,28 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+// `RvContentOut::kind`: nothing handed out (a refusal).
+#define RV_CONTENT_NONE 0
+
+// `RvContentOut::kind`: a capability result (`payload`, `error`).
+#define RV_CONTENT_CAPABILITY 1
+
+// `RvContentOut::kind`: secrets in request order (`secrets`).
+#define RV_CONTENT_SECRETS 2
+
+// `RvContentOut::kind`: a capability result that carries a consensus
+// report; nothing else is written: `rv_verify_report` hands it out.
+#define RV_CONTENT_REPORT 3
+
+// Bytes a relay node signs for a result (`rv_canonical_hash`).
+#define RV_SIGNATURE_PAYLOAD_LEN 174
+
+// Bytes a Workflow node signs for a compute request.
+#define RV_COMPUTE_SIGNATURE_PAYLOAD_LEN 176
+
+// Bytes a current signer signs for a §13 vote.
+#define RV_CONFIG_SIGNATURE_PAYLOAD_LEN 182
+
 // `method` of [`rv_verify`]: `confidential.secrets.get`.
 #define RV_METHOD_SECRETS_GET 1
 
@@ -76,6 +98,12 @@ enum RvStatus
   RV_STATUS_FULL = 10,
   // §14 `finish` or `abandon`: the hash has no live in-progress entry.
   RV_STATUS_NOT_STARTED = 11,
+  // §9 (`rv_verify_content`): the verified secrets name an identifier
+  // the request did not ask for; the result must not be used.
+  RV_STATUS_UNEXPECTED_SECRET = 12,
+  // §9 (`rv_verify_content`): the verified secrets name an identifier
+  // twice; the result must not be used.
+  RV_STATUS_DUPLICATE_SECRET = 13,
   // A null or misaligned pointer, a length past the address space,
   // overlapping buffers, or an unknown method.
   RV_STATUS_INVALID_ARGUMENT = -1,
@@ -170,6 +198,61 @@ typedef struct {
   // Candidate signatures, for accepted bodies and `RV_STATUS_NO_QUORUM`.
   RvStats stats;
 } RvOutcome;
+
+// Decoded text at `text[offset .. offset + len)` of the caller's buffer.
+typedef struct {
+  // Where it starts in `RvContentOut::text`.
+  size_t offset;
+  // Its length in bytes (UTF-8, not NUL-terminated).
+  size_t len;
+} RvSpan;
+
+// One requested secret, in request order (each distinct identifier once).
+typedef struct {
+  // The identifier as requested.
+  RvSpan key;
+  // Its namespace.
+  RvSpan namespace_;
+  // Whether the verified result holds it; when not, the fields below
+  // are empty.
+  bool present;
+  // Its ciphertext (base64 text).
+  RvSpan ciphertext;
+  // Its encrypted shares are `shares[first_share .. first_share +
+  // share_count)`, sorted bytewise (the order the hash covers).
+  size_t first_share;
+  // How many.
+  size_t share_count;
+} RvSecret;
+
+// What `rv_verify_content` hands out. The caller sets the six buffer
+// fields; the call leaves them as they are and writes the others.
+typedef struct {
+  // In: where decoded text goes; may be null when `text_cap` is 0.
+  uint8_t *text;
+  // In: bytes available at `text`.
+  size_t text_cap;
+  // In: where the secrets go; may be null when `secrets_cap` is 0.
+  RvSecret *secrets;
+  // In: entries available at `secrets`.
+  size_t secrets_cap;
+  // In: where the shares' spans go; may be null when `shares_cap` is 0.
+  RvSpan *shares;
+  // In: entries available at `shares`.
+  size_t shares_cap;
+  // `RV_CONTENT_*`: what the verified result is.
+  uint32_t kind;
+  // Bytes of `text` the content needs (written when it fits).
+  size_t text_len;
+  // Secrets handed out (or needed).
+  size_t secret_count;
+  // Share spans handed out (or needed).
+  size_t share_count;
+  // A capability result's payload (base64 text).
+  RvSpan payload;
+  // A capability result's error text.
+  RvSpan error;
+} RvContentOut;
 
 // One slot of a guard's storage: `RV_REPLAY_SLOT_SIZE` (41) bytes,
 // alignment 1. An array of them is the caller's; `rv_replay_init` empties
@@ -352,6 +435,97 @@ RvStatus rv_verify_compute(const RvVerifier *verifier,
                            const uint8_t *body,
                            size_t body_len,
                            RvOutcome *outcome);
+
+// Verifies `body` as `rv_verify` does and hands out the verified result's
+// content into `content`'s buffers: for a capability request its
+// `payload` and `error` (`RV_CONTENT_CAPABILITY`; `RV_CONTENT_REPORT`
+// with nothing else when it carries a consensus report, which only
+// `rv_verify_report` hands out), for a secrets request every requested
+// secret in request order (`RV_CONTENT_SECRETS`).
+//
+// Returns `outcome->status`:
+// - `RV_STATUS_OK`: accepted, content written.
+// - `RV_STATUS_UNEXPECTED_SECRET`, `RV_STATUS_DUPLICATE_SECRET`: accepted
+//   (`outcome->accepted` is set), but the secrets fail §9's check: the
+//   result must not be used; nothing handed out.
+// - `RV_STATUS_BUFFER_TOO_SMALL`: accepted, but `text_cap`, `secrets_cap`
+//   or `shares_cap` is below `text_len`, `secret_count` or `share_count`,
+//   which are written; the buffers' contents are unspecified. Call again
+//   with buffers that large.
+// - the verifier's reasons and the caller's mistakes, as for `rv_verify`.
+//
+// `RV_STATUS_INVALID_ARGUMENT` without writing when `content` or `outcome`
+// is null or misaligned, a buffer is null with a non-zero length, runs
+// past the address space or is misaligned, or any output overlaps another
+// or an input.
+//
+// # Safety
+//
+// As [`rv_verify`](crate::rv_verify) for `verifier`, `params`, `body` and
+// `outcome`; `content` must be null or point to an `RvContentOut` whose
+// six buffer fields are set, each buffer null or writable for its
+// capacity. None may be used by another thread during the call.
+RvStatus rv_verify_content(const RvVerifier *verifier,
+                           uint32_t method,
+                           const uint8_t *params,
+                           size_t params_len,
+                           const uint8_t *body,
+                           size_t body_len,
+                           RvContentOut *content,
+                           RvOutcome *outcome);
+
+// The canonical hash of a logical result (`result`, JSON) for request
+// parameters (`params`, JSON; `method` one of `RV_METHOD_*`) into
+// `hash_out` (32 bytes), and, when `payload_out` is not null, the
+// `RV_SIGNATURE_PAYLOAD_LEN` bytes a node signs. `RV_STATUS_INVALID_PARAMS`
+// or `RV_STATUS_MALFORMED` for text the verifier would refuse, with
+// nothing written; `RV_STATUS_INVALID_ARGUMENT` for a null `hash_out`, an
+// unknown method, or an output overlapping an input or the other output.
+//
+// # Safety
+//
+// `params` and `result` null or readable for their lengths; `hash_out`
+// null or 32 writable bytes; `payload_out` null or
+// `RV_SIGNATURE_PAYLOAD_LEN` writable bytes. None used by another thread
+// during the call.
+RvStatus rv_canonical_hash(uint32_t method,
+                           const uint8_t *params,
+                           size_t params_len,
+                           const uint8_t *result,
+                           size_t result_len,
+                           uint8_t *hash_out,
+                           uint8_t *payload_out);
+
+// A compute request's hash (`request`: one `ComputeRequest` as JSON) into
+// `hash_out`, and when `payload_out` is not null the
+// `RV_COMPUTE_SIGNATURE_PAYLOAD_LEN` bytes a Workflow node signs.
+// `RV_STATUS_MALFORMED` for a request the verifier would refuse to read;
+// otherwise as `rv_canonical_hash`.
+//
+// # Safety
+//
+// As `rv_canonical_hash`, for `request` and the two outputs.
+RvStatus rv_compute_request_hash(const uint8_t *request,
+                                 size_t request_len,
+                                 uint8_t *hash_out,
+                                 uint8_t *payload_out);
+
+// An enclave config's §13 hash (`config`: an `EnclaveConfig` as Go
+// writes it) into `hash_out`, and when not null the
+// `RV_CONFIG_SIGNATURE_PAYLOAD_LEN` bytes a vote signs (`payload_out`)
+// and the 32 bytes of attestation user data once it is applied
+// (`user_data_out`). `RV_STATUS_MALFORMED` for a config §13 cannot read;
+// otherwise as `rv_canonical_hash`.
+//
+// # Safety
+//
+// As `rv_canonical_hash`, for `config` and the three outputs
+// (`user_data_out` null or 32 writable bytes).
+RvStatus rv_config_hash(const uint8_t *config,
+                        size_t config_len,
+                        uint8_t *hash_out,
+                        uint8_t *payload_out,
+                        uint8_t *user_data_out);
 
 // Verifies the gateway's `body` for the enclave's own request parameters
 // (`params`, JSON; `method` one of `RV_METHOD_*`) and writes the outcome to
@@ -585,9 +759,9 @@ RvStatus rv_verifier_from_rotation(RvVerifier *verifier,
 // `"invalid_config"`, `"invalid_params"`, `"malformed"`, `"no_quorum"`,
 // `"invalid_request"`, `"unknown_signer"`, `"retired_config"`,
 // `"in_progress"`, `"executed"`, `"full"`, `"not_started"`,
-// `"invalid_argument"`, `"not_initialised"`, `"internal"`,
-// `"buffer_too_small"`; `"unknown"` for any other value). A static,
-// NUL-terminated string: never free it.
+// `"unexpected_secret"`, `"duplicate_secret"`, `"invalid_argument"`,
+// `"not_initialised"`, `"internal"`, `"buffer_too_small"`; `"unknown"`
+// for any other value). A static, NUL-terminated string: never free it.
 const char *rv_status_name(int32_t status);
 
 // Loads `key_count` 32-byte ed25519 public keys (contiguous at `keys`) and

@@ -6,7 +6,9 @@
 //! reported as `RV_STATUS_INTERNAL`, never unwound into C.
 //!
 //! One module per job: `verifier` (loading), `relay`, `report` and
-//! `compute` (the doors that fill an [`RvOutcome`]), `rotation` (votes),
+//! `compute` (the doors that fill an [`RvOutcome`]), `content` (the
+//! verified result's payload or secrets, for callers that cannot borrow
+//! the core's proof), `hashing` (the hashes the protocol signs), `rotation` (votes),
 //! `rotation_config` (the config in force, read back), `replay` (the
 //! guard), `status` and `outcome` (what comes back), and `boundary` (the
 //! checks every entry point makes).
@@ -16,6 +18,8 @@
 
 mod boundary;
 mod compute;
+mod content;
+mod hashing;
 mod outcome;
 mod relay;
 mod replay;
@@ -26,6 +30,14 @@ mod status;
 mod verifier;
 
 pub use compute::rv_verify_compute;
+pub use content::{
+    rv_verify_content, RvContentOut, RvSecret, RvSpan, RV_CONTENT_CAPABILITY, RV_CONTENT_NONE,
+    RV_CONTENT_REPORT, RV_CONTENT_SECRETS,
+};
+pub use hashing::{
+    rv_canonical_hash, rv_compute_request_hash, rv_config_hash, RV_COMPUTE_SIGNATURE_PAYLOAD_LEN,
+    RV_CONFIG_SIGNATURE_PAYLOAD_LEN, RV_SIGNATURE_PAYLOAD_LEN,
+};
 pub use outcome::{RvOutcome, RvStats};
 pub use relay::{rv_verify, RV_METHOD_CAPABILITY_EXECUTE, RV_METHOD_SECRETS_GET};
 pub use replay::{

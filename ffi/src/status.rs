@@ -37,6 +37,12 @@ pub enum RvStatus {
     Full = 10,
     /// §14 `finish` or `abandon`: the hash has no live in-progress entry.
     NotStarted = 11,
+    /// §9 (`rv_verify_content`): the verified secrets name an identifier
+    /// the request did not ask for; the result must not be used.
+    UnexpectedSecret = 12,
+    /// §9 (`rv_verify_content`): the verified secrets name an identifier
+    /// twice; the result must not be used.
+    DuplicateSecret = 13,
     /// A null or misaligned pointer, a length past the address space,
     /// overlapping buffers, or an unknown method.
     InvalidArgument = -1,
@@ -55,9 +61,9 @@ pub enum RvStatus {
 /// `"invalid_config"`, `"invalid_params"`, `"malformed"`, `"no_quorum"`,
 /// `"invalid_request"`, `"unknown_signer"`, `"retired_config"`,
 /// `"in_progress"`, `"executed"`, `"full"`, `"not_started"`,
-/// `"invalid_argument"`, `"not_initialised"`, `"internal"`,
-/// `"buffer_too_small"`; `"unknown"` for any other value). A static,
-/// NUL-terminated string: never free it.
+/// `"unexpected_secret"`, `"duplicate_secret"`, `"invalid_argument"`,
+/// `"not_initialised"`, `"internal"`, `"buffer_too_small"`; `"unknown"`
+/// for any other value). A static, NUL-terminated string: never free it.
 #[no_mangle]
 pub extern "C" fn rv_status_name(status: i32) -> *const c_char {
     let name: &'static core::ffi::CStr = match status {
@@ -73,6 +79,8 @@ pub extern "C" fn rv_status_name(status: i32) -> *const c_char {
         9 => c"executed",
         10 => c"full",
         11 => c"not_started",
+        12 => c"unexpected_secret",
+        13 => c"duplicate_secret",
         -1 => c"invalid_argument",
         -2 => c"not_initialised",
         -3 => c"internal",
