@@ -1,0 +1,3 @@
+module github.com/relay-verifier/relay-verifier/go
+
+go 1.19
