@@ -1,6 +1,5 @@
 package relayverifier
 
-// #cgo CFLAGS: -I${SRCDIR}/../ffi/include
 // #include <stdlib.h>
 // #include <string.h>
 // #include "relay_verifier.h"
@@ -105,6 +104,9 @@ func NewVerifierThreshold(keys [][]byte, f, threshold int) (*Verifier, error) {
 // Close frees the verifier's C memory. Calls after Close return a
 // *VerifyError with ReasonNotInitialised. Closing twice is harmless.
 func (v *Verifier) Close() error {
+	if v == nil {
+		return nil
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.state != nil {
@@ -118,6 +120,9 @@ func (v *Verifier) Close() error {
 // Signers returns the loaded keys sorted bytewise: the order Result.Signers
 // and the counted signer masks use. Nil once closed.
 func (v *Verifier) Signers() [][KeyLen]byte {
+	if v == nil {
+		return nil
+	}
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	if v.state == nil {
@@ -132,8 +137,12 @@ func (v *Verifier) Signers() [][KeyLen]byte {
 }
 
 // lock takes the read lock and returns the state, or an error once
-// closed (or for a zero Verifier, which was never loaded).
+// closed (or for a nil or zero Verifier, which was never loaded).
 func (v *Verifier) lock() (*C.RvVerifier, error) {
+	if v == nil {
+		return nil, &VerifyError{Reason: ReasonNotInitialised, Status: C.RV_STATUS_NOT_INITIALISED,
+			Detail: "nil verifier"}
+	}
 	v.mu.RLock()
 	if v.state == nil {
 		v.mu.RUnlock()
