@@ -5,10 +5,10 @@ package relayverifier_test
 // tried against each response's signature with crypto/ed25519) on the same
 // bundles, N = 4, 7, 16, 31, 64 with F = (N-1)/3 faulty nodes sending junk.
 //
-//	go test -run '^$' -bench SideBySide -benchtime 15x   # the ratio table
-//	go test -run '^$' -bench 'Verify/' -benchtime 1x     # CI smoke
+//	go test -run '^$' -bench SideBySide -benchtime 41x . | awk -f bench-table.awk
+//	go test -run '^$' -bench . -benchtime 1x ./...        # CI's smoke (ci.sh)
 //
-// BenchmarkVerify is the plain go-test form (one side per sub-benchmark,
+// BenchmarkAlone is the plain go-test form (one side per sub-benchmark,
 // ns/op as usual). BenchmarkSideBySide times both sides in turn in every
 // round (b.N rounds, the side timed first alternating), so both see the
 // same machine state, and reports per side the median ns per call and per
@@ -126,8 +126,8 @@ func TestBenchFixtures(t *testing.T) {
 	}
 }
 
-// BenchmarkVerify times each side alone, in the usual go-test way.
-func BenchmarkVerify(b *testing.B) {
+// BenchmarkAlone times each side alone, in the usual go-test way.
+func BenchmarkAlone(b *testing.B) {
 	for _, p := range benchPairs(b) {
 		p := p
 		b.Run(p.fx.Name+"/gorule", func(b *testing.B) {
