@@ -65,15 +65,71 @@ func runCases(t *testing.T, file string, doc object, key string, check func(obje
 	fmt.Printf("%s %s: %d passed, %d failed\n", file, key, passed, failed)
 }
 
+// TestVectors runs every shared vector file through the Go API with the
+// CLI runner's checks, except those of the signing side, which the C ABI
+// does not carry (a node's signed response and attestation user data, byte
+// for byte; the signing side's rewrite of a compute request or batch; the
+// per-response hashes of a report case's groups), and of each counted
+// response's OCR signatures in a hand-out, of which the ABI gives the
+// count.
 func TestVectors(t *testing.T) {
-	for _, file := range []string{"verify.json", "strict/verify.json", "report/verify.json"} {
+	for _, file := range []string{"hash.json", "verify.json", "strict/verify.json", "report/verify.json"} {
 		t.Run(file, func(t *testing.T) {
-			runCases(t, file, loadVectors(t, file), "verify_cases", verifyCase)
+			doc := loadVectors(t, file)
+			if _, ok := doc["hash_cases"]; ok {
+				runCases(t, file, doc, "hash_cases", hashCase)
+			}
+			if _, ok := doc["verify_cases"]; ok {
+				runCases(t, file, doc, "verify_cases", verifyCase)
+			}
 		})
 	}
 	t.Run("compute/compute.json", func(t *testing.T) {
-		runCases(t, "compute/compute.json", loadVectors(t, "compute/compute.json"), "verify_cases", computeCase)
+		doc := loadVectors(t, "compute/compute.json")
+		runCases(t, "compute/compute.json", doc, "hash_cases", computeHashCase)
+		runCases(t, "compute/compute.json", doc, "verify_cases", computeCase)
 	})
+}
+
+// hashCase: invalid parameters refused, or the exact hash and payload.
+func hashCase(c object) error {
+	method, err := rv.ParseMethod(str(c, "method"))
+	if err != nil {
+		return err
+	}
+	s, err := rv.CanonicalHash(method, []byte(str(c, "params_json")), []byte(str(c, "result_json")))
+	wantErr := c["error"] != nil
+	switch {
+	case wantErr && err != nil:
+		var ve *rv.VerifyError
+		if !errors.As(err, &ve) || ve.Reason != rv.ReasonInvalidParams {
+			return fmt.Errorf("refused as %v, expected invalid_params", err)
+		}
+		return nil
+	case wantErr:
+		return fmt.Errorf("accepted invalid params (expected %v)", c["error"])
+	case err != nil:
+		return fmt.Errorf("refused valid params: %v", err)
+	}
+	return checkSigned(c, s)
+}
+
+func checkSigned(c object, s *rv.Signed) error {
+	if h := hex.EncodeToString(s.Hash[:]); h != str(c, "hash") {
+		return fmt.Errorf("hash %s != %v", h, c["hash"])
+	}
+	if p := hex.EncodeToString(s.Payload); p != str(c, "signature_payload") {
+		return fmt.Errorf("signature payload %s != %v", p, c["signature_payload"])
+	}
+	return nil
+}
+
+func computeHashCase(c object) error {
+	s, err := rv.ComputeRequestHash([]byte(str(c, "request_json")))
+	if err != nil {
+		return fmt.Errorf("refused: %v", err)
+	}
+	return checkSigned(c, s)
 }
 
 func str(c object, key string) string {
@@ -167,6 +223,10 @@ func verifyCase(c object) error {
 	}
 	defer v.Close()
 	res, err := v.Verify(method, []byte(str(c, "params_json")), body)
+	if err != nil && res != nil {
+		// Accepted by the quorum, refused by §9: judged as accepted.
+		return checkAccepted(expect, res, err)
+	}
 	if err != nil {
 		var ve *rv.VerifyError
 		if errors.As(err, &ve) {
@@ -179,6 +239,12 @@ func verifyCase(c object) error {
 	if e := maxVerifications(expect, res.Stats.Verifications); e != nil {
 		return e
 	}
+	return checkAccepted(expect, res, nil)
+}
+
+// checkAccepted checks an accepted body: hash, signers, index, the §11
+// hand-out and the §9 post-check (postErr: its refusal, if any).
+func checkAccepted(expect object, res *rv.Result, postErr error) error {
 	if expect["accept"] != true {
 		return fmt.Errorf("accepted, expected %v", expect["reason"])
 	}
@@ -191,7 +257,36 @@ func verifyCase(c object) error {
 	if got := indexValue(res.Index); got != expect["index"] {
 		return fmt.Errorf("index %v != %v", got, expect["index"])
 	}
-	return checkHandOut(res.Report, expect["handed_out"])
+	if err := checkHandOut(res.Report, expect["handed_out"]); err != nil {
+		return err
+	}
+	post, ok := expect["post_check"].(object)
+	if !ok {
+		if postErr != nil {
+			return fmt.Errorf("post-check failed: %v", postErr)
+		}
+		return nil
+	}
+	if res.Secrets == nil && postErr == nil {
+		return errors.New("post_check on a capability case")
+	}
+	var ve *rv.VerifyError
+	switch want, wantErr := post["error"]; {
+	case postErr != nil && errors.As(postErr, &ve) && wantErr && string(ve.Reason) == want:
+		return nil
+	case postErr != nil:
+		return fmt.Errorf("post-check failed: %v, expected %v", postErr, post)
+	case wantErr:
+		return fmt.Errorf("post-check passed, expected %v", want)
+	}
+	order := []any{}
+	for _, s := range res.Secrets {
+		order = append(order, object{"key": s.Key, "namespace": s.Namespace, "present": s.Present})
+	}
+	if !reflect.DeepEqual(order, post["order"]) {
+		return fmt.Errorf("order %v != %v", order, post["order"])
+	}
+	return nil
 }
 
 // checkHandOut compares the §11 hand-out with expect.handed_out: payload,

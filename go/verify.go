@@ -22,10 +22,37 @@ type Result struct {
 	Index int
 	// Stats is what happened to every candidate signature.
 	Stats Stats
+	// Capability is a capability request's verified result, exactly as
+	// the counted signers signed it; nil for secrets and for a consensus
+	// report, which comes as Report instead.
+	Capability *Capability
 	// Report is the §11 hand-out when the verified capability result
 	// carries a consensus report (nil otherwise): forward its Payload,
 	// never one node's bytes.
 	Report *Report
+	// Secrets are a secrets request's requested secrets in request order
+	// (each distinct identifier once), after PROTOCOL.md §9's check;
+	// a requested secret the result lacks has Present false.
+	Secrets []Secret
+}
+
+// Capability is a verified capability result.
+type Capability struct {
+	// Payload is the capability's answer (base64 text, as signed).
+	Payload string
+	// Error is the capability's error text.
+	Error string
+}
+
+// Secret is one requested secret and, when present, its verified entry.
+type Secret struct {
+	Key       string
+	Namespace string
+	Present   bool
+	// Ciphertext is base64 text, as signed.
+	Ciphertext string
+	// EncryptedShares are sorted bytewise (the order the hash covers).
+	EncryptedShares []string
 }
 
 // Report is what PROTOCOL.md §11 hands out for a verified consensus
@@ -73,24 +100,114 @@ type ComputeResult struct {
 }
 
 // Verify checks the gateway's body against the enclave's own request
-// parameters (paramsJSON, the JSON text the enclave sent) for method. A
-// refusal is a *VerifyError. Neither slice is kept after the call.
+// parameters (paramsJSON, the JSON text the enclave sent) for method and
+// returns the verified result with its content. A refusal is a
+// *VerifyError and a nil *Result — except when the quorum signed secrets
+// that fail §9's check (ReasonUnexpectedSecret, ReasonDuplicateSecret):
+// then the *Result says who signed what, with no Secrets, and must not be
+// used. Neither slice is kept after the call.
 func (v *Verifier) Verify(method Method, paramsJSON, body []byte) (*Result, error) {
 	state, err := v.lock()
 	if err != nil {
 		return nil, err
 	}
 	defer v.mu.RUnlock()
-	if method == CapabilityExecute {
+	r, kind, err := verifyContent(state, method, paramsJSON, body)
+	if err == nil && kind == C.RV_CONTENT_REPORT {
+		// Only the report door rebuilds a report as §11 says.
 		return verifyCapability(state, paramsJSON, body)
 	}
-	var o C.RvOutcome
-	status := C.rv_verify(state, C.uint32_t(method), bytesPtr(paramsJSON), C.size_t(len(paramsJSON)),
-		bytesPtr(body), C.size_t(len(body)), &o)
-	if status != C.RV_STATUS_OK {
-		return nil, statusError(int32(status), &o)
+	return r, err
+}
+
+// Reasons beyond the verifier's four: §9's check of verified secrets.
+const (
+	ReasonUnexpectedSecret Reason = "unexpected_secret"
+	ReasonDuplicateSecret  Reason = "duplicate_secret"
+)
+
+// Sizes of the content door's first try; it says what it needs when
+// they are short, and the call is repeated once with that.
+const (
+	defaultText    = 16 << 10
+	defaultSecrets = 16
+	defaultShares  = 128
+)
+
+// verifyContent runs the content door: the verdict and the verified
+// result's payload or secrets, decoded into C buffers and copied out.
+func verifyContent(state *C.RvVerifier, method Method, params, body []byte) (*Result, C.uint32_t, error) {
+	text, secrets, shares := defaultText, defaultSecrets, defaultShares
+	for round := 0; ; round++ {
+		secretBytes := secrets * int(C.sizeof_RvSecret)
+		shareBytes := shares * int(C.sizeof_RvSpan)
+		buf := C.malloc(C.size_t(secretBytes + shareBytes + text))
+		if buf == nil {
+			return nil, 0, &VerifyError{Reason: ReasonInternal, Detail: "out of C memory"}
+		}
+		// The arrays of word-aligned structs first, the text last.
+		content := C.RvContentOut{
+			secrets:     (*C.RvSecret)(buf),
+			secrets_cap: C.size_t(secrets),
+			shares:      (*C.RvSpan)(unsafe.Add(buf, secretBytes)),
+			shares_cap:  C.size_t(shares),
+			text:        (*C.uint8_t)(unsafe.Add(buf, secretBytes+shareBytes)),
+			text_cap:    C.size_t(text),
+		}
+		var o C.RvOutcome
+		status := C.rv_verify_content(state, C.uint32_t(method), bytesPtr(params), C.size_t(len(params)),
+			bytesPtr(body), C.size_t(len(body)), &content, &o)
+		switch {
+		case status == C.RV_STATUS_OK:
+			r := accepted(state, &o)
+			copyContent(r, &content)
+			C.free(buf)
+			return r, content.kind, nil
+		case status == C.RV_STATUS_BUFFER_TOO_SMALL && round < 2:
+			C.free(buf)
+			text = max(text, int(content.text_len))
+			secrets = max(secrets, int(content.secret_count))
+			shares = max(shares, int(content.share_count))
+		case bool(o.accepted):
+			// §9 refused what the quorum signed: who signed it, and why not.
+			C.free(buf)
+			return accepted(state, &o), content.kind, statusError(int32(status), &o)
+		default:
+			C.free(buf)
+			return nil, 0, statusError(int32(status), &o)
+		}
 	}
-	return accepted(state, &o), nil
+}
+
+// copyContent copies the handed-out content out of C memory.
+func copyContent(r *Result, c *C.RvContentOut) {
+	all := cBytes(c.text, c.text_len)
+	text := func(s C.RvSpan) string {
+		end := uint64(s.offset) + uint64(s.len)
+		if end > uint64(len(all)) {
+			return ""
+		}
+		return string(all[s.offset:end])
+	}
+	switch c.kind {
+	case C.RV_CONTENT_CAPABILITY:
+		r.Capability = &Capability{Payload: text(c.payload), Error: text(c.error)}
+	case C.RV_CONTENT_SECRETS:
+		shares := unsafe.Slice(c.shares, int(c.share_count))
+		r.Secrets = []Secret{}
+		for _, s := range unsafe.Slice(c.secrets, int(c.secret_count)) {
+			secret := Secret{
+				Key:        text(s.key),
+				Namespace:  text(s.namespace_),
+				Present:    bool(s.present),
+				Ciphertext: text(s.ciphertext),
+			}
+			for _, sh := range shares[s.first_share : s.first_share+s.share_count] {
+				secret.EncryptedShares = append(secret.EncryptedShares, text(sh))
+			}
+			r.Secrets = append(r.Secrets, secret)
+		}
+	}
 }
 
 // Buffers the report door writes into, in C memory because RvReportOut

@@ -58,7 +58,7 @@ pub use crate::door::hashing::{canonical_group_hash, canonical_hash, canonical_h
 #[cfg(feature = "precomputed")]
 pub use crate::door::precomputed::PrecomputedKeys;
 pub use crate::door::relay::{Error, NoQuorum, Verdict, VerifiedResponse};
-pub use crate::door::replay::Execution;
+pub use crate::door::replay::{Execution, ReplayState};
 pub use crate::door::verifier::{Verifier, MAX_BODY_LEN};
 pub use crate::hash::config::{
     config_hash, config_signature_payload, config_user_data, CONFIG_SIGNATURE_PAYLOAD_LEN,

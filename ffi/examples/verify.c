@@ -13,6 +13,11 @@
  * "report/subsets-of-ocr-signatures" of shared/vectors/report/verify.json
  * (same DON): four nodes answer a capability request with one consensus
  * report, each with a different subset of its OCR signatures.
+ *
+ * Then an enclave's own state: a rotation (PROTOCOL.md section 13) loaded
+ * from its first config, votes that apply a seven-signer config and the
+ * verifier swapped to it, and the replay guard (section 14) admitting a
+ * signed compute request once and refusing its replay.
  */
 #include <stdio.h>
 #include <string.h>
@@ -126,6 +131,106 @@ static const char REPORT_PAYLOAD[] =
 static const uint32_t MERGED_IDS[] = {2, 0, 1, 3};
 static const uint32_t MERGED_CARRIERS[] = {4, 3, 3, 3};
 #define MERGED_COUNT 4
+
+/* Section 13: the config in force (the four signers above, F = 1), and two
+ * of them voting for seven signers with F = 2 (vector "rotate/f-plus-one-votes"
+ * of shared/vectors/config/rotation.json). */
+static const char FIRST_CONFIG[] =
+    "{\"signers\":[\"l+Sib5RBYaXzNLfALOEtGHjTL6b6L5JfsCrcKd2zvuw=\",\"H4ApZW7KD7MryrIrXZ3I2nx29MVzu6a"
+    "kaTPO56C4LXQ=\",\"SjL8EC5TzkJVTqiPHdBwN75rVgPvCed0DHg6vHisA3I=\",\"42v6Xi3e4T5v5sgwZ04Tw11tjIww7"
+    "F1I/tluW7wNK4s=\"],\"masterPublicKey\":\"dGRoMi1tYXN0ZXItcHVibGljLWtleS1ieXRlcw==\",\"t\":2,\"f"
+    "\":1}";
+
+static const char VOTE_A[] =
+    "{\"config\":\"eyJzaWduZXJzIjpbImwrU2liNVJCWWFYek5MZkFMT0V0R0hqVEw2YjZMNUpmc0NyY0tkMnp2dXc9IiwiSD"
+    "RBcFpXN0tEN01yeXJJclhaM0kybngyOU1WenU2YWthVFBPNTZDNExYUT0iLCJTakw4RUM1VHprSlZUcWlQSGRCd043NXJWZ1"
+    "B2Q2VkMERIZzZ2SGlzQTNJPSIsIjQydjZYaTNlNFQ1djVzZ3daMDRUdzExdGpJd3c3RjFJL3RsdVc3d05LNHM9IiwiRGpkcD"
+    "JMTC8xZW5ESVpMczhwZysvR25XRkVPZDdVbTdweGtUTkFFN3hRYz0iLCJ3THREUEtJMGZGV2psSmRQN0wwVXJCejhWVms1RH"
+    "dHd2lpekxTWVoxdGpnPSIsIlU2d2ovcWtKY3FwL3htektVdUJNcVBqZVpGNzNJeHFSK3ZIcENCV0NzaVk9Il0sIm1hc3Rlcl"
+    "B1YmxpY0tleSI6ImRHUm9NaTF0WVhOMFpYSXRjSFZpYkdsakxXdGxlUzFpZVhSbGN3PT0iLCJ0IjozLCJmIjoyfQ==\",\"s"
+    "ignature\":\"3kNMX02yZ/W2Th0/JLPyTwjuvs7G+mcIQjsuwXzyiQpxn+OkkAIYYN9ImVftkcqfKN3r1I0dNMOqRfaIMgc"
+    "BDg==\"}";
+
+static const char VOTE_B[] =
+    "{\"config\":\"eyJzaWduZXJzIjpbImwrU2liNVJCWWFYek5MZkFMT0V0R0hqVEw2YjZMNUpmc0NyY0tkMnp2dXc9IiwiSD"
+    "RBcFpXN0tEN01yeXJJclhaM0kybngyOU1WenU2YWthVFBPNTZDNExYUT0iLCJTakw4RUM1VHprSlZUcWlQSGRCd043NXJWZ1"
+    "B2Q2VkMERIZzZ2SGlzQTNJPSIsIjQydjZYaTNlNFQ1djVzZ3daMDRUdzExdGpJd3c3RjFJL3RsdVc3d05LNHM9IiwiRGpkcD"
+    "JMTC8xZW5ESVpMczhwZysvR25XRkVPZDdVbTdweGtUTkFFN3hRYz0iLCJ3THREUEtJMGZGV2psSmRQN0wwVXJCejhWVms1RH"
+    "dHd2lpekxTWVoxdGpnPSIsIlU2d2ovcWtKY3FwL3htektVdUJNcVBqZVpGNzNJeHFSK3ZIcENCV0NzaVk9Il0sIm1hc3Rlcl"
+    "B1YmxpY0tleSI6ImRHUm9NaTF0WVhOMFpYSXRjSFZpYkdsakxXdGxlUzFpZVhSbGN3PT0iLCJ0IjozLCJmIjoyfQ==\",\"s"
+    "ignature\":\"w8sYJrffsljfnhNd/ae83mv/KL2POom5fQMGA7UcJ5MUFJTpLv5n6Y2iBLL4l51KprmkiUlkkKPCJ60alYN"
+    "HDQ==\"}";
+
+static const uint8_t ROTATED_HASH[32] = {
+    0x23, 0x00, 0xdc, 0xad, 0x41, 0x2b, 0x69, 0x2e, 0x00, 0x2a, 0xcd, 0x02, 0xcf, 0x8a, 0x31, 0x97,
+    0xf5, 0x82, 0xf1, 0xc1, 0x75, 0xcd, 0x87, 0xa8, 0x60, 0x7c, 0x3e, 0xd1, 0xe9, 0xc1, 0xce, 0x4d};
+
+/* Section 12: a batch the seven signers signed, two of them faulty (vector
+ * "batch/seven-two-faulty" of shared/vectors/compute/compute.json): entry 2
+ * is the request to execute. */
+static const char COMPUTE_BATCH[] =
+    "[{\"requestID\":[160,161,162,163,164,165,166,167,168,169,170,171,172,173,174,175,176,177,178,179"
+    ",180,181,182,183,184,185,186,187,188,189,190,191],\"applicationRequestID\":\"app-req-17\",\"publ"
+    "icData\":\"YW5vdGhlciB3b3JrZmxvdw==\",\"ciphertexts\":[\"Y3QtYXBpLWtleQ==\",\"Y3QtZGItdXJs\"],\""
+    "CiphertextNames\":[\"API_KEY\",\"DB_URL\"],\"encryptedDecryptionKeyShares\":[[\"c2hhcmUtYTA=\","
+    "\"c2hhcmUtYTE=\"],[\"c2hhcmUtYjA=\"]],\"enclaveEphemeralPublicKey\":\"ZXBoZW1lcmFsLXB1YmxpYy1rZX"
+    "ktMzItYnl0ZXMuLi4=\",\"masterPublicKey\":\"dGRoMi1tYXN0ZXItcHVibGljLWtleS1ieXRlcw==\",\"appID\":"
+    "\"confidential-workflows\",\"version\":\"0.0.7\",\"signature\":\"a13Ifcd4kWfJtXeeyGY5WofyStKB8eA"
+    "w1rh0KLgvuNfjcx+mFVf7Lyr47x/ZmjHIA40LmASHLBz4KGUA48O+DQ==\"},{\"requestID\":[160,161,162,163,164"
+    ",165,166,167,168,169,170,171,172,173,174,175,176,177,178,179,180,181,182,183,184,185,186,187,188"
+    ",189,190,191],\"applicationRequestID\":\"app-req-17\",\"publicData\":\"YW5vdGhlciB3b3JrZmxvdw=="
+    "\",\"ciphertexts\":[\"Y3QtYXBpLWtleQ==\",\"Y3QtZGItdXJs\"],\"CiphertextNames\":[\"API_KEY\",\"DB"
+    "_URL\"],\"encryptedDecryptionKeyShares\":[[\"c2hhcmUtYTA=\",\"c2hhcmUtYTE=\"],[\"c2hhcmUtYjA=\"]"
+    "],\"enclaveEphemeralPublicKey\":\"ZXBoZW1lcmFsLXB1YmxpYy1rZXktMzItYnl0ZXMuLi4=\",\"masterPublicK"
+    "ey\":\"dGRoMi1tYXN0ZXItcHVibGljLWtleS1ieXRlcw==\",\"appID\":\"confidential-workflows\",\"version"
+    "\":\"0.0.7\",\"signature\":\"hSc1gYVRQ6xeqHnJ4z9hrkTNUviRcIu08Wy2ZJls0P1IfQ8aSyzHM6u8lNQqJHQC8GX"
+    "oXIPNnf8sV1IqPI8AAw==\"},{\"requestID\":[160,161,162,163,164,165,166,167,168,169,170,171,172,173"
+    ",174,175,176,177,178,179,180,181,182,183,184,185,186,187,188,189,190,191],\"applicationRequestID"
+    "\":\"app-req-17\",\"publicData\":\"CioweDEyMzQ1Njc4OTBhYmNkZWYxMjM0NTY3ODkwQUJDREVGMTIzNDU2NzgSB"
+    "3dmLTAwMDE=\",\"ciphertexts\":[\"Y3QtYXBpLWtleQ==\",\"Y3QtZGItdXJs\"],\"CiphertextNames\":[\"API"
+    "_KEY\",\"DB_URL\"],\"encryptedDecryptionKeyShares\":[[\"c2hhcmUtYTA=\",\"c2hhcmUtYTE=\"],[\"c2hh"
+    "cmUtYjA=\"]],\"enclaveEphemeralPublicKey\":\"ZXBoZW1lcmFsLXB1YmxpYy1rZXktMzItYnl0ZXMuLi4=\",\"ma"
+    "sterPublicKey\":\"dGRoMi1tYXN0ZXItcHVibGljLWtleS1ieXRlcw==\",\"appID\":\"confidential-workflows"
+    "\",\"version\":\"0.0.7\",\"signature\":\"zugfy+j9lMfTG0NVd+HPNswOLZtPTxDNSCZ3eH3jnXufUhLEU7hhQ0C"
+    "ZbU0Z16AXaDMr5A69R3B0upOFsXBfCg==\"},{\"requestID\":[160,161,162,163,164,165,166,167,168,169,170"
+    ",171,172,173,174,175,176,177,178,179,180,181,182,183,184,185,186,187,188,189,190,191],\"applicat"
+    "ionRequestID\":\"app-req-17\",\"publicData\":\"CioweDEyMzQ1Njc4OTBhYmNkZWYxMjM0NTY3ODkwQUJDREVGM"
+    "TIzNDU2NzgSB3dmLTAwMDE=\",\"ciphertexts\":[\"Y3QtYXBpLWtleQ==\",\"Y3QtZGItdXJs\"],\"CiphertextNa"
+    "mes\":[\"API_KEY\",\"DB_URL\"],\"encryptedDecryptionKeyShares\":[[\"c2hhcmUtYTA=\",\"c2hhcmUtYTE"
+    "=\"],[\"c2hhcmUtYjA=\"]],\"enclaveEphemeralPublicKey\":\"ZXBoZW1lcmFsLXB1YmxpYy1rZXktMzItYnl0ZXM"
+    "uLi4=\",\"masterPublicKey\":\"dGRoMi1tYXN0ZXItcHVibGljLWtleS1ieXRlcw==\",\"appID\":\"confidentia"
+    "l-workflows\",\"version\":\"0.0.7\",\"signature\":\"ihWuTCQVL1IgnHjhz1X8cZz4HztVu8+LfhQ9/29/lWXd"
+    "9Sq0fRSsNZ6U2sByQS6OVjurMohIrJZ8jF7MGbFVAA==\"},{\"requestID\":[160,161,162,163,164,165,166,167,"
+    "168,169,170,171,172,173,174,175,176,177,178,179,180,181,182,183,184,185,186,187,188,189,190,191]"
+    ",\"applicationRequestID\":\"app-req-17\",\"publicData\":\"CioweDEyMzQ1Njc4OTBhYmNkZWYxMjM0NTY3OD"
+    "kwQUJDREVGMTIzNDU2NzgSB3dmLTAwMDE=\",\"ciphertexts\":[\"Y3QtYXBpLWtleQ==\",\"Y3QtZGItdXJs\"],\"C"
+    "iphertextNames\":[\"API_KEY\",\"DB_URL\"],\"encryptedDecryptionKeyShares\":[[\"c2hhcmUtYTA=\",\""
+    "c2hhcmUtYTE=\"],[\"c2hhcmUtYjA=\"]],\"enclaveEphemeralPublicKey\":\"ZXBoZW1lcmFsLXB1YmxpYy1rZXkt"
+    "MzItYnl0ZXMuLi4=\",\"masterPublicKey\":\"dGRoMi1tYXN0ZXItcHVibGljLWtleS1ieXRlcw==\",\"appID\":\""
+    "confidential-workflows\",\"version\":\"0.0.7\",\"signature\":\"QLqUkcML46q3w1oJbXoPOiKj+biSIzW+N"
+    "LgXFJCaAUBdyQ0tV7YR2g7RexCnUS7CFK+Ze5/R0Dj2kBtCsnBfDw==\"},{\"requestID\":[160,161,162,163,164,1"
+    "65,166,167,168,169,170,171,172,173,174,175,176,177,178,179,180,181,182,183,184,185,186,187,188,1"
+    "89,190,191],\"applicationRequestID\":\"app-req-17\",\"publicData\":\"CioweDEyMzQ1Njc4OTBhYmNkZWY"
+    "xMjM0NTY3ODkwQUJDREVGMTIzNDU2NzgSB3dmLTAwMDE=\",\"ciphertexts\":[\"Y3QtYXBpLWtleQ==\",\"Y3QtZGIt"
+    "dXJs\"],\"CiphertextNames\":[\"API_KEY\",\"DB_URL\"],\"encryptedDecryptionKeyShares\":[[\"c2hhcm"
+    "UtYTA=\",\"c2hhcmUtYTE=\"],[\"c2hhcmUtYjA=\"]],\"enclaveEphemeralPublicKey\":\"ZXBoZW1lcmFsLXB1Y"
+    "mxpYy1rZXktMzItYnl0ZXMuLi4=\",\"masterPublicKey\":\"dGRoMi1tYXN0ZXItcHVibGljLWtleS1ieXRlcw==\","
+    "\"appID\":\"confidential-workflows\",\"version\":\"0.0.7\",\"signature\":\"eCbIU8cXOny5wxMamiabi"
+    "AH93omd+KtPBKVtuK4Aj/nWP+mZg0r8MZPlpCPqRc9C+7VizXWNl+EHw6gylQz+CA==\"},{\"requestID\":[160,161,1"
+    "62,163,164,165,166,167,168,169,170,171,172,173,174,175,176,177,178,179,180,181,182,183,184,185,1"
+    "86,187,188,189,190,191],\"applicationRequestID\":\"app-req-17\",\"publicData\":\"CioweDEyMzQ1Njc"
+    "4OTBhYmNkZWYxMjM0NTY3ODkwQUJDREVGMTIzNDU2NzgSB3dmLTAwMDE=\",\"ciphertexts\":[\"Y3QtYXBpLWtleQ=="
+    "\",\"Y3QtZGItdXJs\"],\"CiphertextNames\":[\"API_KEY\",\"DB_URL\"],\"encryptedDecryptionKeyShares"
+    "\":[[\"c2hhcmUtYTA=\",\"c2hhcmUtYTE=\"],[\"c2hhcmUtYjA=\"]],\"enclaveEphemeralPublicKey\":\"ZXBo"
+    "ZW1lcmFsLXB1YmxpYy1rZXktMzItYnl0ZXMuLi4=\",\"masterPublicKey\":\"dGRoMi1tYXN0ZXItcHVibGljLWtleS1"
+    "ieXRlcw==\",\"appID\":\"confidential-workflows\",\"version\":\"0.0.7\",\"signature\":\"HQHUjzbq4"
+    "5d/NIebTI7I1DUU7YWuUOYqPCFuuaeFL19U/dZn0LQoZlKbuD+R9aeJZsd/qhAjEjlZr7aaxLmjCQ==\"}]";
+
+static const uint8_t REQUEST_HASH[32] = {
+    0x86, 0x7c, 0xbc, 0x7f, 0xb9, 0x96, 0x70, 0x26, 0x5e, 0xdf, 0x83, 0xf7, 0x3a, 0x87, 0x63, 0xc4,
+    0x12, 0x78, 0x01, 0x1c, 0x80, 0x18, 0x08, 0x47, 0xe8, 0xed, 0xd3, 0xa9, 0x0a, 0xf1, 0x61, 0x69};
+
+#define REQUEST_INDEX 2
 
 static int failures = 0;
 
@@ -262,6 +367,81 @@ int main(void) {
                          body_len, work, sizeof work, &report, &out);
     check(s == RV_STATUS_INVALID_PARAMS && !report.is_report,
           "secrets parameters are not a capability request");
+
+    /* 6. An enclave's own state: configure from the config the host sends
+     *    (section 13), verify with a verifier loaded from it, take votes and
+     *    swap the verifier when one applies, then run a signed compute
+     *    request once (section 14) and refuse its replay. The rotation, the
+     *    room a vote is read in and the guard's slots are static storage:
+     *    nothing is allocated. */
+    static RvRotation rotation;   /* zeroed; RV_ROTATION_SIZE bytes of state */
+    static RvVoteWork vote_work;  /* scratch: its contents never matter */
+    static RvVoteOutcome vote;    /* 2 KiB: it carries the applying keys */
+    static RvVerifier enclave;
+    RvRotationInfo info;
+    uint64_t now = 1700000000; /* seconds, from a clock the enclave trusts */
+    check(rv_rotation_init(&rotation, (const uint8_t *)FIRST_CONFIG, sizeof FIRST_CONFIG - 1,
+                           RV_DEFAULT_VOTE_LIFETIME) == RV_STATUS_OK,
+          "first config loaded into the rotation");
+    check(rv_verifier_from_rotation(&enclave, &rotation, 0) == RV_STATUS_OK &&
+              rv_verifier_signer_count(&enclave) == 4,
+          "verifier loaded from the config in force: 4 signers");
+    s = rv_verify(&enclave, RV_METHOD_SECRETS_GET, (const uint8_t *)PARAMS, params_len,
+                  (const uint8_t *)BODY, body_len, &out);
+    check(s == RV_STATUS_OK && out.accepted, "it accepts the honest bundle");
+
+    s = rv_rotation_vote(&rotation, &vote_work, (const uint8_t *)VOTE_A, sizeof VOTE_A - 1, now,
+                         &vote);
+    printf("vote A: %s, %s, %u of %u live votes\n", rv_status_name(s), rv_vote_name(vote.vote),
+           vote.collected, vote.required);
+    check(s == RV_STATUS_OK && vote.vote == RV_VOTE_COLLECTED && vote.collected == 1 &&
+              vote.required == 2,
+          "first vote recorded: 1 of F+1 = 2");
+    s = rv_rotation_vote(&rotation, &vote_work, (const uint8_t *)VOTE_B, sizeof VOTE_B - 1,
+                         now + 30, &vote);
+    printf("vote B: %s, %s by %u signers, user data %02x%02x%02x%02x...\n", rv_status_name(s),
+           rv_vote_name(vote.vote), vote.signer_count, vote.user_data[0], vote.user_data[1],
+           vote.user_data[2], vote.user_data[3]);
+    check(s == RV_STATUS_OK && vote.vote == RV_VOTE_APPLIED &&
+              memcmp(vote.hash, ROTATED_HASH, 32) == 0 && vote.signer_count == 2 &&
+              memcmp(vote.signers[0], SIGNERS[0], RV_KEY_LEN) == 0,
+          "second vote applies the seven-signer config");
+    if (vote.vote == RV_VOTE_APPLIED) /* swap: verify with the new set from now on */
+        check(rv_verifier_from_rotation(&enclave, &rotation, 0) == RV_STATUS_OK,
+              "verifier swapped to the config now in force");
+    check(rv_rotation_info(&rotation, &info) == RV_STATUS_OK && info.signer_count == 7 &&
+              info.f == 2 && info.retired_count == 1 && rv_verifier_signer_count(&enclave) == 7,
+          "seven signers, F = 2, the first config retired");
+    s = rv_rotation_vote(&rotation, &vote_work, (const uint8_t *)VOTE_A, sizeof VOTE_A - 1,
+                         now + 60, &vote);
+    check(s == RV_STATUS_OK && vote.vote == RV_VOTE_ALREADY_CURRENT,
+          "the host replays vote A: already current, nothing recorded");
+    s = rv_rotation_vote(&rotation, &vote_work, (const uint8_t *)VOTE_A, 40, now + 60, &vote);
+    check(s == RV_STATUS_MALFORMED && vote.has_offset && !vote.offset_in_config,
+          "a vote cut short: malformed, with an offset");
+
+    static RvReplaySlot slots[64]; /* 64 x RV_REPLAY_SLOT_SIZE bytes */
+    static RvReplayGuard replay;
+    check(rv_replay_init(&replay, slots, 64, 32, RV_DEFAULT_REPLAY_LIFETIME) == RV_STATUS_OK,
+          "replay guard over 64 slots, 32 live entries");
+    size_t batch_len = sizeof COMPUTE_BATCH - 1;
+    s = rv_replay_begin(&replay, &enclave, (const uint8_t *)COMPUTE_BATCH, batch_len, now + 90,
+                        &out);
+    show("begin", &out);
+    check(s == RV_STATUS_OK && out.index == REQUEST_INDEX &&
+              memcmp(out.hash, REQUEST_HASH, 32) == 0,
+          "verified by the new set and begun: execute entry 2");
+    uint8_t running[32]; /* all the enclave keeps of the execution */
+    memcpy(running, out.hash, sizeof running);
+    /* ... decrypt and execute entry out.index of the batch ... */
+    check(rv_replay_finish(&replay, running, now + 95) == RV_STATUS_OK, "finished: recorded");
+    s = rv_replay_begin(&replay, &enclave, (const uint8_t *)COMPUTE_BATCH, batch_len, now + 120,
+                        &out);
+    printf("replayed batch: %s\n", rv_status_name(s));
+    check(s == RV_STATUS_EXECUTED && out.accepted,
+          "the host's replay verifies, and is refused: executed");
+    check(rv_replay_abandon(&replay, running, now + 121) == RV_STATUS_NOT_STARTED,
+          "nothing in progress to abandon");
 
     printf("%s\n", failures == 0 ? "C example: all checks passed" : "C example: FAILED");
     return failures == 0 ? 0 : 1;

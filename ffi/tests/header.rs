@@ -1,4 +1,4 @@
-//! include/relay_verifier.h must be what cbindgen makes of src/lib.rs today.
+//! include/relay_verifier.h must be what cbindgen makes of src/ today.
 //! `RV_BLESS=1 cargo test --test header` rewrites it.
 
 use std::path::Path;

@@ -3,11 +3,13 @@
 //! or abandon.
 //!
 //! The rule lives in [`crate::trust::replay`]; this file ties it to
-//! §12's proof type.
+//! §12's proof type, and lets an embedder that cannot hold a borrow or a
+//! move-only token between calls (a C caller) set the guard aside
+//! ([`ReplayState`]) and finish or abandon by hash.
 
 use crate::door::compute::VerifiedComputeRequest;
 use crate::leaf::CanonicalHash;
-use crate::trust::replay::{AbandonOutcome, BeginRefusal, FinishOutcome, ReplayGuard};
+use crate::trust::replay::{AbandonOutcome, BeginRefusal, FinishOutcome, ReplayGuard, ReplaySlot};
 
 impl ReplayGuard<'_> {
     /// §14 `begin` for a verified request (its hash, [`VerifiedComputeRequest::hash`]):
@@ -108,5 +110,87 @@ impl Execution {
     /// entry had expired.
     pub fn abandon(self, guard: &mut ReplayGuard<'_>, now: u64) -> AbandonOutcome {
         guard.abandon_hash(self.hash.as_bytes(), now)
+    }
+}
+
+/// A [`ReplayGuard`]'s settings and counts without its slots: what an
+/// embedder that cannot keep the borrow of the slots from one call to the
+/// next (a C caller across an ABI) keeps instead.
+/// [`ReplayGuard::suspend`] makes it; [`ReplayGuard::resume`] takes the
+/// same slots up again. Plain integers: any copy is as good as another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplayState {
+    capacity: usize,
+    lifetime: u64,
+    occupied: usize,
+    oldest: u64,
+}
+
+impl<'s> ReplayGuard<'s> {
+    /// Lets go of the slots, keeping what the guard knows of them.
+    pub fn suspend(self) -> ReplayState {
+        ReplayState {
+            capacity: self.capacity,
+            lifetime: self.lifetime,
+            occupied: self.occupied,
+            oldest: self.oldest,
+        }
+    }
+
+    /// The guard [`ReplayGuard::suspend`] set aside, over the same slots,
+    /// unchanged since. Other slots, or slots changed meanwhile, make only
+    /// its counts wrong: a hash a slot holds live is still refused, and the
+    /// guard may answer `full` early, or hold more than its capacity (never
+    /// more than its slots).
+    pub fn resume(slots: &'s mut [ReplaySlot], state: ReplayState) -> Self {
+        let len = slots.len();
+        ReplayGuard {
+            slots,
+            capacity: state.capacity.min(len),
+            lifetime: state.lifetime,
+            occupied: state.occupied.min(len),
+            oldest: state.oldest,
+        }
+    }
+
+    /// §14 `finish` by request hash, for an embedder that cannot hold the
+    /// [`Execution`] `begin` handed out (a C caller keeps the hash): as
+    /// [`Execution::finish`]. Acts only on a live in-progress entry.
+    pub fn finish_by_hash(&mut self, hash: &CanonicalHash, now: u64) -> FinishOutcome {
+        self.finish_hash(hash.as_bytes(), now)
+    }
+
+    /// §14 `abandon` by request hash, as [`Execution::abandon`]. It releases
+    /// whichever execution of that hash is in progress, so only the code
+    /// that began it may call it: a released request may run again.
+    pub fn abandon_by_hash(&mut self, hash: &CanonicalHash, now: u64) -> AbandonOutcome {
+        self.abandon_hash(hash.as_bytes(), now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_suspended_guard_resumes_where_it_was() {
+        let mut slots = [ReplaySlot::EMPTY; 4];
+        let hash = CanonicalHash::from_bytes([7; 32]);
+        let mut guard = ReplayGuard::new(&mut slots).with_capacity(1);
+        assert_eq!(guard.begin_hash(hash.as_bytes(), 0), Ok(()));
+        let state = guard.suspend();
+        let mut guard = ReplayGuard::resume(&mut slots, state);
+        assert_eq!(guard.capacity(), 1);
+        assert_eq!(guard.begin_hash(&[8; 32], 0), Err(BeginRefusal::Full));
+        assert_eq!(guard.finish_by_hash(&hash, 1), FinishOutcome::Recorded);
+        assert_eq!(guard.abandon_by_hash(&hash, 1), AbandonOutcome::NotStarted);
+        assert_eq!(
+            guard.begin_hash(hash.as_bytes(), 2),
+            Err(BeginRefusal::Executed)
+        );
+        // A state over fewer slots than it counted is clamped to them.
+        let mut few = [ReplaySlot::EMPTY; 0];
+        let guard = ReplayGuard::resume(&mut few, state);
+        assert_eq!(guard.capacity(), 0);
     }
 }

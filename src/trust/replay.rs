@@ -29,16 +29,18 @@ use core::fmt;
 /// ephemeral key lives in the deployed enclave (§14).
 pub const DEFAULT_REPLAY_LIFETIME: u64 = 86_400;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-enum Kind {
-    Empty,
-    InProgress,
-    Executed,
+/// A slot's kind byte, so that any 41 bytes are a valid slot: a value not
+/// named here (storage written from outside) reads as an executed entry,
+/// refusing its hash until it expires and is reclaimed.
+struct Kind;
+impl Kind {
+    const EMPTY: u8 = 0;
+    const IN_PROGRESS: u8 = 1;
+    const EXECUTED: u8 = 2;
 }
 
 /// One slot of a [`ReplayGuard`]'s storage: [`ReplaySlot::SIZE`] (41)
-/// bytes, alignment 1, on every target.
+/// bytes, alignment 1, on every target, valid whatever its bytes hold.
 ///
 /// The embedder owns the storage, e.g. `[ReplaySlot::EMPTY; 64]` on a
 /// microcontroller (2,624 bytes) or `vec![ReplaySlot::EMPTY; 1_000_000]`
@@ -48,7 +50,7 @@ pub struct ReplaySlot {
     hash: [u8; 32],
     /// Seconds, little-endian (bytes keep the slot at alignment 1).
     recorded: [u8; 8],
-    kind: Kind,
+    kind: u8,
 }
 
 impl ReplaySlot {
@@ -56,7 +58,7 @@ impl ReplaySlot {
     pub const EMPTY: ReplaySlot = ReplaySlot {
         hash: [0; 32],
         recorded: [0; 8],
-        kind: Kind::Empty,
+        kind: Kind::EMPTY,
     };
 
     /// The size of a slot in bytes: a 32-byte hash, an 8-byte time and
@@ -191,13 +193,13 @@ enum Probe {
 /// no request ever runs twice; such an enclave sizes `C` for its whole
 /// life, or restarts with a new ephemeral key when the guard is full.
 pub struct ReplayGuard<'s> {
-    slots: &'s mut [ReplaySlot],
-    capacity: usize,
-    lifetime: u64,
+    pub(crate) slots: &'s mut [ReplaySlot],
+    pub(crate) capacity: usize,
+    pub(crate) lifetime: u64,
     /// Entries held in the slots, live or expired.
-    occupied: usize,
+    pub(crate) occupied: usize,
     /// No held entry was recorded before this (exact after a sweep).
-    oldest: u64,
+    pub(crate) oldest: u64,
 }
 
 /// The sizes and counts, not the slots (there may be a million).
@@ -254,7 +256,7 @@ impl<'s> ReplayGuard<'s> {
         if let Probe::Found(at) = self.probe(hash) {
             if let Some(slot) = self.slots.get(at).filter(|s| self.is_live(s, now)) {
                 return Err(match slot.kind {
-                    Kind::InProgress => BeginRefusal::InProgress,
+                    Kind::IN_PROGRESS => BeginRefusal::InProgress,
                     _ => BeginRefusal::Executed,
                 });
             }
@@ -272,7 +274,7 @@ impl<'s> ReplayGuard<'s> {
             // Unreachable: fewer entries than slots leaves an empty one.
             Probe::Exhausted => return Err(BeginRefusal::Full),
         };
-        self.write(at, hash, Kind::InProgress, now);
+        self.write(at, hash, Kind::IN_PROGRESS, now);
         Ok(())
     }
 
@@ -280,7 +282,7 @@ impl<'s> ReplayGuard<'s> {
     pub(crate) fn finish_hash(&mut self, hash: &[u8; 32], now: u64) -> FinishOutcome {
         match self.in_progress(hash, now) {
             Some(at) => {
-                self.write(at, hash, Kind::Executed, now);
+                self.write(at, hash, Kind::EXECUTED, now);
                 FinishOutcome::Recorded
             }
             None => FinishOutcome::NotStarted,
@@ -299,7 +301,7 @@ impl<'s> ReplayGuard<'s> {
     }
 
     fn is_live(&self, slot: &ReplaySlot, now: u64) -> bool {
-        slot.kind != Kind::Empty && now.saturating_sub(slot.recorded()) <= self.lifetime
+        slot.kind != Kind::EMPTY && now.saturating_sub(slot.recorded()) <= self.lifetime
     }
 
     /// The slot of the hash's live in-progress entry.
@@ -308,7 +310,7 @@ impl<'s> ReplayGuard<'s> {
             return None;
         };
         let slot = self.slots.get(at)?;
-        (slot.kind == Kind::InProgress && self.is_live(slot, now)).then_some(at)
+        (slot.kind == Kind::IN_PROGRESS && self.is_live(slot, now)).then_some(at)
     }
 
     /// Whether fewer than `capacity` live entries are held; sweeps the
@@ -324,7 +326,7 @@ impl<'s> ReplayGuard<'s> {
         self.occupied < self.capacity
     }
 
-    fn write(&mut self, at: usize, hash: &[u8; 32], kind: Kind, now: u64) {
+    fn write(&mut self, at: usize, hash: &[u8; 32], kind: u8, now: u64) {
         if let Some(slot) = self.slots.get_mut(at) {
             *slot = ReplaySlot {
                 hash: *hash,
@@ -357,7 +359,7 @@ impl<'s> ReplayGuard<'s> {
         for _ in 0..self.slots.len() {
             match self.slots.get(at) {
                 None => break,
-                Some(slot) if slot.kind == Kind::Empty => return Probe::Vacant(at),
+                Some(slot) if slot.kind == Kind::EMPTY => return Probe::Vacant(at),
                 Some(slot) if slot.hash == *hash => return Probe::Found(at),
                 Some(_) => at = self.next(at),
             }
@@ -374,7 +376,7 @@ impl<'s> ReplayGuard<'s> {
             let Some(slot) = self.slots.get(at).copied() else {
                 break;
             };
-            if slot.kind == Kind::Empty || at == hole {
+            if slot.kind == Kind::EMPTY || at == hole {
                 break;
             }
             // The entry stays when its home lies cyclically in (hole, at].
@@ -406,13 +408,13 @@ impl<'s> ReplayGuard<'s> {
         for at in 0..self.slots.len() {
             for _ in 0..self.slots.len() {
                 match self.slots.get(at) {
-                    Some(slot) if slot.kind != Kind::Empty && !self.is_live(slot, now) => {
+                    Some(slot) if slot.kind != Kind::EMPTY && !self.is_live(slot, now) => {
                         self.remove(at)
                     }
                     _ => break,
                 }
             }
-            if let Some(slot) = self.slots.get(at).filter(|s| s.kind != Kind::Empty) {
+            if let Some(slot) = self.slots.get(at).filter(|s| s.kind != Kind::EMPTY) {
                 oldest = oldest.min(slot.recorded());
             }
         }
@@ -435,7 +437,7 @@ mod tests {
         guard
             .slots
             .iter()
-            .filter(|s| s.kind != Kind::Empty)
+            .filter(|s| s.kind != Kind::EMPTY)
             .all(|s| matches!(guard.probe(&s.hash), Probe::Found(_)))
     }
 
@@ -478,6 +480,23 @@ mod tests {
             assert_eq!(guard.begin_hash(&hash(i), 140), want, "hash {i}");
         }
         assert!(reachable(&guard));
+    }
+
+    #[test]
+    fn an_unknown_kind_byte_reads_as_an_executed_entry() {
+        let mut slots = [ReplaySlot::EMPTY; 2];
+        let mut guard = ReplayGuard::new(&mut slots).with_lifetime(10);
+        assert_eq!(guard.begin_hash(&hash(1), 0), Ok(()));
+        for slot in guard.slots.iter_mut().filter(|s| s.kind != Kind::EMPTY) {
+            slot.kind = 0xa5;
+        }
+        assert_eq!(guard.begin_hash(&hash(1), 5), Err(BeginRefusal::Executed));
+        assert_eq!(guard.finish_hash(&hash(1), 5), FinishOutcome::NotStarted);
+        assert_eq!(guard.abandon_hash(&hash(1), 5), AbandonOutcome::NotStarted);
+        // It expires as any entry, and its room is reclaimed.
+        assert_eq!(guard.begin_hash(&hash(2), 5), Ok(()));
+        assert_eq!(guard.begin_hash(&hash(3), 11), Ok(()));
+        assert_eq!(guard.begin_hash(&hash(1), 11), Err(BeginRefusal::Full));
     }
 
     #[test]
