@@ -74,3 +74,44 @@ fn write_seed_corpora() {
         }
     }
 }
+
+/// The committed `vote` and `replay_guard` inputs reach every outcome
+/// §13 and §14 name, so the stable replay holds each to the models.
+#[test]
+fn the_state_corpora_reach_every_outcome() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    let reached = |name: &str, run: fn(&[u8]) -> std::collections::BTreeSet<&'static str>| {
+        let mut all = std::collections::BTreeSet::new();
+        for path in files(&root.join(name)) {
+            all.extend(run(&std::fs::read(&path).expect("readable fuzz input")));
+        }
+        all
+    };
+    let vote = reached("vote", common::vote::run_summary);
+    for outcome in [
+        "applied",
+        "collected",
+        "already_current",
+        "malformed",
+        "unknown_signer",
+        "retired_config",
+        "invalid_config",
+    ] {
+        assert!(vote.contains(outcome), "no vote input reaches {outcome}");
+    }
+    let guard = reached("replay_guard", common::replay_guard::run_summary);
+    for outcome in [
+        "started",
+        "executed",
+        "in_progress",
+        "full",
+        "recorded",
+        "released",
+        "not_started",
+    ] {
+        assert!(
+            guard.contains(outcome),
+            "no replay_guard input reaches {outcome}"
+        );
+    }
+}

@@ -16,8 +16,13 @@ pub mod fixtures;
 pub mod grouping;
 pub mod params;
 pub mod reference;
+#[cfg(feature = "fuzzing")]
+pub mod replay_guard;
+pub mod replay_model;
 pub mod report;
 pub mod seeds;
+pub mod vote;
+pub mod vote_model;
 
 /// A target: name (as in `fuzz/Cargo.toml` and `fuzz/corpus/`) and entry.
 pub type Target = (&'static str, fn(&[u8]));
@@ -28,6 +33,7 @@ pub fn targets() -> Vec<Target> {
         ("envelope", envelope::run),
         ("verify", bundle::run),
         ("params", params::run),
+        ("vote", vote::run),
     ];
     #[cfg(feature = "signing")]
     let t = {
@@ -40,6 +46,7 @@ pub fn targets() -> Vec<Target> {
         let mut t = t;
         t.push(("json_differential", differential::run as fn(&[u8])));
         t.push(("report", grouping::run));
+        t.push(("replay_guard", replay_guard::run));
         t
     };
     t

@@ -164,10 +164,13 @@ pub fn all() -> Vec<(&'static str, Vec<Vec<u8>>)> {
         ("envelope", small(bodies())),
         ("params", small(params_inputs())),
         ("verify", scenarios()),
+        ("vote", super::vote::seeds()),
     ];
     if cfg!(feature = "fuzzing") {
         targets.push(("json_differential", small(documents())));
         targets.push(("report", small(report_inputs())));
+        #[cfg(feature = "fuzzing")]
+        targets.push(("replay_guard", super::replay_guard::seeds()));
     }
     #[cfg(feature = "signing")]
     targets.push(("compute", super::compute::seeds()));
