@@ -108,7 +108,7 @@ type RotationInfo struct {
 
 // Rotation is an enclave's §13 state: the config in force, one vote slot
 // per signer and the recently retired configs. Its state lives in C memory
-// (it is some 20 KiB with the vote's work room), freed by Close or a
+// (some 23 KiB with the vote's work room), freed by Close or a
 // finalizer. It is safe for concurrent use; votes are taken one at a time.
 type Rotation struct {
 	mu sync.RWMutex
