@@ -75,3 +75,91 @@ func ExampleVerifier_VerifyCompute() {
 	// Output:
 	// execute entry 0, signed by 2, request hash 867cbc7f
 }
+
+// The relay DON's config in force (four signers, F = 1) and two of its
+// signers' votes for a seven-node config (vectors/config/rotation.json,
+// rotate/f-plus-one-votes).
+var (
+	firstConfig    = []byte(`{"signers":["l+Sib5RBYaXzNLfALOEtGHjTL6b6L5JfsCrcKd2zvuw=","H4ApZW7KD7MryrIrXZ3I2nx29MVzu6akaTPO56C4LXQ=","SjL8EC5TzkJVTqiPHdBwN75rVgPvCed0DHg6vHisA3I=","42v6Xi3e4T5v5sgwZ04Tw11tjIww7F1I/tluW7wNK4s="],"masterPublicKey":"dGRoMi1tYXN0ZXItcHVibGljLWtleS1ieXRlcw==","t":2,"f":1}`)
+	proposedConfig = "eyJzaWduZXJzIjpbImwrU2liNVJCWWFYek5MZkFMT0V0R0hqVEw2YjZMNUpmc0NyY0tkMnp2dXc9IiwiSDRBcFpXN0tEN01yeXJJclhaM0kybngyOU1WenU2YWthVFBPNTZDNExYUT0iLCJTakw4RUM1VHprSlZUcWlQSGRCd043NXJWZ1B2Q2VkMERIZzZ2SGlzQTNJPSIsIjQydjZYaTNlNFQ1djVzZ3daMDRUdzExdGpJd3c3RjFJL3RsdVc3d05LNHM9IiwiRGpkcDJMTC8xZW5ESVpMczhwZysvR25XRkVPZDdVbTdweGtUTkFFN3hRYz0iLCJ3THREUEtJMGZGV2psSmRQN0wwVXJCejhWVms1RHdHd2lpekxTWVoxdGpnPSIsIlU2d2ovcWtKY3FwL3htektVdUJNcVBqZVpGNzNJeHFSK3ZIcENCV0NzaVk9Il0sIm1hc3RlclB1YmxpY0tleSI6ImRHUm9NaTF0WVhOMFpYSXRjSFZpYkdsakxXdGxlUzFpZVhSbGN3PT0iLCJ0IjozLCJmIjoyfQ=="
+	voteBodies     = [][]byte{
+		[]byte(`{"config":"` + proposedConfig + `","signature":"3kNMX02yZ/W2Th0/JLPyTwjuvs7G+mcIQjsuwXzyiQpxn+OkkAIYYN9ImVftkcqfKN3r1I0dNMOqRfaIMgcBDg=="}`),
+		[]byte(`{"config":"` + proposedConfig + `","signature":"w8sYJrffsljfnhNd/ae83mv/KL2POom5fQMGA7UcJ5MUFJTpLv5n6Y2iBLL4l51KprmkiUlkkKPCJ60alYNHDQ=="}`),
+	}
+)
+
+// Rotate the signer set by votes of the current one (PROTOCOL.md §13):
+// F+1 live votes apply a config, and the enclave swaps its verifier.
+func ExampleRotation() {
+	r, err := rv.NewRotation(firstConfig, rv.DefaultVoteLifetime)
+	if err != nil {
+		panic(err)
+	}
+	defer r.Close()
+	v, err := r.Verifier()
+	if err != nil {
+		panic(err)
+	}
+	defer v.Close()
+
+	for i, body := range voteBodies {
+		out, err := r.TakeVote(body, uint64(10*i)) // now, from a trusted clock
+		if err != nil {
+			panic(err) // a *VoteError: Reason, Offset
+		}
+		fmt.Printf("%s: %d of %d, config %x\n", out.Vote, out.Collected, out.Required, out.Hash[:4])
+		if out.Vote == rv.VoteApplied {
+			if err := v.LoadFrom(r); err != nil {
+				panic(err)
+			}
+		}
+	}
+	now, _ := r.Current()
+	fmt.Printf("in force: %d signers, F = %d; the verifier has %d\n", len(now.Signers), now.F, len(v.Signers()))
+
+	// The same vote again: that config is the one in force.
+	out, _ := r.TakeVote(voteBodies[0], 20)
+	fmt.Println(out.Vote)
+	// A broken vote is refused, and says where.
+	_, err = r.TakeVote([]byte(`{"config":1}`), 30)
+	var ve *rv.VoteError
+	if errors.As(err, &ve) {
+		fmt.Println("refused:", ve.Reason, "at byte", ve.Offset)
+	}
+	// Output:
+	// collected: 1 of 2, config 2300dcad
+	// applied: 2 of 2, config 2300dcad
+	// in force: 7 signers, F = 2; the verifier has 7
+	// already_current
+	// refused: malformed at byte 10
+}
+
+// Run each verified compute request at most once (PROTOCOL.md §14).
+func ExampleReplayGuard() {
+	v, err := rv.NewVerifier(relayKeys, 1)
+	if err != nil {
+		panic(err)
+	}
+	defer v.Close()
+	g, err := rv.NewReplayGuard(2048, 1024, rv.DefaultReplayLifetime)
+	if err != nil {
+		panic(err)
+	}
+	defer g.Close()
+
+	res, err := g.Begin(v, batch, 100)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("execute entry %d of request %x\n", res.Index, res.Hash[:4])
+	// ... it ran: record it (Abandon instead lets a failed run be retried).
+	if err := g.Finish(res.Hash, 105); err != nil {
+		panic(err)
+	}
+
+	_, err = g.Begin(v, batch, 200)
+	fmt.Println("again:", err)
+	// Output:
+	// execute entry 0 of request 867cbc7f
+	// again: relayverifier: executed
+}

@@ -165,3 +165,170 @@ func TestConcurrentCallsAndClose(t *testing.T) {
 	v.Close()
 	wg.Wait()
 }
+
+const testConfig = `{"signers":["l+Sib5RBYaXzNLfALOEtGHjTL6b6L5JfsCrcKd2zvuw=","H4ApZW7KD7MryrIrXZ3I2nx29MVzu6akaTPO56C4LXQ=","SjL8EC5TzkJVTqiPHdBwN75rVgPvCed0DHg6vHisA3I=","42v6Xi3e4T5v5sgwZ04Tw11tjIww7F1I/tluW7wNK4s="],"masterPublicKey":"dGRoMi1tYXN0ZXItcHVibGljLWtleS1ieXRlcw==","t":2,"f":1}`
+
+func TestBadRotationsAndGuardsAreTypedErrors(t *testing.T) {
+	for body, want := range map[string]Reason{
+		"":                           ReasonMalformed,
+		"{":                          ReasonMalformed,
+		`{"signers":[],"t":0,"f":0}`: ReasonInvalidConfig,
+	} {
+		if r, err := NewRotation([]byte(body), DefaultVoteLifetime); r != nil || reasonOf(t, err) != want {
+			t.Errorf("%q: %v, %v", body, r, err)
+		}
+	}
+	r, err := NewRotation([]byte(testConfig), DefaultVoteLifetime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	// A broken vote says where, and that it was the body, not the config.
+	_, err = r.TakeVote([]byte(`{"config":"eyJ`), 0)
+	var vote *VoteError
+	if !errors.As(err, &vote) || vote.Reason != ReasonMalformed || !vote.HasOffset || vote.OffsetInConfig {
+		t.Errorf("truncated vote: %#v", err)
+	}
+	var ve *VerifyError
+	if !errors.As(err, &ve) || !errors.Is(err, &VerifyError{Reason: ReasonMalformed}) {
+		t.Errorf("a VoteError is a VerifyError too: %v", err)
+	}
+	for _, c := range [][2]int{{-1, 1}, {1, -1}} {
+		if g, err := NewReplayGuard(c[0], c[1], DefaultReplayLifetime); g != nil || reasonOf(t, err) != ReasonInvalidArgument {
+			t.Errorf("guard %v: %v", c, err)
+		}
+	}
+	g, err := NewReplayGuard(0, 0, DefaultReplayLifetime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if err := g.Finish([32]byte{1}, 0); reasonOf(t, err) != ReasonNotStarted {
+		t.Errorf("finish of nothing: %v", err)
+	}
+	v, err := NewVerifier(testKeys, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	// A batch that fails verification begins nothing.
+	if res, err := g.Begin(v, []byte("[{"), 0); res != nil || reasonOf(t, err) != ReasonMalformed {
+		t.Errorf("empty batch: %v, %v", res, err)
+	}
+}
+
+func TestClosedZeroAndNilStateRefuses(t *testing.T) {
+	r, err := NewRotation([]byte(testConfig), DefaultVoteLifetime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := r.Verifier()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	r.Close()
+	r.Close()
+	var zero Rotation
+	var none *Rotation
+	for name, r := range map[string]*Rotation{"closed": r, "zero": &zero, "nil": none} {
+		if _, err := r.TakeVote([]byte("{}"), 0); reasonOf(t, err) != ReasonNotInitialised {
+			t.Errorf("%s: vote %v", name, err)
+		}
+		if _, err := r.Current(); reasonOf(t, err) != ReasonNotInitialised {
+			t.Errorf("%s: current %v", name, err)
+		}
+		if _, err := r.Verifier(); reasonOf(t, err) != ReasonNotInitialised {
+			t.Errorf("%s: verifier %v", name, err)
+		}
+		// A failed swap leaves the verifier as it was.
+		if err := v.LoadFrom(r); reasonOf(t, err) != ReasonNotInitialised || len(v.Signers()) != 4 {
+			t.Errorf("%s: load %v", name, err)
+		}
+	}
+	var noVerifier *Verifier
+	live, err := NewRotation([]byte(testConfig), DefaultVoteLifetime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	if err := noVerifier.LoadFrom(live); reasonOf(t, err) != ReasonNotInitialised {
+		t.Errorf("nil verifier: %v", err)
+	}
+
+	g, err := NewReplayGuard(4, 2, DefaultReplayLifetime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Close()
+	g.Close()
+	var zeroGuard ReplayGuard
+	var noGuard *ReplayGuard
+	for name, g := range map[string]*ReplayGuard{"closed": g, "zero": &zeroGuard, "nil": noGuard} {
+		if _, err := g.Begin(v, []byte("[]"), 0); reasonOf(t, err) != ReasonNotInitialised {
+			t.Errorf("%s: begin %v", name, err)
+		}
+		if err := g.Finish([32]byte{}, 0); reasonOf(t, err) != ReasonNotInitialised {
+			t.Errorf("%s: finish %v", name, err)
+		}
+		if err := g.Abandon([32]byte{}, 0); reasonOf(t, err) != ReasonNotInitialised {
+			t.Errorf("%s: abandon %v", name, err)
+		}
+	}
+	// A live guard with a closed or nil verifier.
+	g, err = NewReplayGuard(4, 2, DefaultReplayLifetime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	closed, _ := NewVerifier(testKeys, 1)
+	closed.Close()
+	for name, v := range map[string]*Verifier{"closed": closed, "nil": nil} {
+		if _, err := g.Begin(v, []byte("[]"), 0); reasonOf(t, err) != ReasonNotInitialised {
+			t.Errorf("%s verifier: %v", name, err)
+		}
+	}
+}
+
+// Votes, begins, swaps and reads racing Close either finish or refuse.
+func TestConcurrentStateCallsAndClose(t *testing.T) {
+	r, err := NewRotation([]byte(testConfig), DefaultVoteLifetime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := NewReplayGuard(16, 8, DefaultReplayLifetime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := NewVerifier(testKeys, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 6; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for j := 0; j < 200; j++ {
+				var err error
+				switch (i + j) % 4 {
+				case 0:
+					_, err = r.TakeVote([]byte(`{"config":"","signature":""}`), uint64(j))
+				case 1:
+					_, err = r.Current()
+				case 2:
+					err = v.LoadFrom(r)
+				case 3:
+					_, err = g.Begin(v, []byte("[]"), uint64(j))
+				}
+				if err != nil {
+					reasonOf(t, err)
+				}
+			}
+		}(i)
+	}
+	r.Close()
+	g.Close()
+	v.Close()
+	wg.Wait()
+}

@@ -112,11 +112,11 @@ func (v *Verifier) Verify(method Method, paramsJSON, body []byte) (*Result, erro
 		return nil, err
 	}
 	defer v.mu.RUnlock()
-	r, kind, err := verifyContent(state, method, paramsJSON, body)
-	if err == nil && kind == C.RV_CONTENT_REPORT {
-		// Only the report door rebuilds a report as §11 says.
+	if method == CapabilityExecute {
+		// One verification whether or not the result is a report.
 		return verifyCapability(state, paramsJSON, body)
 	}
+	r, _, err := verifyContent(state, method, paramsJSON, body)
 	return r, err
 }
 
@@ -137,7 +137,9 @@ const (
 // verifyContent runs the content door: the verdict and the verified
 // result's payload or secrets, decoded into C buffers and copied out.
 func verifyContent(state *C.RvVerifier, method Method, params, body []byte) (*Result, C.uint32_t, error) {
-	text, secrets, shares := defaultText, defaultSecrets, defaultShares
+	// Decoded text is never longer than the text it comes from (the body,
+	// and the parameters for the identifiers), so no retry for text.
+	text, secrets, shares := max(defaultText, len(body)+len(params)), defaultSecrets, defaultShares
 	for round := 0; ; round++ {
 		secretBytes := secrets * int(C.sizeof_RvSecret)
 		shareBytes := shares * int(C.sizeof_RvSpan)
@@ -210,50 +212,48 @@ func copyContent(r *Result, c *C.RvContentOut) {
 	}
 }
 
-// Buffers the report door writes into, in C memory because RvReportOut
-// carries pointers to them (cgo lets C see Go memory only when it holds no
-// Go pointers). Big enough for the reports seen; grown on demand.
-const (
-	defaultWork    = 16 << 10
-	defaultPayload = 8 << 10
-	defaultMerged  = 64
-)
-
-// verifyCapability runs the report door, which verifies exactly as
-// rv_verify does and also hands out a report when the result is one.
+// verifyCapability runs the capability door: one verification, then the
+// plain result's payload and error or the §11 hand-out of a report. The
+// buffers are C memory, because the structs that name them hold pointers.
+// Sized from the body, they needed no retry for any reference vector;
+// a short one is told its size and the call repeated (at most twice more,
+// since the report's payload size is known only once work fits).
 func verifyCapability(state *C.RvVerifier, params, body []byte) (*Result, error) {
-	work, payload, merged := defaultWork, defaultPayload, defaultMerged
-	// At most three rounds: the first may learn the work size, the second
-	// the payload and merged sizes.
+	n := max(len(body), 1024)
+	text, work, payload, merged := n, n, n, n/64+1
 	for round := 0; ; round++ {
 		mergedBytes := merged * int(C.sizeof_RvMergedSignature)
-		buf := C.malloc(C.size_t(work + payload + mergedBytes))
+		buf := C.malloc(C.size_t(mergedBytes + payload + work + text))
 		if buf == nil {
 			return nil, &VerifyError{Reason: ReasonInternal, Detail: "out of C memory"}
 		}
 		// merged first: it is the one that needs pointer alignment.
-		mergedAt := buf
 		payloadAt := unsafe.Add(buf, mergedBytes)
 		workAt := unsafe.Add(payloadAt, payload)
+		textAt := unsafe.Add(workAt, work)
+		content := C.RvContentOut{text: (*C.uint8_t)(textAt), text_cap: C.size_t(text)}
 		rep := C.RvReportOut{
 			payload:     (*C.uint8_t)(payloadAt),
 			payload_cap: C.size_t(payload),
-			merged:      (*C.RvMergedSignature)(mergedAt),
+			merged:      (*C.RvMergedSignature)(buf),
 			merged_cap:  C.size_t(merged),
 		}
 		var o C.RvOutcome
-		status := C.rv_verify_report(state, bytesPtr(params), C.size_t(len(params)),
-			bytesPtr(body), C.size_t(len(body)), (*C.uint8_t)(workAt), C.size_t(work), &rep, &o)
+		status := C.rv_verify_capability(state, bytesPtr(params), C.size_t(len(params)),
+			bytesPtr(body), C.size_t(len(body)), &content, (*C.uint8_t)(workAt), C.size_t(work), &rep, &o)
 		switch {
 		case status == C.RV_STATUS_OK:
 			r := accepted(state, &o)
 			if rep.is_report {
 				r.Report = copyReport(&rep)
+			} else {
+				copyContent(r, &content)
 			}
 			C.free(buf)
 			return r, nil
-		case status == C.RV_STATUS_BUFFER_TOO_SMALL && round < 3:
+		case status == C.RV_STATUS_BUFFER_TOO_SMALL && round < 2:
 			C.free(buf)
+			text = max(text, int(content.text_len))
 			work = max(work, int(rep.work_needed))
 			payload = max(payload, int(rep.payload_len))
 			merged = max(merged, int(rep.merged_count))

@@ -157,48 +157,6 @@ typedef struct {
   uint8_t opaque[RV_VERIFIER_SIZE];
 } RvVerifier;
 
-// What happened to the candidate signatures of one body.
-typedef struct {
-  // Responses read.
-  uint64_t responses;
-  // Candidate signatures seen.
-  uint64_t candidates;
-  // ed25519 verifications performed.
-  uint64_t verifications;
-  // Candidates counted towards a result.
-  uint64_t counted;
-  // Candidates skipped (missing, undecodable, unknown signer, repeated,
-  // equivocating, invalid, over capacity).
-  uint64_t skipped;
-} RvStats;
-
-// The outcome of one verification, written whole by `rv_verify`.
-typedef struct {
-  // `RV_STATUS_OK` when accepted; otherwise why not (also the return value).
-  RvStatus status;
-  // Whether a result reached the threshold: only then are `hash`,
-  // `signer_count`, `signer_mask` and `index` meaningful.
-  bool accepted;
-  // The winning canonical hash.
-  uint8_t hash[32];
-  // How many distinct configured signers were counted for it.
-  uint32_t signer_count;
-  // Bit `i` set: the `i`-th key of the verifier (`rv_verifier_signer`,
-  // keys sorted bytewise) was counted.
-  uint64_t signer_mask;
-  // For a bundle, the index of the first response of the winning result
-  // that carried a counted signature; -1 for a single response or a
-  // rejection.
-  int64_t index;
-  // Whether `offset` is set.
-  bool has_offset;
-  // `RV_STATUS_MALFORMED` (or unreadable parameters): the byte offset of
-  // the problem in the body (or the parameters).
-  uint64_t offset;
-  // Candidate signatures, for accepted bodies and `RV_STATUS_NO_QUORUM`.
-  RvStats stats;
-} RvOutcome;
-
 // Decoded text at `text[offset .. offset + len)` of the caller's buffer.
 typedef struct {
   // Where it starts in `RvContentOut::text`.
@@ -253,25 +211,6 @@ typedef struct {
   // A capability result's error text.
   RvSpan error;
 } RvContentOut;
-
-// One slot of a guard's storage: `RV_REPLAY_SLOT_SIZE` (41) bytes,
-// alignment 1. An array of them is the caller's; `rv_replay_init` empties
-// it, and any bytes it may hold later are memory-safe to read.
-typedef struct {
-  uint8_t opaque[RV_REPLAY_SLOT_SIZE];
-} RvReplaySlot;
-
-// A replay guard: the caller's slots (by pointer) and what the guard knows
-// of them. Zero it before the first `rv_replay_init`. Every call changes
-// it: one thread at a time (an enclave running several requests locks the
-// guard around each call only). Do not copy it: a copy shares the slots
-// but not the counts.
-typedef struct {
-  uint64_t magic;
-  RvReplaySlot *slots;
-  size_t slot_count;
-  uint64_t state[4];
-} RvReplayGuard;
 
 // One merged OCR signature of a handed-out report (PROTOCOL.md §11): a
 // (`signer_id`, `signature`) pair and how many counted responses carry
@@ -342,6 +281,67 @@ typedef struct {
   // Its length.
   size_t error_len;
 } RvReportOut;
+
+// What happened to the candidate signatures of one body.
+typedef struct {
+  // Responses read.
+  uint64_t responses;
+  // Candidate signatures seen.
+  uint64_t candidates;
+  // ed25519 verifications performed.
+  uint64_t verifications;
+  // Candidates counted towards a result.
+  uint64_t counted;
+  // Candidates skipped (missing, undecodable, unknown signer, repeated,
+  // equivocating, invalid, over capacity).
+  uint64_t skipped;
+} RvStats;
+
+// The outcome of one verification, written whole by `rv_verify`.
+typedef struct {
+  // `RV_STATUS_OK` when accepted; otherwise why not (also the return value).
+  RvStatus status;
+  // Whether a result reached the threshold: only then are `hash`,
+  // `signer_count`, `signer_mask` and `index` meaningful.
+  bool accepted;
+  // The winning canonical hash.
+  uint8_t hash[32];
+  // How many distinct configured signers were counted for it.
+  uint32_t signer_count;
+  // Bit `i` set: the `i`-th key of the verifier (`rv_verifier_signer`,
+  // keys sorted bytewise) was counted.
+  uint64_t signer_mask;
+  // For a bundle, the index of the first response of the winning result
+  // that carried a counted signature; -1 for a single response or a
+  // rejection.
+  int64_t index;
+  // Whether `offset` is set.
+  bool has_offset;
+  // `RV_STATUS_MALFORMED` (or unreadable parameters): the byte offset of
+  // the problem in the body (or the parameters).
+  uint64_t offset;
+  // Candidate signatures, for accepted bodies and `RV_STATUS_NO_QUORUM`.
+  RvStats stats;
+} RvOutcome;
+
+// One slot of a guard's storage: `RV_REPLAY_SLOT_SIZE` (41) bytes,
+// alignment 1. An array of them is the caller's; `rv_replay_init` empties
+// it, and any bytes it may hold later are memory-safe to read.
+typedef struct {
+  uint8_t opaque[RV_REPLAY_SLOT_SIZE];
+} RvReplaySlot;
+
+// A replay guard: the caller's slots (by pointer) and what the guard knows
+// of them. Zero it before the first `rv_replay_init`. Every call changes
+// it: one thread at a time (an enclave running several requests locks the
+// guard around each call only). Do not copy it: a copy shares the slots
+// but not the counts.
+typedef struct {
+  uint64_t magic;
+  RvReplaySlot *slots;
+  size_t slot_count;
+  uint64_t state[4];
+} RvReplayGuard;
 
 // An enclave's §13 state (the config in force, one vote slot per signer,
 // the last 16 retired config hashes), in storage the caller owns. Zero it
@@ -418,6 +418,45 @@ typedef struct {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Verifies the gateway's `body` for a capability request (`params`, JSON)
+// once, as `rv_verify` with `RV_METHOD_CAPABILITY_EXECUTE`, and hands out
+// what the verified result carries: a plain result's `payload` and
+// `error` into `content` (`RV_CONTENT_CAPABILITY`, `report->is_report`
+// false), as `rv_verify_content` does; a consensus report
+// (`RV_CONTENT_REPORT`, `report->is_report` set) into `report`, `work`
+// and the report's buffers, as `rv_verify_report` does.
+//
+// Returns `outcome->status`:
+// - `RV_STATUS_OK`: accepted, and whichever of the two applies written.
+// - `RV_STATUS_BUFFER_TOO_SMALL`: accepted, but a buffer is short; the
+//   sizes needed are written as the two doors write them (`text_len`;
+//   `work_needed`, `payload_len`, `merged_count`). Repeat the call with
+//   them. Buffers sized from the body (`text_cap`, `work_len` and
+//   `payload_cap` at `body_len`, `merged_cap` at `body_len / 64 + 1`)
+//   needed no repeat for any reference vector.
+// - the verifier's reasons and the caller's mistakes, as for `rv_verify`,
+//   with nothing handed out.
+//
+// `RV_STATUS_INVALID_ARGUMENT` without writing anything when `content`,
+// `report` or `outcome` is null or misaligned, a buffer is null with a
+// non-zero length, runs past the address space or is misaligned, or any
+// output overlaps another or an input.
+//
+// # Safety
+//
+// As [`rv_verify_content`](crate::rv_verify_content) for `content` and as
+// [`rv_verify_report`](crate::rv_verify_report) for the rest.
+RvStatus rv_verify_capability(const RvVerifier *verifier,
+                              const uint8_t *params,
+                              size_t params_len,
+                              const uint8_t *body,
+                              size_t body_len,
+                              RvContentOut *content,
+                              uint8_t *work,
+                              size_t work_len,
+                              RvReportOut *report,
+                              RvOutcome *outcome);
 
 // Verifies a batch of signed compute requests (PROTOCOL.md §12: the JSON
 // array the host posts) against the same signer set and writes the

@@ -139,18 +139,8 @@ pub unsafe extern "C" fn rv_verify_content(
         return RvStatus::InvalidArgument;
     }
     // SAFETY: non-null and aligned, and the caller promises an
-    // `RvContentOut`; `addr_of!` reads the six buffer fields alone, since C
-    // may have left the others (a `u32`, spans) uninitialised.
-    let buffers = unsafe {
-        Buffers {
-            text: core::ptr::addr_of!((*content).text).read(),
-            text_cap: core::ptr::addr_of!((*content).text_cap).read(),
-            secrets: core::ptr::addr_of!((*content).secrets).read(),
-            secrets_cap: core::ptr::addr_of!((*content).secrets_cap).read(),
-            shares: core::ptr::addr_of!((*content).shares).read(),
-            shares_cap: core::ptr::addr_of!((*content).shares_cap).read(),
-        }
-    };
+    // `RvContentOut`.
+    let buffers = unsafe { Buffers::read(content) };
     let Some(outputs) = buffers.spans(content, outcome) else {
         return RvStatus::InvalidArgument;
     };
@@ -209,7 +199,7 @@ pub unsafe extern "C" fn rv_verify_content(
 }
 
 /// The caller's buffers, as given.
-struct Buffers {
+pub(crate) struct Buffers {
     text: *mut u8,
     text_cap: usize,
     secrets: *mut RvSecret,
@@ -219,9 +209,30 @@ struct Buffers {
 }
 
 impl Buffers {
+    /// The six buffer fields of `content`.
+    ///
+    /// # Safety
+    ///
+    /// `content` non-null, aligned, pointing to an `RvContentOut` whose
+    /// buffer fields are set. `addr_of!` reads those fields alone, since C
+    /// may have left the others (a `u32`, spans) uninitialised.
+    pub(crate) unsafe fn read(content: *const RvContentOut) -> Self {
+        // SAFETY: forwarded contract; any bits are a pointer or a `usize`.
+        unsafe {
+            Buffers {
+                text: core::ptr::addr_of!((*content).text).read(),
+                text_cap: core::ptr::addr_of!((*content).text_cap).read(),
+                secrets: core::ptr::addr_of!((*content).secrets).read(),
+                secrets_cap: core::ptr::addr_of!((*content).secrets_cap).read(),
+                shares: core::ptr::addr_of!((*content).shares).read(),
+                shares_cap: core::ptr::addr_of!((*content).shares_cap).read(),
+            }
+        }
+    }
+
     /// The outputs' address ranges (`outcome`, `content`, `text`,
     /// `secrets`, `shares`); `None` when one is unusable.
-    fn spans(
+    pub(crate) fn spans(
         &self,
         content: *const RvContentOut,
         outcome: *const RvOutcome,
@@ -241,7 +252,7 @@ impl Buffers {
     }
 
     /// Nothing handed out, the buffer fields kept.
-    fn empty(&self) -> RvContentOut {
+    pub(crate) fn empty(&self) -> RvContentOut {
         RvContentOut {
             text: self.text,
             text_cap: self.text_cap,
@@ -308,7 +319,7 @@ impl Sink<'_> {
 /// `buffers` as checked by [`rv_verify_content`]: each non-null when not
 /// empty, within the address space, aligned, writable for its capacity
 /// and overlapping nothing else the call uses.
-unsafe fn hand_out(
+pub(crate) unsafe fn hand_out(
     verified: &VerifiedResponse<'_>,
     buffers: &Buffers,
     out: &mut RvContentOut,

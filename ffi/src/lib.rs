@@ -8,7 +8,8 @@
 //! One module per job: `verifier` (loading), `relay`, `report` and
 //! `compute` (the doors that fill an [`RvOutcome`]), `content` (the
 //! verified result's payload or secrets, for callers that cannot borrow
-//! the core's proof), `hashing` (the hashes the protocol signs), `rotation` (votes),
+//! the core's proof), `capability` (content or report hand-out in one
+//! verification), `hashing` (the hashes the protocol signs), `rotation` (votes),
 //! `rotation_config` (the config in force, read back), `replay` (the
 //! guard), `status` and `outcome` (what comes back), and `boundary` (the
 //! checks every entry point makes).
@@ -17,6 +18,7 @@
 #![deny(missing_docs)]
 
 mod boundary;
+mod capability;
 mod compute;
 mod content;
 mod hashing;
@@ -29,6 +31,7 @@ mod rotation_config;
 mod status;
 mod verifier;
 
+pub use capability::rv_verify_capability;
 pub use compute::rv_verify_compute;
 pub use content::{
     rv_verify_content, RvContentOut, RvSecret, RvSpan, RV_CONTENT_CAPABILITY, RV_CONTENT_NONE,

@@ -3,7 +3,7 @@
 
 use core::mem::size_of;
 
-use relay_verifier::{Error, Method, RequestParams, Verdict, Verifier};
+use relay_verifier::{Error, Method, RequestParams, Verdict, VerifiedResponse, Verifier};
 
 use crate::boundary::{overlaps, span, zeroed};
 use crate::outcome::{fill_outcome, RvOutcome};
@@ -87,7 +87,7 @@ pub struct RvReportOut {
 
 impl RvReportOut {
     /// Nothing handed out, with the caller's four buffer fields kept.
-    fn empty(buffers: &ReportBuffers) -> Self {
+    pub(crate) fn empty(buffers: &ReportBuffers) -> Self {
         RvReportOut {
             payload: buffers.payload,
             payload_cap: buffers.payload_cap,
@@ -169,21 +169,9 @@ pub unsafe extern "C" fn rv_verify_report(
     if report.is_null() || !report.is_aligned() || outcome.is_null() || !outcome.is_aligned() {
         return RvStatus::InvalidArgument;
     }
-    // SAFETY: `report` is non-null and aligned, and the caller promises it
-    // points to an `RvReportOut`. `addr_of!` reads the four buffer fields
-    // without making a reference to the whole struct, whose other fields C
-    // may have left uninitialised (a `bool` among them); any bit pattern is
-    // a valid pointer or `usize`.
-    let buffers = unsafe {
-        ReportBuffers {
-            work,
-            work_len,
-            payload: core::ptr::addr_of!((*report).payload).read(),
-            payload_cap: core::ptr::addr_of!((*report).payload_cap).read(),
-            merged: core::ptr::addr_of!((*report).merged).read(),
-            merged_cap: core::ptr::addr_of!((*report).merged_cap).read(),
-        }
-    };
+    // SAFETY: non-null and aligned, and the caller promises an
+    // `RvReportOut` whose buffer fields are set.
+    let buffers = unsafe { ReportBuffers::read(report, work, work_len) };
     let Some(spans) = buffers.spans(report, outcome) else {
         return RvStatus::InvalidArgument;
     };
@@ -230,7 +218,7 @@ pub unsafe extern "C" fn rv_verify_report(
 }
 
 /// The caller's buffers of `rv_verify_report`, as given.
-struct ReportBuffers {
+pub(crate) struct ReportBuffers {
     work: *mut u8,
     work_len: usize,
     payload: *mut u8,
@@ -240,10 +228,32 @@ struct ReportBuffers {
 }
 
 impl ReportBuffers {
+    /// `work` and the four buffer fields of `report`.
+    ///
+    /// # Safety
+    ///
+    /// `report` non-null, aligned, pointing to an `RvReportOut` whose
+    /// buffer fields are set. `addr_of!` reads those fields without making
+    /// a reference to the whole struct, whose other fields C may have left
+    /// uninitialised (a `bool` among them).
+    pub(crate) unsafe fn read(report: *const RvReportOut, work: *mut u8, work_len: usize) -> Self {
+        // SAFETY: forwarded contract; any bits are a pointer or a `usize`.
+        unsafe {
+            ReportBuffers {
+                work,
+                work_len,
+                payload: core::ptr::addr_of!((*report).payload).read(),
+                payload_cap: core::ptr::addr_of!((*report).payload_cap).read(),
+                merged: core::ptr::addr_of!((*report).merged).read(),
+                merged_cap: core::ptr::addr_of!((*report).merged_cap).read(),
+            }
+        }
+    }
+
     /// The five outputs' address ranges (`outcome`, `report`, `work`,
     /// `payload`, `merged`); `None` when a buffer is null with a non-zero
     /// length, runs past the address space or (`merged`) is misaligned.
-    fn spans(
+    pub(crate) fn spans(
         &self,
         report: *const RvReportOut,
         outcome: *const RvOutcome,
@@ -286,7 +296,23 @@ unsafe fn verify_report(
         Verdict::Accept(v) => v,
         Verdict::Reject(e) => return rejection(&e),
     };
-    let mut outcome = accepted(verifier, &verified);
+    // SAFETY: forwarded contract.
+    unsafe { hand_out_report(&verified, buffers, out, accepted(verifier, &verified)) }
+}
+
+/// The §11 hand-out of a verified result that carries a report into `out`
+/// and the buffers; `outcome` (the accepted one) with its status set. A
+/// result that is no report leaves `out` as it is.
+///
+/// # Safety
+///
+/// As [`verify_report`] for `buffers`.
+pub(crate) unsafe fn hand_out_report(
+    verified: &VerifiedResponse<'_>,
+    buffers: &ReportBuffers,
+    out: &mut RvReportOut,
+    mut outcome: RvOutcome,
+) -> RvOutcome {
     let Some(hand_out) = verified.report_hand_out() else {
         return outcome;
     };
