@@ -31,6 +31,15 @@ pub(crate) fn disjoint(spans: &[(usize, usize)]) -> bool {
     })
 }
 
+/// Whether an output range overlaps another output or any input (inputs
+/// are only read, so they may share bytes with each other).
+pub(crate) fn outputs_clash(inputs: &[(usize, usize)], outputs: &[(usize, usize)]) -> bool {
+    !disjoint(outputs)
+        || outputs
+            .iter()
+            .any(|&(at, len)| inputs.iter().any(|&(b, b_len)| overlaps(at, len, b, b_len)))
+}
+
 /// Runs `f` and says whether it panicked, so that a caller whose state a
 /// panic may have left half-changed can mark that state unusable.
 pub(crate) fn panicked(f: impl FnOnce()) -> bool {

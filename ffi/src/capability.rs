@@ -7,7 +7,7 @@ use core::mem::size_of;
 
 use relay_verifier::{Error, Method, RequestParams, Verdict};
 
-use crate::boundary::overlaps;
+use crate::boundary::outputs_clash;
 use crate::content::{hand_out, Buffers};
 use crate::outcome::{fill_outcome, RvOutcome};
 use crate::relay::{accepted, rejection, relay_inputs};
@@ -92,13 +92,7 @@ pub unsafe extern "C" fn rv_verify_capability(
     for (slot, span) in outputs.iter_mut().zip(c.iter().chain(r.iter().skip(1))) {
         *slot = *span;
     }
-    let clash = outputs.iter().enumerate().any(|(i, &(at, len))| {
-        inputs.iter().any(|&(b, b_len)| overlaps(at, len, b, b_len))
-            || outputs[i + 1..]
-                .iter()
-                .any(|&(b, b_len)| overlaps(at, len, b, b_len))
-    });
-    if clash {
+    if outputs_clash(&inputs, &outputs) {
         return RvStatus::InvalidArgument;
     }
     let mut content_out = texts.empty();

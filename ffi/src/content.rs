@@ -10,7 +10,7 @@ use relay_verifier::{
     Error, Method, PostCheckError, RequestParams, Text, Verdict, VerifiedResponse,
 };
 
-use crate::boundary::{overlaps, span, zeroed};
+use crate::boundary::{outputs_clash, span, zeroed};
 use crate::outcome::{fill_outcome, RvOutcome};
 use crate::relay::{
     accepted, rejection, relay_inputs, RV_METHOD_CAPABILITY_EXECUTE, RV_METHOD_SECRETS_GET,
@@ -144,13 +144,7 @@ pub unsafe extern "C" fn rv_verify_content(
     let Some(outputs) = buffers.spans(content, outcome) else {
         return RvStatus::InvalidArgument;
     };
-    let clash = outputs.iter().enumerate().any(|(i, &(at, len))| {
-        inputs.iter().any(|&(b, b_len)| overlaps(at, len, b, b_len))
-            || outputs[i + 1..]
-                .iter()
-                .any(|&(b, b_len)| overlaps(at, len, b, b_len))
-    });
-    if clash {
+    if outputs_clash(&inputs, &outputs) {
         return RvStatus::InvalidArgument;
     }
     let mut out = buffers.empty();

@@ -5,7 +5,7 @@ use core::mem::size_of;
 
 use relay_verifier::{Error, Method, RequestParams, Verdict, VerifiedResponse, Verifier};
 
-use crate::boundary::{overlaps, span, zeroed};
+use crate::boundary::{outputs_clash, span, zeroed};
 use crate::outcome::{fill_outcome, RvOutcome};
 use crate::relay::{accepted, rejection, relay_inputs};
 use crate::status::RvStatus;
@@ -175,13 +175,7 @@ pub unsafe extern "C" fn rv_verify_report(
     let Some(spans) = buffers.spans(report, outcome) else {
         return RvStatus::InvalidArgument;
     };
-    let clash = spans.iter().enumerate().any(|(i, &(at, len))| {
-        inputs.iter().any(|&(b, b_len)| overlaps(at, len, b, b_len))
-            || spans[i + 1..]
-                .iter()
-                .any(|&(b, b_len)| overlaps(at, len, b, b_len))
-    });
-    if clash {
+    if outputs_clash(&inputs, &spans) {
         return RvStatus::InvalidArgument;
     }
     let mut handed = RvReportOut::empty(&buffers);

@@ -1,31 +1,14 @@
 //! The C ABI against the reference vectors, and against a careless caller.
 #![allow(clippy::undocumented_unsafe_blocks)] // test calls into the ABI under test
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::ffi::CStr;
 use std::mem::MaybeUninit;
 
 use relay_verifier_ffi::*;
 use serde_json::Value;
 
-/// Counts this thread's allocations, to hold the ABI to "allocation-free"
-/// (the other tests run on other threads).
-struct Counting;
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+mod counting;
+use counting::allocations;
 
 fn zeroed_verifier() -> Box<RvVerifier> {
     // All-zero bytes are a valid, unloaded RvVerifier (a u64 and bytes).
@@ -71,13 +54,9 @@ fn every_verify_case_through_the_c_abi_without_allocating() {
         .collect();
     let mut verifier = zeroed_verifier();
     let mut checked = 0;
-    let before = ALLOCATIONS.with(Cell::get);
+    let before = allocations();
     drop(std::hint::black_box(Box::new(0u64)));
-    assert_eq!(
-        ALLOCATIONS.with(Cell::get),
-        before + 1,
-        "the counter counts"
-    );
+    assert_eq!(allocations(), before + 1, "the counter counts");
     for case in cases {
         let name_of_case = case["name"].as_str().unwrap();
         let keys = signer_keys(&case);
@@ -95,7 +74,7 @@ fn every_verify_case_through_the_c_abi_without_allocating() {
         let expect = &case["expect"];
         let mut out = outcome();
 
-        let before = ALLOCATIONS.with(Cell::get);
+        let before = allocations();
         let init =
             unsafe { rv_verifier_init(&mut *verifier, keys.as_ptr(), keys.len() / 32, f, 0) };
         let status = if init == RvStatus::Ok {
@@ -113,7 +92,7 @@ fn every_verify_case_through_the_c_abi_without_allocating() {
         } else {
             init
         };
-        let allocated = ALLOCATIONS.with(Cell::get) - before;
+        let allocated = allocations() - before;
         assert_eq!(allocated, 0, "{name_of_case}: the ABI allocated");
 
         if expect["accept"] == Value::Bool(true) {
@@ -181,7 +160,7 @@ fn every_compute_case_through_the_c_abi_without_allocating() {
         let body = case["body_json"].as_str().unwrap().as_bytes();
         let expect = &case["expect"];
         let mut out = outcome();
-        let before = ALLOCATIONS.with(Cell::get);
+        let before = allocations();
         let init =
             unsafe { rv_verifier_init(&mut *verifier, keys.as_ptr(), keys.len() / 32, f, 0) };
         let status = if init == RvStatus::Ok {
@@ -190,7 +169,7 @@ fn every_compute_case_through_the_c_abi_without_allocating() {
             init
         };
         assert_eq!(
-            ALLOCATIONS.with(Cell::get) - before,
+            allocations() - before,
             0,
             "{name_of_case}: the ABI allocated"
         );
@@ -586,7 +565,7 @@ fn verify_report(
 ) -> (RvStatus, RvReportOut, RvOutcome) {
     let mut report = bufs.storage();
     let mut out = outcome();
-    let before = ALLOCATIONS.with(Cell::get);
+    let before = allocations();
     let status = unsafe {
         rv_verify_report(
             v,
@@ -600,11 +579,7 @@ fn verify_report(
             &mut out,
         )
     };
-    assert_eq!(
-        ALLOCATIONS.with(Cell::get) - before,
-        0,
-        "rv_verify_report allocated"
-    );
+    assert_eq!(allocations() - before, 0, "rv_verify_report allocated");
     // Every caller of this helper passes usable buffers, so the call wrote
     // the whole report.
     assert_ne!(

@@ -15,8 +15,6 @@
 //! hashes give are the core's tests' business (tests/replay_guard.rs).
 #![allow(clippy::undocumented_unsafe_blocks)] // test calls into the ABI under test
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::ffi::CStr;
 use std::mem::MaybeUninit;
@@ -27,26 +25,8 @@ use relay_verifier::{config_user_data, CanonicalHash, ComputeRequest};
 use relay_verifier_ffi::*;
 use serde_json::Value;
 
-/// Counts this thread's allocations (the other tests run on other threads).
-struct Counting;
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
+mod counting;
+use counting::allocations;
 
 fn vectors_in(file: &str) -> Value {
     let path = format!("{}/../../shared/vectors/{file}", env!("CARGO_MANIFEST_DIR"));

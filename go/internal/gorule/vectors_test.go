@@ -73,6 +73,36 @@ func remarshal[R any](t *testing.T, raw string) (SignedResponse[R], []byte) {
 	return resp, out
 }
 
+// hashOne decodes a hash case's parameters as P and result as R, hashes them,
+// and decodes and rewrites the signed response as a Go node does. done is
+// true when the case expects its parameters refused and they were.
+func hashOne[P, R any](t *testing.T, c hashCase, validate func(*P) error, hash func(*P, *R) [32]byte) (got [32]byte, signed []byte, sig Signature, done bool) {
+	var p P
+	err := json.Unmarshal([]byte(c.ParamsJSON), &p)
+	if err == nil {
+		err = validate(&p)
+	}
+	if c.Error != "" {
+		if !errors.Is(err, ErrInvalidParams) {
+			t.Fatalf("want %q, got %v", c.Error, err)
+		}
+		return got, nil, sig, true
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r R
+	if err := json.Unmarshal([]byte(c.ResultJSON), &r); err != nil {
+		t.Fatal(err)
+	}
+	got = hash(&p, &r)
+	resp, out := remarshal[R](t, c.SignedResponseJSON)
+	if hash(&p, &resp.Result) != got {
+		t.Error("signed response's result hashes differently")
+	}
+	return got, out, resp.Signature, false
+}
+
 // TestHashVectors checks the canonical hash, the signed payload and the JSON
 // a node writes against hash.json, so the benchmark hashes what Go hashes.
 func TestHashVectors(t *testing.T) {
@@ -87,59 +117,17 @@ func TestHashVectors(t *testing.T) {
 			var got [32]byte
 			var signed []byte
 			var sig Signature
+			var done bool
 			switch c.Method {
 			case MethodSecretsGet:
-				var p SecretsRequestParams
-				err := json.Unmarshal([]byte(c.ParamsJSON), &p)
-				if err == nil {
-					err = p.Validate()
-				}
-				if c.Error != "" {
-					if !errors.Is(err, ErrInvalidParams) {
-						t.Fatalf("want %q, got %v", c.Error, err)
-					}
-					return
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				var r SecretsResponseResult
-				if err := json.Unmarshal([]byte(c.ResultJSON), &r); err != nil {
-					t.Fatal(err)
-				}
-				got = SecretsHash(&p, &r)
-				resp, out := remarshal[SecretsResponseResult](t, c.SignedResponseJSON)
-				if SecretsHash(&p, &resp.Result) != got {
-					t.Error("signed response's result hashes differently")
-				}
-				signed, sig = out, resp.Signature
+				got, signed, sig, done = hashOne(t, c, (*SecretsRequestParams).Validate, SecretsHash)
 			case MethodCapabilityExecute:
-				var p CapabilityRequestParams
-				err := json.Unmarshal([]byte(c.ParamsJSON), &p)
-				if err == nil {
-					err = p.Validate()
-				}
-				if c.Error != "" {
-					if !errors.Is(err, ErrInvalidParams) {
-						t.Fatalf("want %q, got %v", c.Error, err)
-					}
-					return
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				var r CapabilityResponseResult
-				if err := json.Unmarshal([]byte(c.ResultJSON), &r); err != nil {
-					t.Fatal(err)
-				}
-				got = CapabilityHash(&p, &r)
-				resp, out := remarshal[CapabilityResponseResult](t, c.SignedResponseJSON)
-				if CapabilityHash(&p, &resp.Result) != got {
-					t.Error("signed response's result hashes differently")
-				}
-				signed, sig = out, resp.Signature
+				got, signed, sig, done = hashOne(t, c, (*CapabilityRequestParams).Validate, CapabilityHash)
 			default:
 				t.Fatalf("method %q", c.Method)
+			}
+			if done {
+				return
 			}
 			if hex.EncodeToString(got[:]) != c.Hash {
 				t.Fatalf("hash %x, want %s", got, c.Hash)
