@@ -132,7 +132,10 @@ impl fmt::Display for AbandonOutcome {
 /// otherwise. A guard at capacity answers `full` at once while its oldest
 /// entry lives; once that one has expired, the next call that needs room
 /// sweeps the slots once (expected O(slots)), reclaiming every expired
-/// entry. Nothing allocates.
+/// entry. Nothing allocates. Measured (BENCHMARKS.md, `benches/state.rs`):
+/// tens of nanoseconds a call at half load with 128 or 2^20 slots, about
+/// half a `HashMap`'s; 1.4–1.8 × the map's at 90 % load; the sweep of
+/// 2^20 slots, 11 ms.
 ///
 /// **Clock.** Every call takes `now` in seconds from a trusted clock. An
 /// enclave without one passes a value that never advances (say 0): then
