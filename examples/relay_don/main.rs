@@ -5,6 +5,8 @@
 //! why the others did not, and the verdict. In the third, every honest node
 //! sends the report with its own OCR signatures, so no two answers hash
 //! alike: they are accepted because they share one group hash (§11).
+//! Last, the enclave's own state ([`state`]): a compute request run once
+//! and its replays refused, and the signer set rotated by votes.
 //!
 //! ```sh
 //! cargo run --example relay_don --features signing
@@ -12,6 +14,8 @@
 
 // The error carries the no-quorum diagnosis inline (no heap): large by design.
 #![allow(clippy::result_large_err)]
+
+mod state;
 
 use relay_verifier::signing::report::ConsensusReport;
 use relay_verifier::signing::simulator::{Fault, GatewayFaults, RelayDon, Scenario, Simulation};
@@ -106,7 +110,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &honest,
         &scenario,
     )?;
-    Ok(())
+    state::act()
 }
 
 fn secret(key: &str, namespace: &str, ciphertext: &str, shares: &[&str]) -> SecretValue {
