@@ -7,11 +7,14 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
-cargo build --quiet --release --lib --manifest-path "$root/ffi/Cargo.toml"
+# RV_FFI_FEATURES: cargo features of ../ffi (ci.sh's panic test builds
+# `panic-probe`, then builds the plain library again).
+cargo build --quiet --release --lib --manifest-path "$root/ffi/Cargo.toml" \
+    ${RV_FFI_FEATURES:+--features "$RV_FFI_FEATURES"}
 target="${CARGO_TARGET_DIR:-$root/ffi/target}"
 mkdir -p "$here/native"
 cp "$target/release/librelay_verifier_ffi.a" "$here/native/librelay_verifier_ffi.a"
 # The header beside the Go files, where the go command hashes it (it does
 # not notice a changed header in another directory) and so rebuilds.
 cp "$root/ffi/include/relay_verifier.h" "$here/relay_verifier.h"
-echo "go/native/librelay_verifier_ffi.a from $target/release, go/relay_verifier.h from ffi/include"
+echo "go/native/librelay_verifier_ffi.a from $target/release${RV_FFI_FEATURES:+ (features: $RV_FFI_FEATURES)}, go/relay_verifier.h from ffi/include"

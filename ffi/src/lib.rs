@@ -12,7 +12,8 @@
 //! verification), `hashing` (the hashes the protocol signs), `rotation` (votes),
 //! `rotation_config` (the config in force, read back), `replay` (the
 //! guard), `status` and `outcome` (what comes back), and `boundary` (the
-//! checks every entry point makes).
+//! checks every entry point makes); with feature `panic-probe` only,
+//! `probe` (a door that panics on purpose, for the Go package's test).
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![deny(missing_docs)]
@@ -23,6 +24,8 @@ mod compute;
 mod content;
 mod hashing;
 mod outcome;
+#[cfg(feature = "panic-probe")]
+mod probe;
 mod relay;
 mod replay;
 mod report;
@@ -42,6 +45,8 @@ pub use hashing::{
     RV_CONFIG_SIGNATURE_PAYLOAD_LEN, RV_SIGNATURE_PAYLOAD_LEN,
 };
 pub use outcome::{RvOutcome, RvStats};
+#[cfg(feature = "panic-probe")]
+pub use probe::rv_probe_panic;
 pub use relay::{rv_verify, RV_METHOD_CAPABILITY_EXECUTE, RV_METHOD_SECRETS_GET};
 pub use replay::{
     rv_replay_abandon, rv_replay_begin, rv_replay_finish, rv_replay_init, RvReplayGuard,
