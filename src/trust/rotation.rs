@@ -70,7 +70,9 @@ struct Slot {
 /// room ([`crate::MAX_MASTER_KEY_LEN`]). [`Rotation::take_vote`] decodes
 /// and builds the proposed config in a [`VoteWork`] the caller lends
 /// (12,440 bytes), and needs 6.5 KiB of stack (optimised; `tests/bounds.rs`
-/// holds it under 8 KiB).
+/// holds it under 8 KiB). Starting one (`RotationConfig::from_json`, then
+/// `Rotation::new` written into memory kept off the stack) needs 14.5 KiB,
+/// held under 16 KiB.
 ///
 /// The crate root's documentation of `Rotation` shows an enclave's rotation.
 #[derive(Clone, Debug)]

@@ -2,7 +2,7 @@
 //! of `config/rotation.json`, taken with a [`Rotation`] and a [`VoteWork`]
 //! the embedder keeps off the stack (as firmware keeps them in `.bss`).
 
-use relay_verifier::{Rotation, RotationConfig, VoteOutcome, VoteWork};
+use relay_verifier::{CanonicalHash, Rotation, RotationConfig, VoteOutcome, VoteWork};
 use serde_json::Value;
 
 /// One rotation case: its state, made at start-up, and its steps.
@@ -157,4 +157,36 @@ mod guard {
             })
         })
     }
+}
+
+/// Each rotation case's config in force: its JSON, the vote lifetime and
+/// (found off the bounded stack) its hash, for the start-up bound.
+pub fn start_configs(file: &Value) -> Vec<(Vec<u8>, u64, CanonicalHash)> {
+    let cases = file["rotation_cases"].as_array().expect("rotation_cases");
+    cases
+        .iter()
+        .map(|case| {
+            let json = case["current_config_json"].as_str().expect("config");
+            let lifetime = case["vote_lifetime"].as_u64().expect("lifetime");
+            let hash = RotationConfig::from_json(json.as_bytes())
+                .expect("valid")
+                .hash();
+            (json.as_bytes().to_vec(), lifetime, hash)
+        })
+        .collect()
+}
+
+/// An enclave's start-up, case by case: the config in force read by
+/// `RotationConfig::from_json` and a `Rotation` written into `room` (kept
+/// off the stack, as firmware keeps it). Whether every one started with
+/// the config and lifetime it names.
+#[inline(never)]
+pub fn start_all(configs: &[(Vec<u8>, u64, CanonicalHash)], room: &mut Rotation) -> bool {
+    configs.iter().all(|(json, lifetime, hash)| {
+        match RotationConfig::from_json(json) {
+            Ok(current) => *room = Rotation::with_vote_lifetime(current, *lifetime),
+            Err(_) => return false,
+        }
+        room.current().hash() == *hash && room.vote_lifetime() == *lifetime
+    })
 }
