@@ -7,6 +7,7 @@ use std::mem::MaybeUninit;
 use relay_verifier_ffi::*;
 use serde_json::Value;
 
+#[path = "../../tests/counting/mod.rs"]
 mod counting;
 use counting::allocations;
 
@@ -54,9 +55,8 @@ fn every_verify_case_through_the_c_abi_without_allocating() {
         .collect();
     let mut verifier = zeroed_verifier();
     let mut checked = 0;
-    let before = allocations();
-    drop(std::hint::black_box(Box::new(0u64)));
-    assert_eq!(allocations(), before + 1, "the counter counts");
+    let ((), counted) = allocations(|| drop(std::hint::black_box(Box::new(0u64))));
+    assert_eq!(counted, 1, "the counter counts");
     for case in cases {
         let name_of_case = case["name"].as_str().unwrap();
         let keys = signer_keys(&case);
@@ -74,11 +74,13 @@ fn every_verify_case_through_the_c_abi_without_allocating() {
         let expect = &case["expect"];
         let mut out = outcome();
 
-        let before = allocations();
-        let init =
-            unsafe { rv_verifier_init(&mut *verifier, keys.as_ptr(), keys.len() / 32, f, 0) };
-        let status = if init == RvStatus::Ok {
-            unsafe {
+        let ((init, status), allocated) = allocations(|| {
+            let init =
+                unsafe { rv_verifier_init(&mut *verifier, keys.as_ptr(), keys.len() / 32, f, 0) };
+            if init != RvStatus::Ok {
+                return (init, init);
+            }
+            let status = unsafe {
                 rv_verify(
                     &*verifier,
                     method,
@@ -88,11 +90,9 @@ fn every_verify_case_through_the_c_abi_without_allocating() {
                     body.len(),
                     &mut out,
                 )
-            }
-        } else {
-            init
-        };
-        let allocated = allocations() - before;
+            };
+            (init, status)
+        });
         assert_eq!(allocated, 0, "{name_of_case}: the ABI allocated");
 
         if expect["accept"] == Value::Bool(true) {
@@ -160,19 +160,17 @@ fn every_compute_case_through_the_c_abi_without_allocating() {
         let body = case["body_json"].as_str().unwrap().as_bytes();
         let expect = &case["expect"];
         let mut out = outcome();
-        let before = allocations();
-        let init =
-            unsafe { rv_verifier_init(&mut *verifier, keys.as_ptr(), keys.len() / 32, f, 0) };
-        let status = if init == RvStatus::Ok {
-            unsafe { rv_verify_compute(&*verifier, body.as_ptr(), body.len(), &mut out) }
-        } else {
-            init
-        };
-        assert_eq!(
-            allocations() - before,
-            0,
-            "{name_of_case}: the ABI allocated"
-        );
+        let ((init, status), allocated) = allocations(|| {
+            let init =
+                unsafe { rv_verifier_init(&mut *verifier, keys.as_ptr(), keys.len() / 32, f, 0) };
+            if init != RvStatus::Ok {
+                return (init, init);
+            }
+            let status =
+                unsafe { rv_verify_compute(&*verifier, body.as_ptr(), body.len(), &mut out) };
+            (init, status)
+        });
+        assert_eq!(allocated, 0, "{name_of_case}: the ABI allocated");
         if expect["accept"] == Value::Bool(true) {
             assert_eq!(status, RvStatus::Ok, "{name_of_case}");
             assert!(out.accepted, "{name_of_case}");
@@ -565,8 +563,7 @@ fn verify_report(
 ) -> (RvStatus, RvReportOut, RvOutcome) {
     let mut report = bufs.storage();
     let mut out = outcome();
-    let before = allocations();
-    let status = unsafe {
+    let (status, allocated) = allocations(|| unsafe {
         rv_verify_report(
             v,
             params.as_ptr(),
@@ -578,8 +575,8 @@ fn verify_report(
             report.ptr(),
             &mut out,
         )
-    };
-    assert_eq!(allocations() - before, 0, "rv_verify_report allocated");
+    });
+    assert_eq!(allocated, 0, "rv_verify_report allocated");
     // Every caller of this helper passes usable buffers, so the call wrote
     // the whole report.
     assert_ne!(

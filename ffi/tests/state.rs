@@ -25,6 +25,7 @@ use relay_verifier::{config_user_data, CanonicalHash, ComputeRequest};
 use relay_verifier_ffi::*;
 use serde_json::Value;
 
+#[path = "../../tests/counting/mod.rs"]
 mod counting;
 use counting::allocations;
 
@@ -118,15 +119,13 @@ fn every_rotation_case_through_the_c_abi_without_allocating() {
         let name = case["name"].as_str().unwrap();
         let current = case["current_config_json"].as_str().unwrap();
         let lifetime = case["vote_lifetime"].as_u64().unwrap();
-        let before = allocations();
-        let init = init_rotation(&mut rotation, current, lifetime);
-        let mut abi_allocations = allocations() - before;
+        let (init, mut abi_allocations) =
+            allocations(|| init_rotation(&mut rotation, current, lifetime));
         assert_eq!(init, RvStatus::Ok, "{name}");
         for (i, step) in case["steps"].as_array().unwrap().iter().enumerate() {
             let body = step["body_json"].as_str().unwrap();
             let at = step["at"].as_u64().unwrap();
-            let before = allocations();
-            let status = unsafe {
+            let (status, allocated) = allocations(|| unsafe {
                 rv_rotation_vote(
                     &mut *rotation,
                     &mut *work,
@@ -135,8 +134,8 @@ fn every_rotation_case_through_the_c_abi_without_allocating() {
                     at,
                     &mut *out,
                 )
-            };
-            abi_allocations += allocations() - before;
+            });
+            abi_allocations += allocated;
             steps += 1;
             if let Some(m) = mismatch(status, &out, &step["expect"]) {
                 failures.push(format!("{name} step {i}: {m}"));
@@ -284,8 +283,7 @@ fn run_guard_vectors(slots: impl Fn(usize) -> usize) -> (Vec<String>, usize) {
             let (batch, hash) = &stand_ins[step["hash"].as_str().unwrap()];
             let at = step["at"].as_u64().unwrap();
             let op = step["op"].as_str().unwrap();
-            let before = allocations();
-            let status = unsafe {
+            let (status, allocated) = allocations(|| unsafe {
                 match op {
                     "begin" => {
                         let s = rv_replay_begin(
@@ -303,8 +301,8 @@ fn run_guard_vectors(slots: impl Fn(usize) -> usize) -> (Vec<String>, usize) {
                     "abandon" => rv_replay_abandon(&mut *guard, hash.as_ptr(), at),
                     other => panic!("unknown op {other}"),
                 }
-            };
-            abi_allocations += allocations() - before;
+            });
+            abi_allocations += allocated;
             let got = match (op, status) {
                 ("begin", RvStatus::Ok) => "started",
                 ("finish", RvStatus::Ok) => "recorded",
