@@ -119,23 +119,5 @@ pub fn run_summary(data: &[u8]) -> BTreeSet<&'static str> {
 /// The first inputs of a fixed pseudo-random stream that reach each
 /// outcome (with and without the clock going back).
 pub fn seeds() -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut reached = BTreeSet::new();
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
-    for _ in 0..500 {
-        let mut input = Vec::new();
-        for _ in 0..160 {
-            // xorshift64*: deterministic, so the seeds are reproducible.
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            input.push((state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8);
-        }
-        let got = run_summary(&input);
-        if !got.is_subset(&reached) {
-            reached.extend(got);
-            out.push(input);
-        }
-    }
-    out
+    super::seeds::first_to_reach(0x2545_F491_4F6C_DD1D, 500, &[], 160, run_summary)
 }

@@ -176,3 +176,33 @@ pub fn all() -> Vec<(&'static str, Vec<Vec<u8>>)> {
     targets.push(("compute", super::compute::seeds()));
     targets
 }
+
+/// Inputs drawn from a fixed xorshift64* stream started at `state` (so the
+/// seeds are reproducible): `tries` inputs of `prefix` then `len` stream
+/// bytes, each kept only when `reaches` finds in it an outcome no earlier
+/// input reached.
+pub fn first_to_reach<T: Ord>(
+    mut state: u64,
+    tries: usize,
+    prefix: &[u8],
+    len: usize,
+    reaches: impl Fn(&[u8]) -> std::collections::BTreeSet<T>,
+) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut reached = std::collections::BTreeSet::new();
+    for _ in 0..tries {
+        let mut input = prefix.to_vec();
+        for _ in 0..len {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            input.push((state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8);
+        }
+        let got = reaches(&input);
+        if !got.iter().all(|o| reached.contains(o)) {
+            reached.extend(got);
+            out.push(input);
+        }
+    }
+    out
+}

@@ -579,22 +579,13 @@ fn structured(data: &[u8]) -> BTreeSet<&'static str> {
 /// of a fixed pseudo-random stream that reach each outcome.
 pub fn seeds() -> Vec<Vec<u8>> {
     let mut out = fixtures().seeds.clone();
-    let mut reached = BTreeSet::new();
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    for _ in 0..300 {
-        let mut input = vec![1u8];
-        for _ in 0..240 {
-            // xorshift64*: deterministic, so the seeds are reproducible.
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            input.push((state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8);
-        }
-        let got = run_summary(&input);
-        if !got.is_subset(&reached) {
-            reached.extend(got);
-            out.push(input);
-        }
-    }
+    // Structured inputs (mode byte 1).
+    out.extend(super::seeds::first_to_reach(
+        0x9E37_79B9_7F4A_7C15,
+        300,
+        &[1],
+        240,
+        run_summary,
+    ));
     out
 }
