@@ -10,37 +10,11 @@ use serde_json::Value;
 #[path = "../../tests/counting/mod.rs"]
 mod counting;
 use counting::allocations;
-
-fn zeroed_verifier() -> Box<RvVerifier> {
-    // All-zero bytes are a valid, unloaded RvVerifier (a u64 and bytes).
-    unsafe { Box::new(MaybeUninit::<RvVerifier>::zeroed().assume_init()) }
-}
-
-fn outcome() -> RvOutcome {
-    unsafe { MaybeUninit::<RvOutcome>::zeroed().assume_init() }
-}
+mod common;
+use common::*;
 
 fn name(status: RvStatus) -> &'static str {
-    unsafe { CStr::from_ptr(rv_status_name(status as i32)) }
-        .to_str()
-        .unwrap()
-}
-
-/// A case file of `../shared/vectors` beside the repository.
-/// A case's signer keys end to end, as `rv_verifier_init` takes them.
-fn signer_keys(case: &Value) -> Vec<u8> {
-    case["signers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|k| hex::decode(k.as_str().unwrap()).unwrap())
-        .collect()
-}
-
-fn vectors_in(file: &str) -> Value {
-    let path = format!("{}/../../shared/vectors/{file}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_slice(&std::fs::read(path).expect("../shared/vectors beside the repo"))
-        .unwrap()
+    c_text(rv_status_name(status as i32))
 }
 
 fn vectors() -> Value {
@@ -53,7 +27,7 @@ fn every_verify_case_through_the_c_abi_without_allocating() {
         .iter()
         .flat_map(|f| vectors_in(f)["verify_cases"].as_array().unwrap().clone())
         .collect();
-    let mut verifier = zeroed_verifier();
+    let mut verifier = zeroed_box::<RvVerifier>();
     let mut checked = 0;
     let ((), counted) = allocations(|| drop(std::hint::black_box(Box::new(0u64))));
     assert_eq!(counted, 1, "the counter counts");
@@ -152,7 +126,7 @@ fn every_compute_case_through_the_c_abi_without_allocating() {
     let file = vectors_in("compute/compute.json");
     let cases = file["verify_cases"].as_array().unwrap();
     assert!(cases.len() >= 23, "all compute batches");
-    let mut verifier = zeroed_verifier();
+    let mut verifier = zeroed_box::<RvVerifier>();
     for case in cases {
         let name_of_case = case["name"].as_str().unwrap();
         let keys = signer_keys(case);
@@ -253,7 +227,7 @@ fn honest() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
 #[test]
 fn careless_callers_get_statuses() {
     let (keys, params, body) = honest();
-    let mut v = zeroed_verifier();
+    let mut v = zeroed_box::<RvVerifier>();
     let mut out = outcome();
     let s = RV_METHOD_SECRETS_GET;
     unsafe {
@@ -437,14 +411,14 @@ fn careless_callers_get_statuses() {
 #[test]
 fn a_copied_verifier_verifies() {
     let (keys, params, body) = honest();
-    let mut v = zeroed_verifier();
+    let mut v = zeroed_box::<RvVerifier>();
     let mut out = outcome();
     unsafe {
         assert_eq!(
             rv_verifier_init(&mut *v, keys.as_ptr(), 4, 1, 0),
             RvStatus::Ok
         );
-        let copy = zeroed_verifier();
+        let copy = zeroed_box::<RvVerifier>();
         let copy = Box::into_raw(copy);
         std::ptr::copy_nonoverlapping(&*v as *const RvVerifier, copy, 1);
         drop(v);
@@ -634,7 +608,7 @@ fn report_case(name: &str) -> (Vec<u8>, usize, Vec<u8>, Vec<u8>, Value) {
 }
 
 fn loaded_verifier(keys: &[u8], f: usize) -> Box<RvVerifier> {
-    let mut v = zeroed_verifier();
+    let mut v = zeroed_box::<RvVerifier>();
     let init = unsafe { rv_verifier_init(&mut *v, keys.as_ptr(), keys.len() / 32, f, 0) };
     assert_eq!(init, RvStatus::Ok);
     v
@@ -1139,7 +1113,7 @@ fn careless_report_callers_are_refused_without_writes() {
 
     // An unloaded verifier and a null body are the verifier's refusals:
     // statuses in the outcome, the report written with nothing handed out.
-    let unloaded = zeroed_verifier();
+    let unloaded = zeroed_box::<RvVerifier>();
     let mut rep = bufs.storage();
     let status = call(&*unloaded, &params, body_arg, work_arg, rep.ptr(), &mut out);
     assert_eq!(status, RvStatus::NotInitialised);

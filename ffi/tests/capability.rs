@@ -4,33 +4,11 @@
 //! against a careless caller.
 #![allow(clippy::undocumented_unsafe_blocks)] // test calls into the ABI under test
 
-use std::mem::MaybeUninit;
-
 use relay_verifier_ffi::*;
 use serde_json::Value;
 
-fn vectors_in(file: &str) -> Value {
-    let path = format!("{}/../../shared/vectors/{file}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_slice(&std::fs::read(path).expect("../shared/vectors beside the repo"))
-        .unwrap()
-}
-
-fn loaded(case: &Value) -> Option<Box<RvVerifier>> {
-    let keys: Vec<u8> = case["signers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|k| hex::decode(k.as_str().unwrap()).unwrap())
-        .collect();
-    let mut v = unsafe { Box::new(MaybeUninit::<RvVerifier>::zeroed().assume_init()) };
-    let f = case["f"].as_u64().unwrap() as usize;
-    let s = unsafe { rv_verifier_init(&mut *v, keys.as_ptr(), keys.len() / 32, f, 0) };
-    (s == RvStatus::Ok).then_some(v)
-}
-
-fn zeroed<T>() -> T {
-    unsafe { MaybeUninit::zeroed().assume_init() }
-}
+mod common;
+use common::*;
 
 /// Every buffer of one call, in Rust memory.
 struct Bufs {

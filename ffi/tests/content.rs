@@ -2,36 +2,11 @@
 //! careless caller.
 #![allow(clippy::undocumented_unsafe_blocks)] // test calls into the ABI under test
 
-use std::mem::MaybeUninit;
-
 use relay_verifier_ffi::*;
 use serde_json::Value;
 
-fn vectors_in(file: &str) -> Value {
-    let path = format!("{}/../../shared/vectors/{file}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_slice(&std::fs::read(path).expect("../shared/vectors beside the repo"))
-        .unwrap()
-}
-
-fn method(case: &Value) -> u32 {
-    match case["method"].as_str().unwrap() {
-        "confidential.secrets.get" => RV_METHOD_SECRETS_GET,
-        _ => RV_METHOD_CAPABILITY_EXECUTE,
-    }
-}
-
-fn loaded(case: &Value) -> Option<Box<RvVerifier>> {
-    let keys: Vec<u8> = case["signers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|k| hex::decode(k.as_str().unwrap()).unwrap())
-        .collect();
-    let mut v = unsafe { Box::new(MaybeUninit::<RvVerifier>::zeroed().assume_init()) };
-    let f = case["f"].as_u64().unwrap() as usize;
-    let s = unsafe { rv_verifier_init(&mut *v, keys.as_ptr(), keys.len() / 32, f, 0) };
-    (s == RvStatus::Ok).then_some(v)
-}
+mod common;
+use common::*;
 
 struct Buffers {
     text: Vec<u8>,
@@ -48,7 +23,7 @@ impl Buffers {
         }
     }
     fn out(&mut self) -> RvContentOut {
-        let mut out: RvContentOut = unsafe { MaybeUninit::zeroed().assume_init() };
+        let mut out: RvContentOut = zeroed();
         out.text = self.text.as_mut_ptr();
         out.text_cap = self.text.len();
         out.secrets = self.secrets.as_mut_ptr();
@@ -60,10 +35,6 @@ impl Buffers {
     fn text(&self, s: RvSpan) -> &str {
         std::str::from_utf8(&self.text[s.offset..s.offset + s.len]).unwrap()
     }
-}
-
-fn outcome() -> RvOutcome {
-    unsafe { MaybeUninit::zeroed().assume_init() }
 }
 
 /// Every verify case: the content door's verdict is `rv_verify`'s, and a
@@ -385,7 +356,7 @@ fn careless_callers_get_statuses() {
             ),
             RvStatus::InvalidArgument
         );
-        let zero = Box::new(MaybeUninit::<RvVerifier>::zeroed().assume_init());
+        let zero = zeroed_box::<RvVerifier>();
         let mut out = b.out();
         assert_eq!(
             rv_verify_content(

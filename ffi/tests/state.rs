@@ -16,7 +16,6 @@
 #![allow(clippy::undocumented_unsafe_blocks)] // test calls into the ABI under test
 
 use std::collections::BTreeMap;
-use std::ffi::CStr;
 use std::mem::MaybeUninit;
 
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
@@ -28,26 +27,11 @@ use serde_json::Value;
 #[path = "../../tests/counting/mod.rs"]
 mod counting;
 use counting::allocations;
-
-fn vectors_in(file: &str) -> Value {
-    let path = format!("{}/../../shared/vectors/{file}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_slice(&std::fs::read(path).expect("../shared/vectors beside the repo"))
-        .unwrap()
-}
-
-fn text(p: *const std::ffi::c_char) -> &'static str {
-    unsafe { CStr::from_ptr(p) }.to_str().unwrap()
-}
+mod common;
+use common::*;
 
 fn status_name(status: RvStatus) -> &'static str {
-    text(rv_status_name(status as i32))
-}
-
-/// Zeroed storage of a C struct, on the heap (a rotation is 8 KiB).
-fn zeroed<T>() -> Box<T> {
-    // All-zero bytes are a valid value of every struct tested here: an
-    // unloaded storage, or plain integers, bools (false) and enums (0).
-    unsafe { Box::new(MaybeUninit::<T>::zeroed().assume_init()) }
+    c_text(rv_status_name(status as i32))
 }
 
 /// Vote work full of junk: its contents must not matter.
@@ -66,7 +50,7 @@ fn init_rotation(rotation: &mut RvRotation, json: &str, lifetime: u64) -> RvStat
 }
 
 fn info(rotation: &RvRotation) -> RvRotationInfo {
-    let mut info = *zeroed::<RvRotationInfo>();
+    let mut info = *zeroed_box::<RvRotationInfo>();
     assert_eq!(
         unsafe { rv_rotation_info(rotation, &mut info) },
         RvStatus::Ok
@@ -78,7 +62,7 @@ fn info(rotation: &RvRotation) -> RvRotationInfo {
 fn mismatch(status: RvStatus, out: &RvVoteOutcome, want: &Value) -> Option<String> {
     let outcome = want["outcome"].as_str().unwrap();
     let hash_is = |key: &str| out.has_hash && hex::encode(out.hash) == want[key].as_str().unwrap();
-    let ok = text(rv_vote_name(out.vote as i32)) == outcome
+    let ok = c_text(rv_vote_name(out.vote as i32)) == outcome
         && out.status == status
         && match outcome {
             "applied" => {
@@ -110,10 +94,10 @@ fn mismatch(status: RvStatus, out: &RvVoteOutcome, want: &Value) -> Option<Strin
 fn every_rotation_case_through_the_c_abi_without_allocating() {
     let file = vectors_in("config/rotation.json");
     let cases = file["rotation_cases"].as_array().unwrap();
-    let mut rotation = zeroed::<RvRotation>();
+    let mut rotation = zeroed_box::<RvRotation>();
     let mut work = junk_work();
-    let mut verifier = zeroed::<RvVerifier>();
-    let mut out = zeroed::<RvVoteOutcome>();
+    let mut verifier = zeroed_box::<RvVerifier>();
+    let mut out = zeroed_box::<RvVoteOutcome>();
     let (mut failures, mut steps, mut applied) = (Vec::new(), 0, 0);
     for case in cases {
         let name = case["name"].as_str().unwrap();
@@ -165,7 +149,7 @@ fn every_rotation_case_through_the_c_abi_without_allocating() {
 #[test]
 fn every_hash_case_loads_or_is_refused_as_section_13_says() {
     let file = vectors_in("config/rotation.json");
-    let mut rotation = zeroed::<RvRotation>();
+    let mut rotation = zeroed_box::<RvRotation>();
     let mut loaded = 0;
     for case in file["hash_cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
@@ -217,7 +201,7 @@ fn compute_nodes() -> (Vec<KeyPair>, Box<RvVerifier>) {
         .map(|i| KeyPair::from_seed(Seed::new([i; 32])))
         .collect();
     let keys: Vec<u8> = nodes.iter().flat_map(|n| n.pk.to_vec()).collect();
-    let mut verifier = zeroed::<RvVerifier>();
+    let mut verifier = zeroed_box::<RvVerifier>();
     let s = unsafe { rv_verifier_init(&mut *verifier, keys.as_ptr(), 4, 1, 0) };
     assert_eq!(s, RvStatus::Ok);
     (nodes, verifier)
@@ -257,7 +241,7 @@ fn run_guard_vectors(slots: impl Fn(usize) -> usize) -> (Vec<String>, usize) {
         let capacity = case["capacity"].as_u64().unwrap() as usize;
         let lifetime = case["lifetime"].as_u64().unwrap();
         let mut storage = vec![0xffu8; slots(capacity) * RV_REPLAY_SLOT_SIZE];
-        let mut guard = zeroed::<RvReplayGuard>();
+        let mut guard = zeroed_box::<RvReplayGuard>();
         let status = unsafe {
             rv_replay_init(
                 &mut *guard,
@@ -277,7 +261,7 @@ fn run_guard_vectors(slots: impl Fn(usize) -> usize) -> (Vec<String>, usize) {
                 .entry(key)
                 .or_insert_with(|| signed_batch(&nodes, id));
         }
-        let mut out = *zeroed::<RvOutcome>();
+        let mut out = *zeroed_box::<RvOutcome>();
         let mut abi_allocations = 0;
         for (i, step) in case["steps"].as_array().unwrap().iter().enumerate() {
             let (batch, hash) = &stand_ins[step["hash"].as_str().unwrap()];

@@ -4,8 +4,6 @@
 //! never a crash.
 #![allow(clippy::undocumented_unsafe_blocks)] // test calls into the ABI under test
 
-use std::ffi::CStr;
-use std::mem::MaybeUninit;
 use std::ptr::{null, null_mut};
 
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
@@ -13,19 +11,13 @@ use ed25519_compact::{KeyPair, Seed};
 use relay_verifier::ComputeRequest;
 use relay_verifier_ffi::*;
 
-fn zeroed<T>() -> Box<T> {
-    // All-zero bytes are a valid value of every struct used here.
-    unsafe { Box::new(MaybeUninit::<T>::zeroed().assume_init()) }
-}
-
-fn name(p: *const std::ffi::c_char) -> &'static str {
-    unsafe { CStr::from_ptr(p) }.to_str().unwrap()
-}
+mod common;
+use common::*;
 
 const CONFIG: &str = r#"{"signers":["l+Sib5RBYaXzNLfALOEtGHjTL6b6L5JfsCrcKd2zvuw=","H4ApZW7KD7MryrIrXZ3I2nx29MVzu6akaTPO56C4LXQ=","SjL8EC5TzkJVTqiPHdBwN75rVgPvCed0DHg6vHisA3I=","42v6Xi3e4T5v5sgwZ04Tw11tjIww7F1I/tluW7wNK4s="],"masterPublicKey":"dGRoMi1tYXN0ZXItcHVibGljLWtleS1ieXRlcw==","t":2,"f":1}"#;
 
 fn loaded_rotation() -> Box<RvRotation> {
-    let mut r = zeroed::<RvRotation>();
+    let mut r = zeroed_box::<RvRotation>();
     let s = unsafe { rv_rotation_init(&mut *r, CONFIG.as_ptr(), CONFIG.len(), 600) };
     assert_eq!(s, RvStatus::Ok);
     r
@@ -43,10 +35,10 @@ fn unsigned_vote(config: &str) -> String {
 
 #[test]
 fn careless_rotation_callers_get_statuses() {
-    let mut r = zeroed::<RvRotation>();
-    let mut work = zeroed::<RvVoteWork>();
-    let mut out = zeroed::<RvVoteOutcome>();
-    let mut info = zeroed::<RvRotationInfo>();
+    let mut r = zeroed_box::<RvRotation>();
+    let mut work = zeroed_box::<RvVoteWork>();
+    let mut out = zeroed_box::<RvVoteOutcome>();
+    let mut info = zeroed_box::<RvRotationInfo>();
     let vote = unsigned_vote(CONFIG);
     let c = CONFIG.as_bytes();
     unsafe {
@@ -90,7 +82,7 @@ fn careless_rotation_callers_get_statuses() {
             (s, out.status, out.vote),
             (RvStatus::NotInitialised, s, RvVote::Rejected)
         );
-        let mut v = zeroed::<RvVerifier>();
+        let mut v = zeroed_box::<RvVerifier>();
         assert_eq!(
             rv_verifier_from_rotation(&mut *v, &*r, 0),
             RvStatus::NotInitialised
@@ -171,7 +163,7 @@ fn careless_rotation_callers_get_statuses() {
             (s, out.vote, out.has_offset),
             (RvStatus::UnknownSigner, RvVote::Rejected, false)
         );
-        assert_eq!(name(rv_status_name(s as i32)), "unknown_signer");
+        assert_eq!(c_text(rv_status_name(s as i32)), "unknown_signer");
 
         // Readers: positions past the signers, null and overlapping outputs.
         let mut key = [0u8; 32];
@@ -225,7 +217,7 @@ fn careless_rotation_callers_get_statuses() {
         );
 
         // A verifier from the config in force, with and without a threshold.
-        let mut v = zeroed::<RvVerifier>();
+        let mut v = zeroed_box::<RvVerifier>();
         assert_eq!(
             rv_verifier_from_rotation(&mut *v, &*r, 5),
             RvStatus::InvalidConfig
@@ -243,12 +235,12 @@ fn careless_rotation_callers_get_statuses() {
             RvStatus::InvalidArgument
         );
     }
-    assert_eq!(name(rv_vote_name(99)), "unknown");
+    assert_eq!(c_text(rv_vote_name(99)), "unknown");
     assert_eq!(
-        name(rv_vote_name(RvVote::AlreadyCurrent as i32)),
+        c_text(rv_vote_name(RvVote::AlreadyCurrent as i32)),
         "already_current"
     );
-    let names: Vec<&str> = (6..=11).map(|s| name(rv_status_name(s))).collect();
+    let names: Vec<&str> = (6..=11).map(|s| c_text(rv_status_name(s))).collect();
     assert_eq!(
         names,
         [
@@ -265,10 +257,10 @@ fn careless_rotation_callers_get_statuses() {
 #[test]
 fn a_copied_rotation_is_a_second_rotation() {
     let r = loaded_rotation();
-    let mut copy = zeroed::<RvRotation>();
+    let mut copy = zeroed_box::<RvRotation>();
     unsafe {
         std::ptr::copy_nonoverlapping(&*r as *const RvRotation, &mut *copy, 1);
-        let mut info = zeroed::<RvRotationInfo>();
+        let mut info = zeroed_box::<RvRotationInfo>();
         assert_eq!(rv_rotation_info(&*copy, &mut *info), RvStatus::Ok);
         assert_eq!(info.signer_count, 4);
     }
@@ -280,7 +272,7 @@ fn verifier_and_batch() -> (Box<RvVerifier>, Vec<u8>, [u8; 32]) {
         .map(|i| KeyPair::from_seed(Seed::new([i; 32])))
         .collect();
     let keys: Vec<u8> = nodes.iter().flat_map(|n| n.pk.to_vec()).collect();
-    let mut v = zeroed::<RvVerifier>();
+    let mut v = zeroed_box::<RvVerifier>();
     assert_eq!(
         unsafe { rv_verifier_init(&mut *v, keys.as_ptr(), 4, 1, 0) },
         RvStatus::Ok
@@ -311,8 +303,8 @@ fn careless_guard_callers_get_statuses() {
     let (v, batch, hash) = verifier_and_batch();
     let mut slots = vec![0u8; 8 * RV_REPLAY_SLOT_SIZE];
     let sp = slots.as_mut_ptr().cast::<RvReplaySlot>();
-    let mut g = zeroed::<RvReplayGuard>();
-    let mut out = *zeroed::<RvOutcome>();
+    let mut g = zeroed_box::<RvReplayGuard>();
+    let mut out = *zeroed_box::<RvOutcome>();
     let (b, n) = (batch.as_ptr(), batch.len());
     unsafe {
         // Never loaded.
@@ -373,7 +365,7 @@ fn careless_guard_callers_get_statuses() {
             rv_replay_begin(&mut *g, &*v, b, n, 0, out_in_slots),
             RvStatus::InvalidArgument
         );
-        let unloaded = zeroed::<RvVerifier>();
+        let unloaded = zeroed_box::<RvVerifier>();
         assert_eq!(
             rv_replay_begin(&mut *g, &*unloaded, b, n, 0, &mut out),
             RvStatus::NotInitialised
@@ -444,7 +436,7 @@ fn careless_guard_callers_get_statuses() {
         );
 
         // No slots: every request is refused, still verified.
-        let mut empty = zeroed::<RvReplayGuard>();
+        let mut empty = zeroed_box::<RvReplayGuard>();
         assert_eq!(
             rv_replay_init(&mut *empty, null_mut(), 0, 0, 60),
             RvStatus::Ok
